@@ -1,0 +1,398 @@
+"""The per-report rules: each check reads a parsed report and returns its findings.
+
+Checks are pure functions of the :class:`monitor.analysis.Report` they get; they never look at
+the network or the database. A number that could not be read (blank, misaligned row) is left
+out of every rule that needs it: the defect is reported once as a table finding, never again
+as a false arithmetic error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from monitor.findings import Finding
+from monitor.spec import (
+    CURRENT_FORMAT,
+    FEE_STATEMENT_FROM_YEAR,
+    FEE_STATEMENT_PATTERNS,
+    FIRST_FORMAT_YEAR,
+    FORMATS,
+    GOV_ASSESSMENT_WORDS,
+    IMPROVEMENT_PATTERNS,
+    PROBLEM_WORDS,
+    SECTIONS,
+    TABLE_NAMES,
+    TABLE_SHORT,
+    T4_GROUPS,
+)
+from monitor.tables import Cell, ParsedTable, TableRow
+from monitor.textutil import compact
+
+if TYPE_CHECKING:
+    from monitor.analysis import Report
+
+Number = int | Decimal
+
+# --------------------------------------------------------------------------- structure
+
+
+def check_sections(r: Report) -> list[Finding]:
+    if not r.structured_year:
+        return []
+    out = []
+    for n in r.sections.missing:
+        spec = SECTIONS[n - 1]
+        out.append(Finding("SECTION_MISSING", f"缺少第{n}部分“{spec.canonical}”。",
+                           {"section": n, "heading": spec.canonical}))
+    if r.sections.out_of_order:
+        order = [h.number for h in sorted(r.sections.headings.values(), key=lambda h: h.line)]
+        out.append(Finding("SECTION_ORDER", "各部分顺序与国家格式不一致：" + "、".join(map(str, order)) + "。",
+                           {"order": order, "out_of_order": r.sections.out_of_order}))
+    return out
+
+
+def check_template(r: Report) -> list[Finding]:
+    year, fmt = r.identity.year, r.template
+    if year is None or year < FIRST_FORMAT_YEAR:
+        return []
+    current = FORMATS[CURRENT_FORMAT]
+    if fmt is None:
+        return [Finding("TEMPLATE_OUTDATED", f"{year}年度年报未使用国家统一的年报格式。",
+                        {"year": year, "template": None, "expected": current.version})]
+    if year >= current.first_year and fmt != current.version:
+        used = FORMATS[fmt]
+        return [Finding("TEMPLATE_OUTDATED",
+                        f"{year}年度年报仍使用{used.name}（{used.source}），应使用{current.name}（{current.source}）。",
+                        {"year": year, "template": fmt, "expected": current.version})]
+    return []
+
+
+def _row_label(table: ParsedTable, row: TableRow) -> str:
+    return f"{TABLE_SHORT[table.name]}“{row.label}”"
+
+
+def check_tables(r: Report) -> list[Finding]:
+    if not r.structured_year and not r.tables.format:
+        return []
+    out: list[Finding] = []
+    for table in r.tables.all():
+        short = TABLE_SHORT[table.name]
+        if not table.found:
+            out.append(Finding("TABLE_MISSING", f"缺少{TABLE_NAMES[table.name]}（或无法从文本中识别）。",
+                               {"table": short}))
+            continue
+        for label in table.missing_rows:
+            out.append(Finding("TABLE_ROW_MISSING", f"{short}缺少“{label}”一行。",
+                               {"table": short, "row": label}))
+        for label in table.empty_rows:
+            out.append(Finding("TABLE_CELL_COUNT", f"{short}“{label}”一行没有任何数字。",
+                               {"table": short, "row": label, "found": 0}))
+        for row in table.rows:
+            if row.label_match == "fuzzy":
+                out.append(Finding("LABEL_NONSTANDARD",
+                                   f"{short}行名“{row.found_label}”与格式规定的“{row.label}”不一致。",
+                                   {"table": short, "kind": "row", "expected": row.label, "found": row.found_label,
+                                    "line": row.line}))
+            if row.cell_count != row.expected:
+                out.append(Finding(
+                    "TABLE_CELL_COUNT",
+                    f"{_row_label(table, row)}应有{row.expected}个数字，实际为{row.cell_count}个，无法确定各数字所属的列。",
+                    {"table": short, "row": row.label, "expected": row.expected, "found": row.cell_count,
+                     "raw": [c.raw for c in row.cells], "line": row.line}))
+                continue
+            blanks = [c for c in row.cells if c.status == "blank"]
+            if blanks:
+                cols = "、".join(c.column for c in blanks)
+                out.append(Finding("TABLE_CELL_BLANK", f"{_row_label(table, row)}的“{cols}”栏为空或不是数字。",
+                                   {"table": short, "row": row.label, "columns": [c.column for c in blanks],
+                                    "raw": [c.raw for c in blanks], "cells": [_src(c) for c in blanks]}))
+        for issue in table.header_issues:
+            out.append(Finding("LABEL_NONSTANDARD", f"{short}列名“{issue.found}”与格式规定的“{issue.expected}”不一致。",
+                               {"table": short, "kind": "column", "expected": issue.expected, "found": issue.found,
+                                "line": issue.line}))
+    return out
+
+
+def _src(cell: Cell) -> dict[str, Any] | None:
+    return {"line": cell.line, "column": cell.col} if cell.line else None
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _fmt(n: Number) -> str:
+    return format(n, "f") if isinstance(n, Decimal) else str(n)
+
+
+def _known(cells: Iterable[Cell]) -> list[Number] | None:
+    values = []
+    for c in cells:
+        if c.status != "ok" or c.value is None:
+            return None
+        values.append(c.value)
+    return values
+
+
+def check_arithmetic(r: Report) -> list[Finding]:
+    if not r.tables.format:
+        return []
+    return [*_r1_r2_r3(r), *_r4(r), *_r5(r), *_r6(r)]
+
+
+def _r1_r2_r3(r: Report) -> list[Finding]:
+    t3 = r.tables.t3
+    if not t3.found:
+        return []
+    spec = FORMATS[r.tables.format or CURRENT_FORMAT]
+    columns = [c.label for c in spec.t3_columns]
+    out: list[Finding] = []
+
+    def column(key: str, k: int) -> Cell | None:
+        row = t3.row(key)
+        return row.cells[k] if row and row.cell_count == row.expected else None
+
+    # R2: per row, 总计 = the six applicant columns
+    for row in t3.rows:
+        vals = _known(row.cells) if row.cell_count == row.expected else None
+        if vals is None:
+            continue
+        parts, total = vals[:-1], vals[-1]
+        if sum(parts) != total:
+            out.append(Finding(
+                "ARITH_ROW_TOTAL",
+                f"表三“{row.label}”一行：总计为{_fmt(total)}，但各类申请人数量之和为{_fmt(sum(parts))}。",
+                {"rule": "R2", "table": "表三", "row": row.label, "total": total, "sum": sum(parts),
+                 "parts": dict(zip(columns[:-1], parts)), "cells": [_src(c) for c in row.cells]}))
+    results = [row.key for row in spec.t3_rows if row.role == "result"]
+    for k, name in enumerate(columns):
+        # R1: 一 + 二 = （七）总计 + 四
+        cells = [column(key, k) for key in ("received", "carried_in", "total", "carried_out")]
+        if all(cells):
+            vals = _known(c for c in cells if c)
+            if vals is not None:
+                a, b, c, d = vals
+                if a + b != c + d:
+                    out.append(Finding(
+                        "ARITH_BALANCE",
+                        f"表三“{name}”列：本年新收({_fmt(a)})加上年结转({_fmt(b)})之和为{_fmt(a + b)}，"
+                        f"不等于办理结果总计({_fmt(c)})加结转下年度({_fmt(d)})之和{_fmt(c + d)}。",
+                        {"rule": "R1", "table": "表三", "column": name,
+                         "left": {"本年新收": a, "上年结转": b, "sum": a + b},
+                         "right": {"办理结果总计": c, "结转下年度继续办理": d, "sum": c + d},
+                         "cells": [_src(x) for x in cells if x]}))
+        # R3: （七）总计 = the result rows
+        total = column("total", k)
+        parts = [column(key, k) for key in results]
+        if total is not None and all(parts):
+            vals = _known([total, *(p for p in parts if p)])
+            if vals is not None and sum(vals[1:]) != vals[0]:
+                out.append(Finding(
+                    "ARITH_OUTCOME_TOTAL",
+                    f"表三“{name}”列：（七）总计为{_fmt(vals[0])}，但各项办理结果之和为{_fmt(sum(vals[1:]))}。",
+                    {"rule": "R3", "table": "表三", "column": name, "total": vals[0], "sum": sum(vals[1:]),
+                     "rows": len(results), "cells": [_src(x) for x in (total, *parts) if x]}))
+    return out
+
+
+def _r4(r: Report) -> list[Finding]:
+    out = []
+    for row in r.tables.t4.rows:
+        vals = _known(row.cells) if row.cell_count == row.expected and len(row.cells) == 5 else None
+        if vals is None:
+            continue
+        parts, total = vals[:4], vals[4]
+        if sum(parts) != total:
+            out.append(Finding(
+                "ARITH_REVIEW_TOTAL",
+                f"表四“{row.label}”：总计为{_fmt(total)}，但结果维持、结果纠正、其他结果、尚未审结之和为{_fmt(sum(parts))}。",
+                {"rule": "R4", "table": "表四", "group": row.label, "total": total, "sum": sum(parts),
+                 "cells": [_src(c) for c in row.cells]}))
+    return out
+
+
+def _r5(r: Report) -> list[Finding]:
+    out = []
+    for table in r.tables.all():
+        for row in table.rows:
+            for c in row.cells:
+                if c.status != "ok" or c.value is None:
+                    continue
+                bad = None
+                fractional = isinstance(c.value, Decimal) and c.value != c.value.to_integral_value()
+                if c.kind == "count" and (c.value < 0 or fractional):
+                    bad = "件数应为非负整数"
+                elif c.kind == "delta" and fractional:
+                    bad = "增减数应为整数"
+                elif c.kind == "amount" and c.value < 0:
+                    bad = "金额不能为负数"
+                if bad:
+                    out.append(Finding(
+                        "ARITH_INVALID_NUMBER",
+                        f"{TABLE_SHORT[table.name]}“{row.label}”的“{c.column}”为{c.raw}，{bad}。",
+                        {"rule": "R5", "table": TABLE_SHORT[table.name], "row": row.label, "column": c.column,
+                         "raw": c.raw, "cells": [_src(c)]}))
+    return out
+
+
+def _r6(r: Report) -> list[Finding]:
+    if r.tables.format != CURRENT_FORMAT:
+        return []
+    out = []
+    for key in ("rules", "normative_documents"):
+        row = r.tables.t2.row(key)
+        if row is None or row.cell_count != row.expected:
+            continue
+        vals = _known(row.cells)
+        if vals is None:
+            continue
+        issued, repealed, in_force = vals
+        if in_force < issued - repealed:
+            out.append(Finding(
+                "ARITH_IN_FORCE",
+                f"表二“{row.label}”：现行有效件数({_fmt(in_force)})少于本年制发({_fmt(issued)})减本年废止({_fmt(repealed)})。",
+                {"rule": "R6", "table": "表二", "row": row.label, "issued": issued, "repealed": repealed,
+                 "in_force": in_force, "cells": [_src(c) for c in row.cells]}))
+    return out
+
+
+# --------------------------------------------------------------------------- text against tables
+
+_NUM = r"(\d+)\s*(?:件|条|个|宗|份|起)"
+TEXT_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("received", re.compile(r"(?:收到|新收|受理)[^。，；,;\d]{0,14}?申请[^。，；,;\d]{0,6}?(?:共计|共|计|为)?" + _NUM)),
+    ("received", re.compile(r"申请(?:共计|共|计|为)?" + _NUM)),
+    ("review", re.compile(r"行政复议(?:案件|申请)?(?:共计|共|计|为)?" + _NUM)),
+    ("litigation", re.compile(r"行政诉讼(?:案件)?(?:共计|共|计|为)?" + _NUM)),
+)
+TEXT_ZERO_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("received", re.compile(r"(未|没有)(收到|受理)[^。；;]{0,10}申请|无依申请公开(事项|申请|件)")),
+    ("review", re.compile(r"(未发生|没有发生|无)[^。；;]{0,16}行政复议")),
+    ("litigation", re.compile(r"(未发生|没有发生|无)[^。；;]{0,16}行政诉讼")),
+)
+TEXT_FACT_NAMES = {"received": "收到政府信息公开申请", "review": "行政复议", "litigation": "行政诉讼"}
+
+
+def _table_facts(r: Report) -> dict[str, list[Number]]:
+    """What the tables say for each fact the text may state (several acceptable readings)."""
+    facts: dict[str, list[Number]] = {}
+    t3 = r.tables.t3
+    received, carried = t3.row("received"), t3.row("carried_in")
+    if received and received.cell_count == received.expected:
+        total = received.cells[-1]
+        if total.status == "ok" and total.value is not None:
+            facts["received"] = [total.value]
+            if carried and carried.cell_count == carried.expected and carried.cells[-1].status == "ok":
+                facts["received"].append(total.value + (carried.cells[-1].value or 0))
+    t4 = {row.key: row for row in r.tables.t4.rows if row.cell_count == row.expected}
+    review = t4.get(T4_GROUPS[0][0])
+    if review and review.cells[-1].status == "ok" and review.cells[-1].value is not None:
+        facts["review"] = [review.cells[-1].value]
+    lit = [t4.get(key) for key, _ in T4_GROUPS[1:]]
+    if all(lit) and all(row.cells[-1].status == "ok" for row in lit if row):
+        facts["litigation"] = [sum(row.cells[-1].value or 0 for row in lit if row)]
+    return facts
+
+
+def check_text_tables(r: Report) -> list[Finding]:
+    facts = _table_facts(r)
+    if not facts:
+        return []
+    out = []
+    reported: set[str] = set()
+    for n, line in r.prose_lines():
+        flat = compact(line)
+        stated: list[tuple[str, int, str]] = []
+        for fact, pattern in TEXT_FACTS:
+            stated += [(fact, int(m.group(1)), m.group(0)) for m in pattern.finditer(flat)]
+        for fact, pattern in TEXT_ZERO_FACTS:
+            stated += [(fact, 0, m.group(0)) for m in pattern.finditer(flat)]
+        for fact, value, snippet in stated:
+            if fact not in facts or fact in reported or value in facts[fact]:
+                continue
+            reported.add(fact)
+            table_value = facts[fact][0]
+            out.append(Finding(
+                "TEXT_TABLE_MISMATCH",
+                f"正文第{n}行称{TEXT_FACT_NAMES[fact]}{value}件（“{snippet}”），统计表中为{_fmt(table_value)}件。",
+                {"rule": "T1", "fact": fact, "text_value": value, "table_value": table_value, "line": n,
+                 "snippet": snippet}))
+    return out
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def check_fee_statement(r: Report) -> list[Finding]:
+    year = r.identity.year
+    if year is None or year < FEE_STATEMENT_FROM_YEAR:
+        return []
+    prose = compact("".join(line for _, line in r.prose_lines()))
+    if any(re.search(p, prose) for p in FEE_STATEMENT_PATTERNS):
+        return []
+    return [Finding("FEE_STATEMENT_MISSING",
+                    f"{year}年度年报未说明信息处理费的收取情况（国办函〔2020〕109号要求在第六部分说明）。",
+                    {"year": year, "section": 6})]
+
+
+def check_improvements(r: Report) -> list[Finding]:
+    span = r.sections.span(5)
+    if span is None:
+        return []
+    body = compact("".join(r.lines[span[0] - 1:span[1]]))
+    if any(re.search(p, body) for p in IMPROVEMENT_PATTERNS):
+        return []
+    states_problems = any(w in body for w in PROBLEM_WORDS)
+    message = ("第五部分列出了存在的问题，但没有写明改进情况或改进措施。" if states_problems
+               else "第五部分没有写明存在的问题及改进情况。")
+    return [Finding("IMPROVEMENT_MISSING", message, {"section": 5, "states_problems": states_problems,
+                                                      "chars": len(body)})]
+
+
+def check_gov_assessment(r: Report) -> list[Finding]:
+    if r.identity.level != "government" or not r.structured_year:
+        return []
+    flat = compact(r.text)
+    if any(w in flat for w in GOV_ASSESSMENT_WORDS):
+        return []
+    return [Finding("GOV_ASSESSMENT_MISSING",
+                    "政府年报未报告政府信息公开工作考核、社会评议和责任追究结果（条例第五十条第四项）。",
+                    {"words": list(GOV_ASSESSMENT_WORDS)})]
+
+
+def check_year(r: Report) -> list[Finding]:
+    ident = r.identity
+    year = ident.year
+    if year is None or ident.year_source != "title":
+        return []
+    problems: list[str] = []
+    detail: dict[str, Any] = {"title_year": year}
+    if ident.period and ident.period != (year, year):
+        problems.append(f"统计期限为{ident.period[0]}年")
+        detail["period"] = list(ident.period)
+    others = {y: n for y, n in ident.body_years.items() if y != year}
+    if ident.body_years.get(year, 0) == 0 and others and max(others.values()) >= 2:
+        body_year = max(others, key=lambda y: others[y])
+        problems.append(f"正文主要叙述{body_year}年的工作")
+        detail["body_year"] = body_year
+    if ident.date_line and (ident.date_line.year < year or (ident.date_line.year == year and ident.date_line.month < 12)):
+        problems.append(f"落款日期为{ident.date_line.isoformat()}")
+        detail["date_line"] = ident.date_line.isoformat()
+    if not problems:
+        return []
+    return [Finding("YEAR_MISMATCH", f"标题为{year}年度，但" + "，".join(problems) + "。", detail)]
+
+
+CHECKS: tuple[Callable[[Report], list[Finding]], ...] = (
+    check_sections,
+    check_template,
+    check_tables,
+    check_arithmetic,
+    check_text_tables,
+    check_fee_statement,
+    check_improvements,
+    check_gov_assessment,
+    check_year,
+)

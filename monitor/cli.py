@@ -1,0 +1,113 @@
+"""The ``nianbao`` command: a thin layer over the library API.
+
+Every command prints what it speaks of in Chinese (reports, agencies, findings); options and
+machine-readable output keep stable English keys for other tools.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_REPORTS = REPO_ROOT / "tests" / "fixtures" / "seeds"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nianbao")
+def main() -> None:
+    """Nianbao（年报）：政府信息公开工作年度报告的采集、核查与公示。"""
+
+
+def _summary(data: dict) -> str:
+    ident = [
+        f"  标题：{data['title'] or '（未识别）'}",
+        f"  单位：{data['agency'] or '（未识别）'}"
+        + (f"（{data['jurisdiction']}，{LEVEL_NAMES.get(data['level'] or '', '级别未知')}）"
+           if data["jurisdiction"] else f"（{LEVEL_NAMES.get(data['level'] or '', '级别未知')}）"),
+        f"  年度：{data['year'] or '未识别'}    格式：{data['template'] or '未识别'}    "
+        f"发布日期：{data['published'] or '未标注'}",
+        "  六个部分：" + (" ".join(map(str, data["sections"])) or "无")
+        + ("（齐全）" if data["sections"] == [1, 2, 3, 4, 5, 6] else ""),
+    ]
+    findings = data["findings"]
+    counts = {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITY_NAMES}
+    if findings:
+        ident.append(f"  发现 {len(findings)} 个问题（" +
+                     "，".join(f"{SEVERITY_NAMES[s]} {n}" for s, n in counts.items()) + "）：")
+        for f in findings:
+            ident.append(f"    [{SEVERITY_NAMES[f['severity']]}] {f['code']} {f['message']}")
+    else:
+        ident.append("  未发现问题。")
+    return "\n".join(ident)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file per line.")
+@click.option("--db", type=click.Path(dir_okay=False), default=None,
+              help="Also record each report in this SQLite database.")
+def analyze(paths: tuple[Path, ...], as_json: bool, db: str | None) -> None:
+    """Judge annual report files (HTML, PDF, DOCX, DOC/WPS, OFD, text)."""
+    from monitor.analysis import analyze_document
+    from monitor.document import UnreadableDocument, read_path
+
+    store = _open_store(db) if db else None
+    failed = 0
+    for path in paths:
+        try:
+            doc = read_path(path)
+        except UnreadableDocument as exc:
+            failed += 1
+            click.echo(f"错误：{exc}", err=True)
+            continue
+        report = analyze_document(doc)
+        data = report.to_json()
+        data["path"] = str(path)
+        if store:
+            store.record_report(report, url=path.resolve().as_uri())
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, default=str))
+        else:
+            click.echo(f"{path}\n{_summary(data)}\n")
+    if failed:
+        click.echo(f"{failed} 个文件无法读取。", err=True)
+        sys.exit(1)
+
+
+def _open_store(path: str):
+    from monitor.store import StoreError, open_store
+
+    try:
+        return open_store(path)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
+def demo(db: str) -> None:
+    """The main job on the embedded default: judge the bundled sample reports into SQLite."""
+    from monitor.analysis import analyze_path
+
+    store = _open_store(db)
+    paths = sorted(SAMPLE_REPORTS.glob("*.txt"))
+    click.echo(f"核查 {len(paths)} 份样例年报，结果写入 {db}")
+    for path in paths:
+        report = analyze_path(path)
+        recorded = store.record_report(report, url=path.resolve().as_uri())
+        codes = [f.code for f in report.findings]
+        status = {"new": "新增", "changed": "有更新", "unchanged": "无变化"}[recorded.status]
+        click.echo(f"  {report.identity.agency or path.name} {report.identity.year}年度（{status}）："
+                   + ("、".join(f"{FINDINGS[c].title}({c})" for c in codes) if codes else "未发现问题"))
+    store.close()
+    click.echo(f"完成。可用 `datasette {db}` 浏览数据库。")
+
+
+if __name__ == "__main__":
+    main()

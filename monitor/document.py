@@ -1,0 +1,118 @@
+"""Documents: whatever a portal serves, turned into clean text plus table cells.
+
+``read_document`` sniffs the bytes (not the file name, which portals get wrong) and hands them to
+the reader for that format. Every reader returns a :class:`Document`; a document that has no
+extractable text says why in ``no_text_reason`` instead of raising, so one broken attachment
+never stops a crawl or a batch analysis.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+# A table row as the reader saw it: one entry per grid column. ``None`` marks a position
+# covered by a merged cell (rowspan/colspan, vMerge/gridSpan); "" is a real, empty cell.
+StructuredRow = list["str | None"]
+
+FORMATS = ("html", "pdf", "docx", "doc", "wps", "ofd", "text", "image")
+
+
+@dataclass
+class Document:
+    """Clean text of a document plus what its reader knew about its tables and page."""
+
+    format: str
+    text: str = ""
+    # 0-based line index in ``text`` -> the cells of a real table row rendered on that line.
+    structured_rows: dict[int, StructuredRow] = field(default_factory=dict)
+    # Page facts found outside the main text: title, published, publisher, index_no, page_text.
+    meta: dict[str, str] = field(default_factory=dict)
+    no_text_reason: str | None = None
+    path: str | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+class UnreadableDocument(Exception):
+    """The path cannot be read at all (missing, a directory, permission denied)."""
+
+
+def sniff_format(data: bytes, filename: str | None = None, content_type: str | None = None) -> str:
+    """The document format from magic bytes, then content type, then file extension."""
+    head = data[:2048].lstrip()
+    ext = Path(filename or "").suffix.lower().lstrip(".")
+    ctype = (content_type or "").lower()
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(BytesIO(data)).namelist())
+        except zipfile.BadZipFile:
+            names = set()
+        if "word/document.xml" in names:
+            return "docx"
+        if "OFD.xml" in names or any(n.lower().endswith("ofd.xml") for n in names):
+            return "ofd"
+        return ext if ext in ("docx", "ofd") else "text"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2 compound file: Word 97-2003 or WPS
+        return "wps" if ext == "wps" else "doc"
+    if head[:8] in (b"\x89PNG\r\n\x1a\n",) or head[:3] == b"\xff\xd8\xff" or head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image"
+    low = head[:1024].lower()
+    if b"<html" in low or b"<!doctype html" in low or b"<body" in low or b"<div" in low or b"<table" in low \
+            or b"<p>" in low or b"<p " in low or "html" in ctype or ext in ("html", "htm", "shtml", "jsp"):
+        return "html"
+    return "text"
+
+
+def read_document(
+    data: bytes,
+    filename: str | None = None,
+    content_type: str | None = None,
+    url: str | None = None,
+) -> Document:
+    """Read bytes of any supported format into a :class:`Document`; never raises on bad content."""
+    from monitor.readers import docx, html, legacy, ofd, pdf, text
+
+    fmt = sniff_format(data, filename, content_type)
+    readers = {
+        "html": lambda: html.read_html(data, content_type=content_type, url=url),
+        "pdf": lambda: pdf.read_pdf(data),
+        "docx": lambda: docx.read_docx(data),
+        "ofd": lambda: ofd.read_ofd(data),
+        "doc": lambda: legacy.read_legacy(data, "doc"),
+        "wps": lambda: legacy.read_legacy(data, "wps"),
+        "text": lambda: text.read_text(data),
+        "image": lambda: Document("image", no_text_reason="图片文件，没有可提取的文字（需要人工或OCR识别）"),
+    }
+    try:
+        doc = readers[fmt]()
+    except Exception as exc:  # a corrupt file is a finding, not a crash
+        doc = Document(fmt, no_text_reason=f"文件无法解析（{type(exc).__name__}: {exc}）")
+    doc.path = filename
+    if not doc.no_text_reason and len("".join(doc.text.split())) < 20:
+        doc.no_text_reason = "文件中没有可提取的文字（可能是扫描件或空文件）"
+    return doc
+
+
+def read_path(path: str | Path) -> Document:
+    """Read a file from disk; raises :class:`UnreadableDocument` when the path itself is bad."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError as exc:
+        raise UnreadableDocument(f"文件不存在：{p}") from exc
+    except IsADirectoryError as exc:
+        raise UnreadableDocument(f"这是一个目录，不是文件：{p}") from exc
+    except OSError as exc:
+        raise UnreadableDocument(f"无法读取文件 {p}：{exc.strerror or exc}") from exc
+    doc = read_document(data, filename=p.name)
+    doc.path = str(path)
+    return doc

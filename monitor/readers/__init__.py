@@ -1,0 +1,1 @@
+"""One reader per document format; each turns bytes into a :class:`monitor.document.Document`."""

@@ -1,0 +1,638 @@
+"""The three statistics tables, parsed from any text layout a report arrives in.
+
+Reports reach us as tab-separated rows with merged-cell gaps, one cell per line (DOCX export),
+PDF text with labels wrapped mid-word and numbers on their own lines, or real HTML/DOCX tables.
+Parsing happens in two steps:
+
+1. :func:`build_rows` turns lines into layout-neutral :class:`Row`s — a label and the value cells
+   after it — deciding for each empty cell whether it is a merged-cell gap or a blank cell.
+2. The table parsers walk the rows in order against the row specs of a format
+   (:mod:`monitor.spec`), matching labels by their words (wrapped, numbered or slightly
+   misspelt), joining wrapped labels and numbers that spilled onto the next line.
+
+Every parsed number keeps the line and column it came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from monitor.document import Document, StructuredRow
+from monitor.spec import (
+    FORMATS,
+    T4_COLUMNS,
+    T4_GROUPS,
+    ColumnSpec,
+    FormatSpec,
+    GridRowSpec,
+    NumberKind,
+    RowSpec,
+)
+from monitor.textutil import compact
+
+Layout = Literal["tab", "cells", "space", "structured"]
+
+NUMBER_RE = re.compile(r"^[-+]?\d+(\.\d+)?$")
+# Cells that stand where a number belongs but are not one: dashes, slashes, 无.
+PLACEHOLDER_RE = re.compile(r"^([-—–~～/\\×xX*＊]+|无|空)$")
+NUMBERING_RE = re.compile(
+    r"^(第?[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|[一二三四五六七八九十]+[、.．])"
+)
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass
+class RawCell:
+    text: str
+    line: int  # 1-based line in Document.text
+    col: int  # 1-based character column in that line
+
+    @property
+    def source(self) -> dict[str, int]:
+        return {"line": self.line, "column": self.col}
+
+
+@dataclass
+class Row:
+    """A table row as laid out: its label cells and the value cells after the last label."""
+
+    label_cells: list[RawCell]
+    values: list[RawCell]
+    line: int
+    end_line: int
+    layout: Layout
+    trailing_empty: int = 0  # empty cells after the label that the layout reads as gaps
+
+    @property
+    def label(self) -> str:
+        return "".join(c.text for c in self.label_cells)
+
+    @property
+    def has_numbers(self) -> bool:
+        return any(is_number_text(v.text) for v in self.values)
+
+
+def is_number_text(text: str) -> bool:
+    return bool(NUMBER_RE.match(_number_compact(text)))
+
+
+def _number_compact(text: str) -> str:
+    return compact(text).replace(",", "").replace("，", "").replace("−", "-")
+
+
+def is_value_text(text: str) -> bool:
+    t = _number_compact(text)
+    return bool(t) and bool(NUMBER_RE.match(t) or PLACEHOLDER_RE.match(t))
+
+
+def build_rows(doc: Document) -> list[Row]:
+    """Layout-neutral rows from a document's lines (and its readers' structured rows)."""
+    rows: list[Row] = []
+    block: list[list[Any]] = []  # one-cell-per-line block: [text, line, col]
+    lines = doc.text.split("\n")
+
+    def flush() -> None:
+        if block:
+            row = _row_from_cells([(t, ln, c) for t, ln, c in block], "cells")
+            if row:
+                rows.append(row)
+            block.clear()
+
+    for i, raw in enumerate(lines):
+        ln = i + 1
+        structured = doc.structured_rows.get(i)
+        if structured is not None:
+            flush()
+            row = _row_from_structured(structured, raw, ln)
+            if row:
+                rows.append(row)
+            continue
+        if not raw.strip() and raw.count("\t") != 1:
+            flush()
+            continue
+        if raw.startswith("\t") and raw.count("\t") == 1:
+            block.append([raw[1:].strip(), ln, 2])
+            continue
+        if block and "\t" not in raw:
+            block[-1][0] += raw.strip()  # a wrapped cell continues on the next line
+            continue
+        flush()
+        row = _row_from_tabs(raw, ln) if "\t" in raw else _row_from_spaces(raw, ln)
+        if row:
+            rows.append(row)
+    flush()
+    return rows
+
+
+def _positions(raw: str, sep: str) -> list[tuple[str, int]]:
+    out, col = [], 1
+    for part in raw.split(sep):
+        out.append((part, col))
+        col += len(part) + len(sep)
+    return out
+
+
+def _row_from_tabs(raw: str, ln: int) -> Row | None:
+    cells = [(t.strip(), ln, c) for t, c in _positions(raw, "\t")]
+    return _row_from_cells(cells, "tab")
+
+
+def _row_from_structured(cells: StructuredRow, raw: str, ln: int) -> Row | None:
+    cols = _positions(raw, "\t")
+    out = []
+    for k, cell in enumerate(cells):
+        col = cols[k][1] if k < len(cols) else 1
+        out.append((None if cell is None else cell.strip(), ln, col))
+    return _row_from_cells(out, "structured")
+
+
+def _row_from_cells(cells: list[tuple[str | None, int, int]], layout: Layout) -> Row | None:
+    kinds = []
+    for text, _, _ in cells:
+        if text is None:
+            kinds.append("gap")
+        elif text == "":
+            kinds.append("empty")
+        elif is_value_text(text):
+            kinds.append("value")
+        else:
+            kinds.append("label")
+    labels = [k for k, kind in enumerate(kinds) if kind == "label"]
+    last_label = labels[-1] if labels else -1
+    label_cells = [RawCell(cells[k][0] or "", cells[k][1], cells[k][2]) for k in labels]
+    after = list(range(last_label + 1, len(cells)))
+    values: list[RawCell] = []
+    trailing_empty = 0
+    if layout == "tab":
+        # Empties around the numbers are merged-cell gaps; only those between numbers are blanks.
+        value_idx = [k for k in after if kinds[k] == "value"]
+        if value_idx:
+            span = range(value_idx[0], value_idx[-1] + 1)
+            values = [RawCell(cells[k][0] or "", cells[k][1], cells[k][2]) for k in span if kinds[k] != "gap"]
+        trailing_empty = sum(1 for k in after if kinds[k] == "empty")
+    else:
+        values = [RawCell(cells[k][0] or "", cells[k][1], cells[k][2]) for k in after
+                  if kinds[k] in ("value", "empty")]
+    if not label_cells and not any(v.text for v in values):
+        return None
+    line_nos = [c[1] for c in cells]
+    return Row(label_cells, values, min(line_nos), max(line_nos), layout, trailing_empty)
+
+
+def _row_from_spaces(raw: str, ln: int) -> Row | None:
+    """A plain line: label words, then the numbers printed after it (PDF text layout)."""
+    tokens = [(m.group(), m.start() + 1) for m in re.finditer(r"\S+", raw)]
+    if not tokens:
+        return None
+    k = len(tokens)
+    while k > 0 and is_value_text(tokens[k - 1][0]):
+        k -= 1
+    label_cells = [RawCell(t, ln, c) for t, c in tokens[:k]]
+    values = [RawCell(t, ln, c) for t, c in tokens[k:]]
+    return Row(label_cells, values, ln, ln, "space")
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def strip_numbering(text: str) -> str:
+    while True:
+        stripped = NUMBERING_RE.sub("", text, count=1)
+        if stripped == text:
+            return text
+        text = stripped
+
+
+@dataclass(frozen=True)
+class LabelForms:
+    """The ways a row or column label may be printed, precomputed for matching."""
+
+    canonical: str  # compact canonical label with its numbering
+    core: str  # compact canonical label without numbering
+    forms: tuple[tuple[str, str], ...]  # (with numbering, core) for canonical + aliases
+
+    @classmethod
+    def of(cls, label: str, aliases: tuple[str, ...] = ()) -> LabelForms:
+        forms = []
+        for text in (label, *aliases):
+            c = compact(text)
+            forms.append((c, strip_numbering(c)))
+        return cls(forms[0][0], forms[0][1], tuple(forms))
+
+
+def match_label(label: str, forms: LabelForms) -> Literal["exact", "alias", "fuzzy"] | None:
+    """How ``label`` (as printed, maybe with a group label or wrap fragments) names this row.
+
+    ``exact``/``alias``: the row's words are there (a wrapped tail or a merged group prefix is
+    fine); ``fuzzy``: close but not the format's wording (LABEL_NONSTANDARD); None: another row.
+    """
+    text = compact(label)
+    if not text:
+        return None
+    bare = strip_numbering(text)
+    for n, (full, core) in enumerate(forms.forms):
+        kind: Literal["exact", "alias"] = "exact" if n == 0 else "alias"
+        if len(core) < 4:
+            if bare == core or text.endswith(full):
+                return kind
+            continue
+        idx = text.rfind(core)
+        if idx >= 0:
+            rest = text[idx + len(core):]
+            canon_at = forms.core.find(core)
+            if not rest or (canon_at >= 0 and forms.core[canon_at + len(core):].startswith(rest)):
+                return kind
+    # a label cut by a line wrap: its text ends with most of the row's words
+    core = forms.core
+    if len(core) >= 6:
+        for k in range(len(core) - 1, max(4, -(-len(core) * 3 // 5)) - 1, -1):
+            if text.endswith(core[:k]):
+                return "exact"
+    if len(core) >= 5:
+        for n in range(max(3, len(core) - 2), len(core) + 3):
+            if difflib.SequenceMatcher(None, text[-n:], core).ratio() >= 0.8:
+                return "fuzzy"
+    return None
+
+
+def header_matches(found: str, expected: str) -> Literal["exact", "fuzzy"] | None:
+    """Compare a column header; parenthetical notes such as （单位：万元） may vary."""
+    a = re.sub(r"（[^）]*）?$", "", compact(found))
+    b = re.sub(r"（[^）]*）?$", "", compact(expected))
+    if a == b:
+        return "exact"
+    if difflib.SequenceMatcher(None, a, b).ratio() >= 0.6:
+        return "fuzzy"
+    return None
+
+
+# --------------------------------------------------------------------------- parsed values
+
+
+@dataclass
+class Cell:
+    """One number of a table, where it came from and whether it can be used in the rules."""
+
+    column: str
+    raw: str
+    value: int | Decimal | None
+    status: Literal["ok", "blank", "unaligned"]
+    kind: NumberKind
+    line: int | None = None
+    col: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        v = self.value
+        return {
+            "column": self.column,
+            "value": v if v is None or isinstance(v, int) else float(v),
+            "raw": self.raw,
+            "status": self.status,
+            "source": {"line": self.line, "column": self.col} if self.line else None,
+        }
+
+
+def parse_number(raw: str) -> int | Decimal | None:
+    t = _number_compact(raw)
+    if not NUMBER_RE.match(t):
+        return None
+    try:
+        d = Decimal(t)
+    except InvalidOperation:
+        return None
+    return int(d) if "." not in t else d
+
+
+@dataclass
+class TableRow:
+    key: str
+    label: str  # the format's label
+    found_label: str  # as printed
+    cells: list[Cell]
+    line: int
+    end_line: int
+    label_match: str  # exact | alias | fuzzy
+    cell_count: int
+    expected: int
+
+    def values(self) -> list[int | Decimal | None]:
+        return [c.value if c.status == "ok" else None for c in self.cells]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "found_label": self.found_label,
+            "label_match": self.label_match,
+            "cell_count": self.cell_count,
+            "expected_cells": self.expected,
+            "line": self.line,
+            "cells": [c.to_json() for c in self.cells],
+        }
+
+
+@dataclass
+class HeaderIssue:
+    expected: str
+    found: str
+    line: int
+    col: int
+
+
+@dataclass
+class ParsedTable:
+    name: str  # t2 | t3 | t4
+    rows: list[TableRow] = field(default_factory=list)
+    missing_rows: list[str] = field(default_factory=list)  # labels of required rows not found
+    empty_rows: list[str] = field(default_factory=list)  # labels present with no numbers at all
+    header_issues: list[HeaderIssue] = field(default_factory=list)
+    span: tuple[int, int] | None = None  # first and last line the table occupies
+
+    @property
+    def found(self) -> bool:
+        return bool(self.rows)
+
+    def row(self, key: str) -> TableRow | None:
+        return next((r for r in self.rows if r.key == key), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "found": self.found,
+            "span": list(self.span) if self.span else None,
+            "rows": [r.to_json() for r in self.rows],
+            "missing_rows": self.missing_rows,
+        }
+
+
+@dataclass
+class Tables:
+    format: str | None
+    t2: ParsedTable
+    t3: ParsedTable
+    t4: ParsedTable
+
+    def all(self) -> list[ParsedTable]:
+        return [self.t2, self.t3, self.t4]
+
+    def to_json(self) -> dict[str, Any]:
+        spec = FORMATS.get(self.format or "")
+        return {
+            "format": self.format,
+            "t2": self.t2.to_json(),
+            "t3": {**self.t3.to_json(), "columns": [c.label for c in spec.t3_columns] if spec else None},
+            "t4": self.t4.to_json(),
+        }
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class _Target:
+    key: str
+    label: str
+    forms: LabelForms
+    columns: tuple[ColumnSpec, ...]
+
+
+WINDOW = 8  # how many spec rows a label may skip ahead (missing rows)
+MAX_WRAP = 4  # label-only lines that may precede their numbers
+
+
+def _targets_t3(fmt: FormatSpec) -> list[_Target]:
+    return [_Target(r.key, r.label, LabelForms.of(r.label, r.aliases), fmt.t3_columns) for r in fmt.t3_rows]
+
+
+def _targets_t2(fmt: FormatSpec) -> list[_Target]:
+    return [_Target(r.key, r.label, LabelForms.of(r.label, r.aliases), r.columns) for r in fmt.t2_rows]
+
+
+def _match_rows(rows: list[Row], targets: list[_Target]) -> tuple[list[TableRow], set[int]]:
+    """Assign rows to spec rows in order. Returns parsed rows and the indexes of rows consumed."""
+    out: list[TableRow] = []
+    used: set[int] = set()
+    p = 0
+    i = 0
+    while i < len(rows) and p < len(targets):
+        row = rows[i]
+        if not row.values and row.trailing_empty == 0:
+            i += 1
+            continue
+        # label candidates: the row's own label, then with the label-only lines above it
+        candidates: list[tuple[str, int]] = [(row.label, i)]
+        j = i - 1
+        prefix = ""
+        while j >= 0 and i - j <= MAX_WRAP and not rows[j].values and j not in used:
+            prefix = rows[j].label + prefix
+            candidates.append((prefix + row.label, j))
+            j -= 1
+        best: tuple[int, str, int, str] | None = None  # (target index, kind, first row, label)
+        for wanted in ("exact", "fuzzy"):
+            for q in range(p, min(p + WINDOW, len(targets))):
+                for text, first in candidates:
+                    kind = match_label(text, targets[q].forms)
+                    if kind and (kind != "fuzzy") == (wanted == "exact"):
+                        best = (q, kind, first, text)
+                        break
+                if best:
+                    break
+            if best:
+                break
+        if best is None:
+            i += 1
+            continue
+        q, kind, first, text = best
+        target = targets[q]
+        expected = len(target.columns)
+        values = list(row.values)
+        if not values and row.trailing_empty >= expected:
+            last = row.label_cells[-1] if row.label_cells else None
+            values = [RawCell("", row.line, last.col if last else 1) for _ in range(expected)]
+        k = i + 1
+        # numbers that spilled onto following lines (PDF text)
+        while len(values) < expected and k < len(rows) and not rows[k].label_cells and rows[k].has_numbers \
+                and len(values) + len(rows[k].values) <= expected:
+            values.extend(rows[k].values)
+            k += 1
+        while len(values) > expected and not values[-1].text:
+            values.pop()  # empty trailing cells of a wider grid
+        used.update(range(first, k))
+        found_label = "".join(r.label for r in rows[first:i + 1]) if first < i else row.label
+        out.append(_table_row(target, kind, found_label.strip(), values, rows[first].line, rows[k - 1].end_line))
+        p = q + 1
+        i = k
+    return out, used
+
+
+def _table_row(target: _Target, kind: str, found_label: str, values: list[RawCell], line: int,
+               end_line: int) -> TableRow:
+    expected = len(target.columns)
+    aligned = len(values) == expected
+    cells = []
+    for n, raw in enumerate(values):
+        column = target.columns[n] if n < expected else None
+        value = parse_number(raw.text)
+        status: Literal["ok", "blank", "unaligned"]
+        if not aligned:
+            status = "unaligned"
+        elif value is None:
+            status = "blank"
+        else:
+            status = "ok"
+        cells.append(Cell(column.label if column else f"第{n + 1}格", raw.text, value, status,
+                          column.kind if column else "count", raw.line, raw.col))
+    return TableRow(target.key, target.label, found_label, cells, line, end_line, kind, len(values), expected)
+
+
+def _missing(targets: list[_Target], matched: list[TableRow], rows: list[Row]) -> tuple[list[str], list[str]]:
+    keys = {r.key for r in matched}
+    missing, empty = [], []
+    for t in targets:
+        if t.key in keys:
+            continue
+        # a label printed with no numbers at all is an empty row, not a missing one
+        if any(not r.values and match_label(r.label, t.forms) in ("exact", "alias") for r in rows):
+            empty.append(t.label)
+        else:
+            missing.append(t.label)
+    return missing, empty
+
+
+def _span(rows: list[Row], used: set[int]) -> tuple[int, int] | None:
+    if not used:
+        return None
+    return rows[min(used)].line, rows[max(used)].end_line
+
+
+def parse_t3(rows: list[Row], fmt: FormatSpec) -> ParsedTable:
+    targets = _targets_t3(fmt)
+    matched, used = _match_rows(rows, targets)
+    table = ParsedTable("t3", matched, span=_span(rows, used))
+    if matched:
+        table.missing_rows, table.empty_rows = _missing(targets, matched, rows)
+    return table
+
+
+def parse_t2(rows: list[Row], fmt: FormatSpec) -> ParsedTable:
+    targets = _targets_t2(fmt)
+    matched, used = _match_rows(rows, targets)
+    table = ParsedTable("t2", matched, span=_span(rows, used))
+    if not matched:
+        return table
+    table.missing_rows, table.empty_rows = _missing(targets, matched, rows)
+    # column headers: the 信息内容 row printed above each group of rows
+    by_key = {t.key: t for t in targets}
+    checked: set[int] = set()
+    for tr in matched:
+        header = _header_above(rows, tr.line)
+        if header is None or id(header) in checked:
+            continue
+        checked.add(id(header))
+        cells = _header_cells(header)
+        expected = by_key[tr.key].columns
+        if len(cells) != len(expected):
+            continue
+        for found, col in zip(cells, expected):
+            if header_matches(found.text, col.label) == "fuzzy":
+                table.header_issues.append(HeaderIssue(col.label, found.text, found.line, found.col))
+    return table
+
+
+def _header_above(rows: list[Row], line: int) -> Row | None:
+    before = [r for r in rows if r.end_line < line]
+    for r in reversed(before[-3:]):
+        if compact(r.label).startswith("信息内容"):
+            return r
+    return None
+
+
+def _header_cells(row: Row) -> list[RawCell]:
+    cells: list[RawCell] = []
+    for c in row.label_cells:
+        if row.layout == "space":
+            cells.extend(RawCell(m.group(), c.line, c.col + m.start()) for m in re.finditer(r"\S+", c.text))
+        else:
+            cells.append(c)
+    return [c for c in cells if compact(c.text) and compact(c.text) != "信息内容"]
+
+
+T4_SIZE = len(T4_GROUPS) * len(T4_COLUMNS)
+
+
+def parse_t4(rows: list[Row]) -> ParsedTable:
+    """表四: 15 numbers after the 行政复议 header, in one row or in three rows of five."""
+    table = ParsedTable("t4")
+    start = next((n for n, r in enumerate(rows) if "行政复议" in compact(r.label)), None)
+    candidates = rows[start:] if start is not None else [r for r in rows if len(r.values) == T4_SIZE]
+    values: list[RawCell] = []
+    used_rows: list[Row] = []
+    for r in candidates:
+        if not r.has_numbers:
+            continue
+        values.extend(r.values)
+        used_rows.append(r)
+        if len(values) >= T4_SIZE:
+            break
+    while len(values) > T4_SIZE and not values[-1].text:
+        values.pop()
+    if not values:
+        return table
+    aligned = len(values) == T4_SIZE
+    per = len(T4_COLUMNS)
+    first_line = rows[start].line if start is not None else used_rows[0].line
+    for g, (key, label) in enumerate(T4_GROUPS):
+        group_values = values[g * per:(g + 1) * per]
+        if not group_values and g:
+            break
+        cells = []
+        for n, raw in enumerate(group_values):
+            value = parse_number(raw.text)
+            status: Literal["ok", "blank", "unaligned"] = "unaligned" if not aligned else (
+                "ok" if value is not None else "blank")
+            cells.append(Cell(T4_COLUMNS[n].label, raw.text, value, status, "count", raw.line, raw.col))
+        table.rows.append(TableRow(key, label, label, cells, used_rows[0].line, used_rows[-1].end_line,
+                                   "exact", len(values), T4_SIZE))
+    table.span = (first_line, used_rows[-1].end_line)
+    return table
+
+
+# --------------------------------------------------------------------------- all tables
+
+
+def detect_format(text: str) -> str | None:
+    """The table format from its fingerprints (words only one of the two formats prints)."""
+    flat = compact(text)
+    scores = {v: sum(1 for f in spec.fingerprints if compact(f) in flat) for v, spec in FORMATS.items()}
+    best = max(scores, key=lambda v: scores[v])
+    if scores[best] < 2 or list(scores.values()).count(scores[best]) > 1:
+        return None
+    return best
+
+
+def parse_tables(doc: Document, regions: dict[str, tuple[int, int]], fmt: str | None,
+                 rows: list[Row] | None = None) -> Tables:
+    """Parse 表二/三/四 within their regions (1-based inclusive line ranges by table name)."""
+    rows = rows if rows is not None else build_rows(doc)
+
+    def within(name: str) -> list[Row]:
+        lo, hi = regions.get(name, (1, 10**9))
+        return [r for r in rows if lo <= r.line <= hi]
+
+    versions = [fmt] if fmt else list(FORMATS)
+    best: Tables | None = None
+    for version in versions:
+        spec = FORMATS[version]
+        t2 = parse_t2(within("t2"), spec)
+        t3 = parse_t3(within("t3"), spec)
+        candidate = Tables(version, t2, t3, parse_t4(within("t4")))
+        if best is None or len(t2.rows) + len(t3.rows) > len(best.t2.rows) + len(best.t3.rows):
+            best = candidate
+    assert best is not None
+    if fmt is None and not (best.t2.found or best.t3.found):
+        best.format = None
+    return best

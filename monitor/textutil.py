@@ -1,0 +1,110 @@
+"""Small text helpers shared by the readers and the checks: normalising, numerals, dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+_FULLWIDTH = str.maketrans(
+    "０１２３４５６７８９．，／－＋：（）【】［］",
+    "0123456789.,/-+:（）【】[]",
+)
+_QUOTES = re.compile(r"[“”\"'‘’「」『』〝〞]")
+_SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_ARTIFACTS = re.compile(r"\[bookmark: [^\]]*\]")
+_MARKUP = re.compile(r"^[#>\-*\s]+|[*_`]+")
+
+CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3,
+             "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def clean_artifacts(text: str) -> str:
+    """Drop converter artifacts such as ``[bookmark: _GoBack]`` that are not report text."""
+    return _ARTIFACTS.sub("", text)
+
+
+def compact(text: str) -> str:
+    """Text for matching: no whitespace, no quote marks, half-width digits, one bracket style.
+
+    Labels wrap, carry stray spaces and use either bracket width; comparing compacted forms
+    makes "结果 维持", "结果\\n维持" and "结果维持" the same label.
+    """
+    text = clean_artifacts(text).translate(_FULLWIDTH)
+    text = text.replace("(", "（").replace(")", "）")
+    text = _QUOTES.sub("", text)
+    return _SPACES.sub("", text)
+
+
+def strip_markup(line: str) -> str:
+    """Remove markdown heading and emphasis markers that some converters leave behind."""
+    return _MARKUP.sub("", line).strip()
+
+
+def collapse_spaces(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def cn_number(text: str) -> int | None:
+    """Convert a small Chinese numeral (一 … 九十九) or digits to an int."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in CN_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        t = CN_DIGITS[tens] if tens else 1
+        u = CN_DIGITS[units] if units else 0
+        return t * 10 + u
+    if len(text) == 1:
+        return CN_DIGITS[text]
+    # digit-by-digit form, as in 二〇二四
+    return int("".join(str(CN_DIGITS[ch]) for ch in text))
+
+
+# A date in any of the forms portals and reports print: 2024-01-23, 2024/1/23 09:30, 2024.1.23,
+# 2024年1月23日, 二〇二四年一月十六日.
+_CN = "〇零○一二两三四五六七八九十"
+DATE_PATTERN = (
+    rf"(?P<y>(?:19|20)\d{{2}}|[{_CN}]{{4}})\s*(?P<s1>[-/.年])\s*(?P<m>\d{{1,2}}|[{_CN}]{{1,2}})\s*"
+    rf"(?P<s2>[-/.月])\s*(?P<d>\d{{1,2}}|[{_CN}]{{1,3}})(?:\s*日)?"
+)
+DATE_RE = re.compile(DATE_PATTERN)
+
+
+def parse_date(text: str) -> date | None:
+    """The first valid date in ``text``, or None."""
+    text = text.translate(_FULLWIDTH)
+    for m in DATE_RE.finditer(text):
+        d = _match_to_date(m)
+        if d:
+            return d
+    return None
+
+
+def _match_to_date(m: re.Match[str]) -> date | None:
+    y, mo, d = (cn_number(m.group(k)) for k in ("y", "m", "d"))
+    if y is None or mo is None or d is None:
+        return None
+    # separators must agree: 2024-01-23 or 2024年1月23日, not 2024年01-23
+    if (m.group("s1") == "年") != (m.group("s2") == "月"):
+        return None
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def date_matches(text: str) -> list[tuple[date, int, int]]:
+    """Every valid date in ``text`` with its span."""
+    text = text.translate(_FULLWIDTH)
+    out = []
+    for m in DATE_RE.finditer(text):
+        d = _match_to_date(m)
+        if d:
+            out.append((d, m.start(), m.end()))
+    return out
+
+
+def iso(d: date | datetime | None) -> str | None:
+    return d.isoformat()[:10] if d else None
