@@ -138,7 +138,18 @@ def _positions(raw: str, sep: str) -> list[tuple[str, int]]:
 
 
 def _row_from_tabs(raw: str, ln: int) -> Row | None:
-    cells = [(t.strip(), ln, c) for t, c in _positions(raw, "\t")]
+    cells: list[tuple[str | None, int, int]] = []
+    for text, col in _positions(raw, "\t"):
+        # "行政规范性文件 5": a number close to its label lost its tab (PDF); split it off
+        tokens = [(m.group(), col + m.start()) for m in re.finditer(r"\S+", text)]
+        k = len(tokens)
+        while k > 1 and is_value_text(tokens[k - 1][0]):
+            k -= 1
+        if 0 < k < len(tokens) and not is_value_text(tokens[0][0]):
+            cells.append((text[: tokens[k][1] - col].strip(), ln, col))
+            cells.extend((t, ln, c) for t, c in tokens[k:])
+        else:
+            cells.append((text.strip(), ln, col))
     return _row_from_cells(cells, "tab")
 
 
@@ -250,7 +261,7 @@ def match_label(label: str, forms: LabelForms) -> Literal["exact", "alias", "fuz
     # a label cut by a line wrap: its text ends with most of the row's words
     core = forms.core
     if len(core) >= 6:
-        for k in range(len(core) - 1, max(4, -(-len(core) * 3 // 5)) - 1, -1):
+        for k in range(len(core) - 1, max(6, -(-len(core) * 2 // 5)) - 1, -1):
             if text.endswith(core[:k]):
                 return "exact"
     if len(core) >= 5:
@@ -264,7 +275,7 @@ def header_matches(found: str, expected: str) -> Literal["exact", "fuzzy"] | Non
     """Compare a column header; parenthetical notes such as （单位：万元） may vary."""
     a = re.sub(r"（[^）]*）?$", "", compact(found))
     b = re.sub(r"（[^）]*）?$", "", compact(expected))
-    if a == b:
+    if a == b or (len(a) >= 2 and b.startswith(a)):  # equal, or cut short by a line wrap
         return "exact"
     if difflib.SequenceMatcher(None, a, b).ratio() >= 0.6:
         return "fuzzy"
@@ -558,7 +569,14 @@ def _header_cells(row: Row) -> list[RawCell]:
             cells.extend(RawCell(m.group(), c.line, c.col + m.start()) for m in re.finditer(r"\S+", c.text))
         else:
             cells.append(c)
-    return [c for c in cells if compact(c.text) and compact(c.text) != "信息内容"]
+    out = []
+    for c in cells:
+        text = compact(c.text)
+        if text.startswith("信息内容"):  # the row header, sometimes run into the first column
+            text = text[len("信息内容"):]
+        if text:
+            out.append(RawCell(text, c.line, c.col))
+    return out
 
 
 T4_SIZE = len(T4_GROUPS) * len(T4_COLUMNS)

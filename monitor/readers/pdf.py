@@ -34,7 +34,39 @@ def read_pdf(data: bytes) -> Document:
 
 
 def page_lines(page: pymupdf.Page) -> list[str]:
-    return lines_from_boxes([w[:5] for w in page.get_text("words")])
+    return lines_from_boxes(page_words(page))
+
+
+def page_words(page: pymupdf.Page) -> list[tuple[float, float, float, float, str]]:
+    """Words from character boxes, split at whitespace and at visible gaps.
+
+    MuPDF joins text of adjacent table cells into one "word" when no space character separates
+    them (``…情形）0``); splitting where the ink stops keeps a label and its number apart.
+    """
+    words: list[tuple[float, float, float, float, str]] = []
+    for block in page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
+        for line in block.get("lines", ()):
+            current: list[tuple] = []
+            for span in line["spans"]:
+                size = span["size"] or 10.0
+                for ch in span["chars"]:
+                    c = ch["c"]
+                    x0, y0, x1, y1 = ch["bbox"]
+                    if c.isspace():
+                        _flush(current, words)
+                        continue
+                    if current and x0 - current[-1][2] > size * 0.2:
+                        _flush(current, words)
+                    current.append((x0, y0, x1, y1, c))
+            _flush(current, words)
+    return words
+
+
+def _flush(chars: list[tuple], words: list[tuple[float, float, float, float, str]]) -> None:
+    if chars:
+        words.append((chars[0][0], min(c[1] for c in chars), chars[-1][2], max(c[3] for c in chars),
+                      "".join(c[4] for c in chars)))
+        chars.clear()
 
 
 def lines_from_boxes(boxes: list[tuple]) -> list[str]:
