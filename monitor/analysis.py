@@ -92,11 +92,11 @@ def analyze_document(doc: Document) -> Report:
     lines = doc.lines
     ident = identify(lines, doc.meta)
     sections = find_sections(lines)
-    if doc.no_text_reason:
+    reason = doc.unreadable_reason
+    if reason:
         tables = parse_tables(Document(doc.format), {}, None, rows=[])
         report = Report(doc, ident, sections, tables)
-        report.findings = [Finding("NO_TEXT", f"无法核验：{doc.no_text_reason}。", {"reason": doc.no_text_reason,
-                                                                                "format": doc.format})]
+        report.findings = [Finding("NO_TEXT", f"无法核验：{reason}。", {"reason": reason, "format": doc.format})]
         return report
     tables = parse_tables(doc, table_regions(sections, len(lines)), detect_format(doc.text), rows=build_rows(doc))
     report = Report(doc, ident, sections, tables)

@@ -24,9 +24,9 @@ from monitor.spec import (
     IMPROVEMENT_PATTERNS,
     PROBLEM_WORDS,
     SECTIONS,
+    T4_GROUPS,
     TABLE_NAMES,
     TABLE_SHORT,
-    T4_GROUPS,
 )
 from monitor.tables import Cell, ParsedTable, TableRow
 from monitor.textutil import compact
@@ -165,7 +165,7 @@ def _r1_r2_r3(r: Report) -> list[Finding]:
                 "ARITH_ROW_TOTAL",
                 f"表三“{row.label}”一行：总计为{_fmt(total)}，但各类申请人数量之和为{_fmt(sum(parts))}。",
                 {"rule": "R2", "table": "表三", "row": row.label, "total": total, "sum": sum(parts),
-                 "parts": dict(zip(columns[:-1], parts)), "cells": [_src(c) for c in row.cells]}))
+                 "parts": dict(zip(columns[:-1], parts, strict=True)), "cells": [_src(c) for c in row.cells]}))
     results = [row.key for row in spec.t3_rows if row.role == "result"]
     for k, name in enumerate(columns):
         # R1: 一 + 二 = （七）总计 + 四

@@ -17,6 +17,8 @@ from pathlib import Path
 # covered by a merged cell (rowspan/colspan, vMerge/gridSpan); "" is a real, empty cell.
 StructuredRow = list["str | None"]
 
+# Fewer visible characters than this and a document is treated as having no text (NO_TEXT).
+MIN_TEXT_CHARS = 20
 FORMATS = ("html", "pdf", "docx", "doc", "wps", "ofd", "text", "image")
 
 
@@ -36,6 +38,15 @@ class Document:
     @property
     def lines(self) -> list[str]:
         return self.text.split("\n")
+
+    @property
+    def unreadable_reason(self) -> str | None:
+        """Why nothing in this document can be verified, or None when it has text."""
+        if self.no_text_reason:
+            return self.no_text_reason
+        if len("".join(self.text.split())) < MIN_TEXT_CHARS:
+            return "文件中没有可提取的文字（可能是扫描件或空文件）"
+        return None
 
 
 class UnreadableDocument(Exception):
@@ -97,8 +108,6 @@ def read_document(
     except Exception as exc:  # a corrupt file is a finding, not a crash
         doc = Document(fmt, no_text_reason=f"文件无法解析（{type(exc).__name__}: {exc}）")
     doc.path = filename
-    if not doc.no_text_reason and len("".join(doc.text.split())) < 20:
-        doc.no_text_reason = "文件中没有可提取的文字（可能是扫描件或空文件）"
     return doc
 
 

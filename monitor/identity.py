@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from monitor.spec import Level
-from monitor.textutil import DATE_RE, _match_to_date, collapse_spaces, compact, parse_date, strip_markup
+from monitor.textutil import DATE_PATTERN, DATE_RE, collapse_spaces, compact, match_to_date, parse_date, strip_markup
 
 REPORT_WORDS = re.compile(r"(政府信息公开|政务公开|政务信息公开|信息公开)[^，。]{0,8}(年度报告|年报|工作报告|报告)")
 # The report kind after the year in a title; everything before the year is the agency.
@@ -18,7 +18,9 @@ AGENCY_SUFFIX = re.compile(
     r"(人民政府|政府|办公室|办事处|街道|委员会|管委会|局|委|办|中心|院|所|站|队|厅|署|会|社|馆|镇|乡|公司|处|部)$"
 )
 # Administrative units a name may start with; the jurisdiction is the last county-level one.
-_ADMIN_UNIT = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:自治区|自治州|自治县|自治旗|特别行政区|省|市|州|盟|地区|县|区|旗|特区|林区))")
+_ADMIN_UNIT = re.compile(
+    r"([\u4e00-\u9fff]{1,10}?(?:自治区|自治州|自治县|自治旗|特别行政区|省|市|州|盟|地区|县|区|旗|特区|林区))"
+)
 COUNTY_SUFFIXES = ("自治县", "自治旗", "县", "区", "旗", "特区", "林区", "市")
 TOWNSHIP = re.compile(r"(乡|镇|街道)(人民政府|办事处|政府)?$|街道办事处$|街道办$")
 GOVERNMENT = re.compile(r"(人民政府|政府)$")
@@ -29,7 +31,7 @@ def _spaced(labels: tuple[str, ...]) -> str:
 
 PUBLISHED_LABELS = ("发布日期", "发布时间", "公开日期", "发文日期", "日期", "时间", "成文日期")
 _PUBLISHED_RE = re.compile(
-    r"(?<!统计)(?P<label>" + _spaced(PUBLISHED_LABELS) + r")\s*[:：]\s*(?P<rest>.{0,40})"
+    r"(?<!统计)(?P<label>" + _spaced(PUBLISHED_LABELS) + r")\s*[:：]\s*\[?(?P<rest>" + DATE_PATTERN + ")"
 )
 PUBLISHER_LABELS = ("发布机构", "发布单位", "发文机构", "发文机关", "信息来源", "文章来源", "来源")
 _PUBLISHER_RE = re.compile(
@@ -157,7 +159,7 @@ def find_date_line(lines: list[str]) -> tuple[date | None, int | None]:
         flat = compact(line)
         m = DATE_RE.fullmatch(flat) or DATE_RE.fullmatch(flat.rstrip("。"))
         if m:
-            d = _match_to_date(m)
+            d = match_to_date(m)
             if d:
                 return d, n
     return None, None
@@ -168,7 +170,7 @@ def find_published(text: str) -> tuple[date | None, str | None]:
     found: dict[str, date] = {}
     for m in _PUBLISHED_RE.finditer(text):
         label = compact(m.group("label"))
-        d = parse_date(m.group("rest")[:24])
+        d = parse_date(m.group("rest"))
         if d and label not in found:
             found[label] = d
     for label in PUBLISHED_LABELS:

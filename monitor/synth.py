@@ -401,7 +401,7 @@ def render_pdf(report: SynthReport) -> bytes:
     buf = io.BytesIO()
     writer = pymupdf.DocumentWriter(buf)
     mediabox = pymupdf.paper_rect("a4")
-    where = mediabox + (40, 40, -40, -40)
+    where = mediabox + (40, 40, -40, -40)  # noqa: RUF005 - Rect arithmetic: a 40pt margin
     more = 1
     while more:
         device = writer.begin_page(mediabox)

@@ -19,6 +19,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from monitor.document import Document, StructuredRow
@@ -28,9 +29,7 @@ from monitor.spec import (
     T4_GROUPS,
     ColumnSpec,
     FormatSpec,
-    GridRowSpec,
     NumberKind,
-    RowSpec,
 )
 from monitor.textutil import compact
 
@@ -116,7 +115,8 @@ def build_rows(doc: Document) -> list[Row]:
             flush()
             continue
         if raw.startswith("\t") and raw.count("\t") == 1:
-            block.append([raw[1:].strip(), ln, 2])
+            cell = raw[1:]
+            block.append([cell.strip(), ln, 2 + len(cell) - len(cell.lstrip())])
             continue
         if block and "\t" not in raw:
             block[-1][0] += raw.strip()  # a wrapped cell continues on the next line
@@ -146,10 +146,10 @@ def _row_from_tabs(raw: str, ln: int) -> Row | None:
         while k > 1 and is_value_text(tokens[k - 1][0]):
             k -= 1
         if 0 < k < len(tokens) and not is_value_text(tokens[0][0]):
-            cells.append((text[: tokens[k][1] - col].strip(), ln, col))
+            cells.append((text[: tokens[k][1] - col].strip(), ln, tokens[0][1]))
             cells.extend((t, ln, c) for t, c in tokens[k:])
         else:
-            cells.append((text.strip(), ln, col))
+            cells.append((text.strip(), ln, col + len(text) - len(text.lstrip())))
     return _row_from_cells(cells, "tab")
 
 
@@ -236,6 +236,7 @@ class LabelForms:
         return cls(forms[0][0], forms[0][1], tuple(forms))
 
 
+@lru_cache(maxsize=1 << 16)
 def match_label(label: str, forms: LabelForms) -> Literal["exact", "alias", "fuzzy"] | None:
     """How ``label`` (as printed, maybe with a group label or wrap fragments) names this row.
 
@@ -266,7 +267,8 @@ def match_label(label: str, forms: LabelForms) -> Literal["exact", "alias", "fuz
                 return "exact"
     if len(core) >= 5:
         for n in range(max(3, len(core) - 2), len(core) + 3):
-            if difflib.SequenceMatcher(None, text[-n:], core).ratio() >= 0.8:
+            matcher = difflib.SequenceMatcher(None, text[-n:], core)
+            if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8:
                 return "fuzzy"
     return None
 
@@ -548,7 +550,7 @@ def parse_t2(rows: list[Row], fmt: FormatSpec) -> ParsedTable:
         expected = by_key[tr.key].columns
         if len(cells) != len(expected):
             continue
-        for found, col in zip(cells, expected):
+        for found, col in zip(cells, expected, strict=True):
             if header_matches(found.text, col.label) == "fuzzy":
                 table.header_issues.append(HeaderIssue(col.label, found.text, found.line, found.col))
     return table

@@ -76,13 +76,13 @@ def parse_date(text: str) -> date | None:
     """The first valid date in ``text``, or None."""
     text = text.translate(_FULLWIDTH)
     for m in DATE_RE.finditer(text):
-        d = _match_to_date(m)
+        d = match_to_date(m)
         if d:
             return d
     return None
 
 
-def _match_to_date(m: re.Match[str]) -> date | None:
+def match_to_date(m: re.Match[str]) -> date | None:
     y, mo, d = (cn_number(m.group(k)) for k in ("y", "m", "d"))
     if y is None or mo is None or d is None:
         return None
@@ -100,7 +100,7 @@ def date_matches(text: str) -> list[tuple[date, int, int]]:
     text = text.translate(_FULLWIDTH)
     out = []
     for m in DATE_RE.finditer(text):
-        d = _match_to_date(m)
+        d = match_to_date(m)
         if d:
             out.append((d, m.start(), m.end()))
     return out

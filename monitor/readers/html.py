@@ -195,8 +195,7 @@ def table_grid(table: lxml.html.HtmlElement) -> list[StructuredRow]:
             rowspan = _span(cell.get("rowspan"))
             colspan = _span(cell.get("colspan"))
             row.append(_cell_text(cell))
-            for extra in range(1, colspan):
-                row.append(None)
+            row.extend([None] * (colspan - 1))
             for dr in range(1, rowspan):
                 for dc in range(colspan):
                     pending[(r + dr, c + dc)] = True
@@ -261,5 +260,12 @@ def text_of_html_fragment(fragment: str) -> str:
     return _render(_parse(f"<html><body>{fragment}</body></html>").body)[0]
 
 
-__all__ = ["read_html", "html_to_document", "decode_html", "table_grid", "decode_bytes",
-           "text_of_html_fragment", "page_meta"]
+__all__ = [
+    "decode_bytes",
+    "decode_html",
+    "html_to_document",
+    "page_meta",
+    "read_html",
+    "table_grid",
+    "text_of_html_fragment",
+]

@@ -1,0 +1,94 @@
+"""The SQLite store: keys, versions, migrations, WAL, atomic writes, Datasette."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from monitor.analysis import analyze_path, analyze_text
+from monitor.store import MIGRATIONS, StoreError, open_store
+from tests.conftest import SEEDS, seed_text
+
+
+def test_report_versions(tmp_path) -> None:
+    store = open_store(tmp_path / "n.db")
+    first = store.record_report(analyze_path(SEEDS["000"]), url="http://127.0.0.1/a.html", seen_at="2024-01-01T00:00:00")
+    again = store.record_report(analyze_path(SEEDS["000"]), url="http://127.0.0.1/a.html", seen_at="2024-01-02T00:00:00")
+    assert (first.status, again.status) == ("new", "unchanged")
+    assert first.version_id == again.version_id
+    changed_text = seed_text("000").replace("加大政务发布", "加大政务信息发布")
+    changed = store.record_report(analyze_text(changed_text), url="http://127.0.0.1/a.html",
+                                  seen_at="2024-02-01T00:00:00")
+    assert changed.status == "changed" and changed.report_id == first.report_id
+    versions = list(store.db["report_versions"].rows_where("report_id = ?", [first.report_id], order_by="id"))
+    assert len(versions) == 2
+    assert versions[0]["first_seen"] == "2024-01-01T00:00:00" and versions[0]["last_seen"] == "2024-01-02T00:00:00"
+    assert versions[0]["text_hash"] != versions[1]["text_hash"]
+    report = store.db["reports"].get(first.report_id)
+    assert report["current_version_id"] == versions[1]["id"]
+    assert (report["jurisdiction"], report["agency"], report["year"]) == ("文峰区", "文峰区商务局", 2023)
+    assert report["first_seen"] == "2024-01-01T00:00:00" and report["last_seen"] == "2024-02-01T00:00:00"
+    # whitespace-only changes are the same version
+    rewrapped = seed_text("000").replace("\n\n", "\n")
+    assert store.record_report(analyze_text(rewrapped)).status == "unchanged"
+
+
+def test_findings_stored_per_version(tmp_path) -> None:
+    store = open_store(tmp_path / "n.db")
+    recorded = store.record_report(analyze_path(SEEDS["001"]))
+    rows = list(store.db["findings"].rows_where("version_id = ?", [recorded.version_id]))
+    assert sorted(r["code"] for r in rows).count("TABLE_CELL_COUNT") == 4
+    assert {r["severity"] for r in rows} == {"error", "warning", "info"}
+
+
+def test_wal_and_migrations_idempotent(tmp_path) -> None:
+    path = tmp_path / "n.db"
+    store = open_store(path)
+    assert store.db.journal_mode == "wal"
+    assert store.migrate() == []
+    store.close()
+    store = open_store(path)
+    assert [r["name"] for r in store.db["_migrations"].rows] == [name for name, _ in MIGRATIONS]
+    assert store.db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_failed_write_leaves_nothing(tmp_path) -> None:
+    store = open_store(tmp_path / "n.db")
+    report = analyze_path(SEEDS["002"])
+    with pytest.raises(RuntimeError), store.transaction():
+        store.record_report(report)
+        raise RuntimeError("crash between writes")
+    assert store.db["reports"].count == 0 and store.db["report_versions"].count == 0
+
+
+def test_unwritable_path_is_a_clear_error(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="无法"):
+        open_store(blocker / "sub" / "n.db")
+
+
+def test_other_connections_see_committed_data(tmp_path) -> None:
+    path = tmp_path / "n.db"
+    store = open_store(path)
+    store.record_report(analyze_path(SEEDS["003"]))
+    other = sqlite3.connect(path)
+    assert other.execute("select agency, year from reports").fetchall() == [("红旗区商务局", 2023)]
+
+
+def test_opens_in_datasette(tmp_path) -> None:
+    datasette_app = pytest.importorskip("datasette.app")
+    path = tmp_path / "nianbao.db"
+    store = open_store(path)
+    store.record_report(analyze_path(SEEDS["004"]))
+    store.close()
+
+    async def fetch():
+        ds = datasette_app.Datasette([str(path)])
+        return await ds.client.get("/nianbao/reports.json?_shape=array")
+
+    response = asyncio.run(fetch())
+    assert response.status_code == 200
+    assert response.json()[0]["agency"] == "区商务局"
