@@ -370,24 +370,57 @@ def render_docx(report: SynthReport) -> bytes:
 
 
 def _docx_table(document, grid: Grid) -> None:
-    rect = _expand(grid)
-    width = max(len(r) for r in rect)
-    table = document.add_table(rows=len(rect), cols=width)
-    table.style = "Table Grid"
+    """Append a bordered table with real merged cells (gridSpan, vMerge), written as XML.
+
+    python-docx's ``cell().merge()`` is quadratic in the table size; building the ``w:tbl``
+    directly is what Word itself writes and keeps a 30-row table instant.
+    """
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    origins: dict[tuple[int, int], tuple[str, int, int]] = {}
+    below: dict[tuple[int, int], int] = {}  # covered by a rowspan from above -> its colspan
     taken: set[tuple[int, int]] = set()
+    width = 0
     for r, row in enumerate(grid):
         c = 0
         for text, rs, cs in row:
             while (r, c) in taken:
                 c += 1
-            cell = table.cell(r, c)
-            if rs > 1 or cs > 1:
-                cell = cell.merge(table.cell(r + rs - 1, c + cs - 1))
-            cell.text = text
+            origins[(r, c)] = (text, rs, cs)
             for dr in range(rs):
                 for dc in range(cs):
                     taken.add((r + dr, c + dc))
+                if dr:
+                    below[(r + dr, c)] = cs
             c += cs
+            width = max(width, c)
+    rows_xml = []
+    for r in range(len(grid)):
+        cells = []
+        for c in range(width):
+            if (r, c) in origins:
+                text, rs, cs = origins[(r, c)]
+                merge = '<w:vMerge w:val="restart"/>' if rs > 1 else ""
+                body = f"<w:r><w:t>{escape(text)}</w:t></w:r>"
+            elif (r, c) in below:
+                cs, merge, body = below[(r, c)], "<w:vMerge/>", ""
+            else:
+                continue
+            span = f'<w:gridSpan w:val="{cs}"/>' if cs > 1 else ""
+            cells.append(f"<w:tc><w:tcPr>{span}{merge}</w:tcPr><w:p>{body}</w:p></w:tc>")
+        rows_xml.append("<w:tr>" + "".join(cells) + "</w:tr>")
+    border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    grid_cols = "".join('<w:gridCol w:w="900"/>' for _ in range(width))
+    tbl = parse_xml(f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblBorders>{border}</w:tblBorders></w:tblPr>"
+                    f"<w:tblGrid>{grid_cols}</w:tblGrid>{''.join(rows_xml)}</w:tbl>")
+    body = document.element.body
+    if body.sectPr is not None:
+        body.sectPr.addprevious(tbl)  # keep the section properties last, as Word requires
+    else:
+        body.append(tbl)
+    document.add_paragraph("")
 
 
 PDF_CSS = "td{border:1px solid black;padding:2px 4px;font-size:9px} table{border-collapse:collapse} p{font-size:10px}"

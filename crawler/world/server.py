@@ -1,0 +1,82 @@
+"""Serve a :class:`crawler.world.World` on 127.0.0.1, one port per portal, with conditional GETs."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from crawler.world import Portal, World
+
+LAST_MODIFIED = "Mon, 01 Apr 2024 08:00:00 GMT"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    portal: Portal
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def _serve(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        resource = self.portal.handle(method, parts.path, parts.query, body)
+        etag = '"' + hashlib.sha1(resource.body).hexdigest()[:16] + '"'
+        if (resource.status == 200 and resource.conditional and method == "GET"
+                and self.headers.get("If-None-Match") == etag):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(resource.status)
+        self.send_header("Content-Type", resource.content_type)
+        self.send_header("Content-Length", str(len(resource.body)))
+        if resource.status == 200 and resource.conditional:
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", LAST_MODIFIED)
+        for key, value in resource.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(resource.body)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve("HEAD")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(world: World) -> Iterator[World]:
+    """Start every portal on its own loopback port; stop them all on exit."""
+    servers = []
+    try:
+        for portal in world.portals:
+            handler = type(f"Handler_{portal.key}", (_Handler,), {"portal": portal})
+            server = ThreadingHTTPServer(("127.0.0.1", portal.port or 0), handler)
+            server.daemon_threads = True
+            portal.port = server.server_address[1]
+            threading.Thread(target=server.serve_forever, name=f"portal-{portal.key}", daemon=True).start()
+            servers.append(server)
+        yield world
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
