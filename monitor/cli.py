@@ -89,6 +89,81 @@ def _open_store(path: str):
         raise click.ClickException(str(exc)) from exc
 
 
+def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"应为 KEY=VALUE：{pair}", param_hint="-s")
+        out[key.strip()] = value
+    return out
+
+
+def _print_summaries(summaries: list[dict]) -> None:
+    click.echo("\n门户网站                              页面  年报  新增  更新  错误")
+    for s in summaries:
+        name = f"{s['jurisdiction'] or ''} {s['url']}".strip()
+        click.echo(f"{name:<36}{s['pages']:>6}{s['reports_found']:>6}{s['new']:>6}{s['changed']:>6}{s['errors']:>6}"
+                   + (f"  （{', '.join(f'{k} {v}' for k, v in s['error_kinds'].items())}）" if s["errors"] else ""))
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="YAML file with a portals: list.")
+@click.option("--portal", "portal_urls", multiple=True, help="A portal home URL (repeatable).")
+@click.option("--jurisdiction", help="Jurisdiction name for --portal URLs (e.g. 青川区).")
+@click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
+@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: str | None, db: str,
+          settings: tuple[str, ...]) -> None:
+    """Crawl county portals for annual reports, judge them and store them."""
+    from crawler.spiders.portal import PortalConfig
+    from monitor.config import ConfigError, load_portals
+
+    portals: list[PortalConfig] = []
+    if config_path:
+        try:
+            portals += [PortalConfig(p.url, p.jurisdiction, p.columns) for p in load_portals(config_path)]
+        except ConfigError as exc:
+            raise click.ClickException(f"配置错误：{exc}") from exc
+    portals += [PortalConfig(url, jurisdiction) for url in portal_urls]
+    if not portals:
+        raise click.UsageError("请用 --config 或 --portal 指定要抓取的门户网站。")
+    _open_store(db).close()  # fail early, with a clear message, on a bad database path
+    click.echo(f"抓取 {len(portals)} 个门户网站，结果写入 {db}")
+    from crawler.run import crawl as run_crawl
+
+    _print_summaries(run_crawl(portals, db, _settings(settings)))
+
+
+@main.group()
+def export() -> None:
+    """Export data from the database."""
+
+
+EXPORT_COLUMNS = ("url", "title", "agency", "jurisdiction", "year", "level", "published", "first_seen", "format",
+                  "text_chars", "findings")
+
+
+@export.command("reports")
+@click.option("--db", type=click.Path(dir_okay=False, exists=True), default="data/nianbao.db", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--with-text", is_flag=True, help="Include the report text.")
+def export_reports(db: str, fmt: str, with_text: bool) -> None:
+    """One row per report (its version in force)."""
+    import csv
+
+    store = _open_store(db)
+    columns = [*EXPORT_COLUMNS, "text"] if with_text else list(EXPORT_COLUMNS)
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore") if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    for row in store.export_reports(with_text=with_text):
+        if writer:
+            writer.writerow({**row, "findings": " ".join(row["findings"])})
+        else:
+            click.echo(json.dumps({k: row[k] for k in columns}, ensure_ascii=False))
+
+
 @main.command()
 @click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
 def demo(db: str) -> None:

@@ -33,6 +33,8 @@ PUBLISHED_LABELS = ("发布日期", "发布时间", "公开日期", "发文日�
 _PUBLISHED_RE = re.compile(
     r"(?<!统计)(?P<label>" + _spaced(PUBLISHED_LABELS) + r")\s*[:：]\s*\[?(?P<rest>" + DATE_PATTERN + ")"
 )
+# Values a 来源 label takes that name the website, not the agency.
+NOT_AGENCIES = ("本网", "本站", "网站", "本网站", "门户网站", "原创")
 PUBLISHER_LABELS = ("发布机构", "发布单位", "发文机构", "发文机关", "信息来源", "文章来源", "来源")
 _PUBLISHER_RE = re.compile(
     r"(?P<label>" + _spaced(PUBLISHER_LABELS) + r")\s*[:：]\s*(?P<value>[^\s:：|]{2,30})"
@@ -184,7 +186,7 @@ def find_publisher(text: str) -> str | None:
     for m in _PUBLISHER_RE.finditer(text):
         label = compact(m.group("label"))
         value = m.group("value").strip()
-        if value in ("本网", "本站") or label in found:
+        if value in NOT_AGENCIES or label in found:
             continue
         found[label] = value
     for label in PUBLISHER_LABELS:
@@ -222,7 +224,9 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
     text = "\n".join(lines)
     ident.agency = title_agency(ident.title) if ident.title else None
     if not ident.agency or ident.agency in ("本机关", "本单位", "我局"):
-        ident.agency = meta.get("publisher") or find_publisher(meta.get("page_text", "")) or None
+        publisher = meta.get("publisher")
+        ident.agency = (publisher if publisher not in NOT_AGENCIES else None) \
+            or find_publisher(meta.get("page_text", "")) or None
     if ident.agency and not AGENCY_SUFFIX.search(ident.agency) and jurisdiction_of(ident.agency) == ident.agency:
         ident.agency = ident.agency + "人民政府"  # "温县2023年…年度报告": the government's own report
     ident.jurisdiction = jurisdiction_of(ident.agency)

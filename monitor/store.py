@@ -75,8 +75,50 @@ def _m001_reports(db: sqlite_utils.Database) -> None:
     db["findings"].create_index(["code"])
 
 
+def _m002_crawl(db: sqlite_utils.Database) -> None:
+    db["portals"].create(
+        {"id": int, "url": str, "jurisdiction": str, "name": str, "first_seen": str, "last_crawled": str},
+        pk="id", not_null={"url"},
+    )
+    db["portals"].create_index(["url"], unique=True)
+    # What Nianbao knows about each URL it fetched: validators for conditional requests, the
+    # hash and blob of the last body, and when it was last confirmed current.
+    db["pages"].create(
+        {"url": str, "portal_id": int, "kind": str, "status": int, "content_type": str, "etag": str,
+         "last_modified": str, "hash": str, "blob": str, "size": int, "first_seen": str, "last_fetched": str,
+         "last_verified": str},
+        pk="url", foreign_keys=[("portal_id", "portals", "id")],
+    )
+    # Every request that reached the network (or failed to), as evidence and for crawler health.
+    db["fetches"].create(
+        {"id": int, "run_id": int, "portal_id": int, "url": str, "method": str, "kind": str, "status": int,
+         "error": str, "error_kind": str, "content_type": str, "size": int, "hash": str, "fetched_at": str,
+         "duration_ms": int},
+        pk="id", foreign_keys=[("portal_id", "portals", "id")],
+    )
+    db["fetches"].create_index(["run_id"])
+    db["fetches"].create_index(["url"])
+    db["crawl_runs"].create(
+        {"id": int, "portal_id": int, "started_at": str, "finished_at": str, "status": str, "pages": int,
+         "requests": int, "reports_found": int, "new": int, "changed": int, "errors": int, "error_kinds": str,
+         "duration_s": float},
+        pk="id", foreign_keys=[("portal_id", "portals", "id")],
+    )
+    versions = db["report_versions"]
+    versions.add_column("source_hash", str)  # hash of the page and attachment bytes it was read from
+    versions.add_column("page_blob", str)
+    versions.add_column("attachment_url", str)
+    versions.add_column("attachment_blob", str)
+    versions.create_index(["source_url", "source_hash"])
+    reports = db["reports"]
+    reports.add_column("portal_id", int)
+    reports.add_column("index_no", str)
+    reports.add_column("format", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
+    ("002_crawl", _m002_crawl),
 ]
 
 
@@ -149,8 +191,15 @@ class Store:
         year: int | None = None,
         published: str | None = None,
         published_source: str | None = None,
+        portal_id: int | None = None,
+        index_no: str | None = None,
+        evidence: dict[str, Any] | None = None,
     ) -> Recorded:
-        """Store a judged report: a new report, a new text version, or one more sighting."""
+        """Store a judged report: a new report, a new text version, or one more sighting.
+
+        ``evidence`` holds the version's provenance: ``source_hash`` (of the bytes it was read
+        from), ``page_blob``, ``attachment_url``, ``attachment_blob``.
+        """
         from monitor.textutil import iso
 
         ident = report.identity
@@ -170,6 +219,9 @@ class Store:
                 "url": url,
                 "published": published or iso(ident.published),
                 "published_source": published_source or ident.published_source,
+                "portal_id": portal_id,
+                "index_no": index_no,
+                "format": report.doc.format,
             }
             if existing:
                 report_id = existing[0]["id"]
@@ -190,7 +242,7 @@ class Store:
                     "title": ident.title, "text": report.text, "text_chars": analysis["text_chars"],
                     "template": report.template, "sections": json.dumps(analysis["sections"]),
                     "tables": json.dumps(analysis["tables"], ensure_ascii=False),
-                    "first_seen": seen_at, "last_seen": seen_at,
+                    "first_seen": seen_at, "last_seen": seen_at, **(evidence or {}),
                 }).last_pk
                 db["findings"].insert_all(
                     {"report_id": report_id, "version_id": version_id, "code": f.code, "severity": f.severity,
@@ -201,6 +253,69 @@ class Store:
                 status = "changed" if existing else "new"
             db["reports"].update(report_id, {"current_version_id": version_id})
         return Recorded(report_id, version_id, status)
+
+    def touch_unchanged(self, url: str, source_hash: str, seen_at: str | None = None) -> Recorded | None:
+        """One more sighting of a report read from exactly these bytes before: no re-analysis."""
+        seen_at = seen_at or now_iso()
+        rows = list(self.db["report_versions"].rows_where(
+            "source_url = ? and source_hash = ?", [url, source_hash], order_by="id desc", limit=1))
+        if not rows:
+            return None
+        version = rows[0]
+        with self.transaction() as db:
+            db["report_versions"].update(version["id"], {"last_seen": seen_at})
+            db["reports"].update(version["report_id"], {"last_seen": seen_at, "current_version_id": version["id"]})
+        return Recorded(version["report_id"], version["id"], "unchanged")
+
+    # -- crawl bookkeeping ----------------------------------------------------------------
+
+    def portal_id(self, url: str, jurisdiction: str | None = None, name: str | None = None) -> int:
+        rows = list(self.db["portals"].rows_where("url = ?", [url]))
+        if rows:
+            if jurisdiction and rows[0]["jurisdiction"] != jurisdiction:
+                self.db["portals"].update(rows[0]["id"], {"jurisdiction": jurisdiction})
+            return rows[0]["id"]
+        return self.db["portals"].insert({"url": url, "jurisdiction": jurisdiction, "name": name,
+                                          "first_seen": now_iso()}).last_pk
+
+    def page(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db["pages"].rows_where("url = ?", [url]))
+        return rows[0] if rows else None
+
+    def save_page(self, url: str, **fields: Any) -> None:
+        existing = self.page(url)
+        if existing:
+            self.db["pages"].update(url, fields)
+        else:
+            self.db["pages"].insert({"url": url, "first_seen": fields.get("last_fetched") or now_iso(), **fields})
+
+    def log_fetch(self, **fields: Any) -> None:
+        self.db["fetches"].insert(fields)
+
+    def start_run(self, portal_id: int) -> int:
+        return self.db["crawl_runs"].insert({"portal_id": portal_id, "started_at": now_iso(),
+                                             "status": "running"}).last_pk
+
+    def finish_run(self, run_id: int, **fields: Any) -> None:
+        self.db["crawl_runs"].update(run_id, {"finished_at": now_iso(), **fields})
+        run = self.db["crawl_runs"].get(run_id)
+        self.db["portals"].update(run["portal_id"], {"last_crawled": run["finished_at"]})
+
+    def export_reports(self, with_text: bool = False) -> Iterator[dict[str, Any]]:
+        """Each report's version in force, in the shape of ``nianbao export reports``."""
+        sql = f"""
+            select r.url, r.title, r.agency, r.jurisdiction, r.year, r.level, r.published, r.first_seen,
+                   v.format, v.text_chars, v.id as version_id{", v.text" if with_text else ""},
+                   (select json_group_array(code) from (select code from findings f
+                        where f.version_id = v.id order by f.severity, f.code)) as codes
+            from reports r join report_versions v on v.id = r.current_version_id
+            order by r.jurisdiction, r.year desc, r.agency
+        """
+        for row in self.db.query(sql):
+            row = dict(row)
+            row["findings"] = json.loads(row.pop("codes") or "[]")
+            row.pop("version_id")
+            yield row
 
     def reports(self) -> list[dict[str, Any]]:
         """Every report with its version in force and that version's finding codes."""

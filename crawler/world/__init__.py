@@ -176,7 +176,8 @@ def _detail(portal: Portal, title: str, agency_label: str, published: date | Non
             + (f'<meta name="PubDate" content="{pub} 10:00">' if published and meta_style != "nometa" else "")
             + f'<meta name="ContentSource" content="{escape(agency_label)}">')
     if meta_style == "trs":
-        info = (f"<ul class=\"xxgk-info\"><li>索引号： 11411100MB0{abs(hash(title)) % 10**6:06d}/{(published or date(2000,1,1)).year}-00012</li>"
+        serial = int(hashlib.md5(title.encode()).hexdigest()[:6], 16) % 10**6
+        info = (f"<ul class=\"xxgk-info\"><li>索引号： 11411100MB0{serial:06d}/{(published or date(2000, 1, 1)).year}-00012</li>"
                 f"<li>发文机构： {escape(agency_label)}</li>"
                 + (f"<li>成文日期： {published.year}年{published.month:02d}月{max(1, published.day - 1):02d}日</li>"
                    f"<li>发布日期： {published.year}年{published.month:02d}月{published.day:02d}日</li>" if published else "")
@@ -308,7 +309,8 @@ def build_hanweb(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
             href = f"/module/download/downfile.jsp?classid=0&filename={hexname}"
             data, ctype = _attachment(plan)
             ext = "pdf" if plan.source == "pdf" else "docx"
-            p.add(href, data, ctype, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(plan.report.title)}.{ext}"})
+            disposition = f"attachment; filename*=UTF-8''{quote(plan.report.title)}.{ext}"
+            p.add(href, data, ctype, headers={"Content-Disposition": disposition})
         p.add(path, _detail(p, plan.report.title, plan.unit.name, plan.published,
                             _report_body(plan, href, plan.report.title + ".pdf"), "hanweb"))
         items.append((when, path, plan.report.title))
@@ -395,10 +397,10 @@ def build_static(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
                                              '<a href="/calendar/2024-02-01.html">日历</a>', charset=None))
     p.add("/xxgk/zcjd/list.html", _page("政策解读", "<ul>" + _list_item("/xxgk/zcjd/1.html", "2023年政府信息公开工作年度报告解读",
                                                                        date(2024, 2, 2)) + "</ul>", charset=None))
-    p.add("/xxgk/zcjd/1.html", _detail(p, "2023年政府信息公开工作年度报告解读", "县政府办", date(2024, 2, 2), "<p>解读。</p>", "static"))
+    p.add("/xxgk/zcjd/1.html",
+          _detail(p, "2023年政府信息公开工作年度报告解读", "县政府办", date(2024, 2, 2), "<p>解读。</p>", "static"))
     entries: list[tuple[date, str, str]] = []
     for n, plan in enumerate(plans):
-        when = plan.published or date(plan.year + 1, 2, 1)
         path = f"/xxgk/ndbg/{7000 + n}.html"
         href = None
         if plan.source != "html":
@@ -492,8 +494,8 @@ def build_dept(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
         if unit.level == "township":
             continue
         if unit.level == "department":
-            p.add(f"/xxgk/bm/{unit.slug}/", _page(unit.short, f'<a href="nb/">政府信息公开年报</a><a href="zn/">公开指南</a>'
-                                                          f'<a href="jg/">机构职能</a>'))
+            p.add(f"/xxgk/bm/{unit.slug}/", _page(unit.short, '<a href="nb/">政府信息公开年报</a><a href="zn/">公开指南</a>'
+                                                          '<a href="jg/">机构职能</a>'))
         entries = []
         for plan in by_unit.get(unit.slug, []):
             path = f"{base}{start}.html"

@@ -1,0 +1,218 @@
+"""Transport: download slots per portal, retries with backoff, encodings, conditional requests, fetch log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+
+from crawler.state import crawl_state
+from monitor.blobs import sha256
+from monitor.store import now_iso
+
+logger = logging.getLogger(__name__)
+
+
+def netloc(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+class SlotPerPortalMiddleware:
+    """One download slot per host:port, so politeness limits apply per portal, not per IP."""
+
+    def process_request(self, request: Request) -> None:
+        request.meta.setdefault("download_slot", netloc(request.url))
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, each one waiting twice as long as the last (see BackoffDelayMiddleware)."""
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.base = settings.getfloat("NIANBAO_RETRY_BACKOFF_BASE", 2.0)
+        self.cap = settings.getfloat("NIANBAO_RETRY_BACKOFF_MAX", 60.0)
+
+    def _retry(self, request, reason):  # type: ignore[override]
+        retry = super()._retry(request, reason)
+        if retry is not None:
+            attempt = retry.meta.get("retry_times", 1)
+            retry.meta["backoff_delay"] = min(self.cap, self.base * 2 ** (attempt - 1))
+        return retry
+
+
+class BackoffDelayMiddleware:
+    """Waits out a retry's backoff before the request is queued for download."""
+
+    async def process_request(self, request: Request) -> None:
+        delay = request.meta.pop("backoff_delay", 0)
+        if delay:
+            await asyncio.sleep(delay)
+
+
+class EncodingMiddleware:
+    """Pages with no declared charset are GBK as often as UTF-8: decide by decoding, not by guess.
+
+    Scrapy falls back to cp1252 for undeclared pages, which turns GBK into mojibake. Declared
+    gb2312/gbk is already read as GB18030 by w3lib.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not isinstance(response, TextResponse) or not isinstance(response, HtmlResponse):
+            return response
+        header = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        if http_content_type_encoding(header) or html_body_declared_encoding(response.body):
+            return response
+        body = response.body
+        if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+            return response
+        try:
+            body.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+        return response.replace(encoding=encoding)
+
+
+def _http_date(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value else None
+
+
+class IncrementalMiddleware:
+    """A rerun does not download what it already has.
+
+    * A known report page or attachment checked within ``NIANBAO_REVALIDATE_DAYS`` is served
+      from the evidence store without touching the network.
+    * Anything else known is requested conditionally (If-None-Match / If-Modified-Since); a 304
+      is answered with the stored body so the spider can parse it as usual.
+    * Every body received is stored content-addressed; the page row keeps its validators.
+    """
+
+    FRESH_KINDS = ("detail", "attachment")
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.revalidate = timedelta(days=crawler.settings.getfloat("NIANBAO_REVALIDATE_DAYS", 7.0))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Response | None:
+        if request.method != "GET" or request.meta.get("playwright"):
+            return None
+        state = crawl_state(self.crawler)
+        page = state.store.page(request.url)
+        if not page or not page.get("blob") or page.get("status") != 200:
+            return None
+        body = state.blobs.get(page["blob"])
+        if body is None:
+            return None
+        verified = page.get("last_verified")
+        kind = request.meta.get("kind")
+        if kind in self.FRESH_KINDS and verified and \
+                datetime.fromisoformat(verified) > datetime.now(UTC) - self.revalidate:
+            return self._stored(request, page, body, "cached")
+        if page.get("etag"):
+            request.headers.setdefault("If-None-Match", page["etag"])
+        if page.get("last_modified"):
+            request.headers.setdefault("If-Modified-Since", page["last_modified"])
+        request.meta["stored_page"] = page
+        return None
+
+    @staticmethod
+    def _stored(request: Request, page: dict, body: bytes, flag: str) -> Response:
+        headers = {"Content-Type": page.get("content_type") or "application/octet-stream"}
+        cls = HtmlResponse if "html" in headers["Content-Type"] else Response
+        return cls(url=request.url, status=200, headers=headers, body=body, request=request, flags=[flag])
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        state = crawl_state(self.crawler)
+        if "cached" in response.flags:
+            return response
+        now = now_iso()
+        if response.status == 304 and request.meta.get("stored_page"):
+            page = request.meta["stored_page"]
+            body = state.blobs.get(page["blob"])
+            if body is not None:
+                state.store.save_page(request.url, last_fetched=now, last_verified=now)
+                return self._stored(request, page, body, "revalidated")
+        if response.status == 200 and request.method == "GET" and not request.meta.get("playwright"):
+            digest = state.blobs.put(response.body)
+            state.store.save_page(
+                request.url, portal_id=state.portal_id_for(request.url), kind=request.meta.get("kind"), status=200,
+                content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+                etag=_http_date(response.headers.get(b"ETag")),
+                last_modified=_http_date(response.headers.get(b"Last-Modified")),
+                hash=digest, blob=digest, size=len(response.body), last_fetched=now, last_verified=now)
+        return response
+
+
+def error_kind(status: int | None = None, exception: BaseException | None = None) -> str | None:
+    """Name the kind of failure for crawler health: dns, tls, timeout, connection, 4xx, 5xx, waf."""
+    if exception is not None:
+        name = type(exception).__name__
+        text = str(exception)
+        if "DNSLookupError" in name or "NoSuchHost" in text:
+            return "dns"
+        if "SSL" in name or "TLS" in name or "certificate" in text.lower():
+            return "tls"
+        if "Timeout" in name or "TimedOut" in name:
+            return "timeout"
+        if "ResponseFailed" in name or "PartialDownload" in text or "ResponseNeverReceived" in name:
+            return "truncated" if "Partial" in text or "ResponseFailed" in name else "connection"
+        return "connection"
+    if status is None or status < 400:
+        return None
+    if status in (412, 521, 512, 555):
+        return "waf"
+    return "5xx" if status >= 500 else "4xx"
+
+
+class FetchLogMiddleware:
+    """Every request that reached the network, with its outcome, timing and body hash."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        request.meta["fetch_started"] = time.monotonic()
+
+    def _log(self, request: Request, status: int | None, kind: str | None, error: str | None,
+             response: Response | None) -> None:
+        state = crawl_state(self.crawler)
+        started = request.meta.get("fetch_started")
+        state.record_fetch(
+            url=request.url, method=request.method, kind=request.meta.get("kind"), status=status, error=error,
+            error_kind=kind, content_type=(response.headers.get(b"Content-Type", b"").decode("latin-1") or None)
+            if response is not None else None, size=len(response.body) if response is not None else None,
+            hash=sha256(response.body) if response is not None and response.body else None, fetched_at=now_iso(),
+            duration_ms=int((time.monotonic() - started) * 1000) if started else None)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" not in response.flags:  # served from the evidence store: no network, no log
+            missing_robots = response.status == 404 and request.url.endswith("/robots.txt")  # normal: no rules
+            kind = None if missing_robots else error_kind(response.status)
+            self._log(request, response.status, kind, None, response)
+        return response
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        if isinstance(exception, IgnoreRequest):
+            if "robots" in str(exception).lower():  # refused before any network traffic
+                crawl_state(self.crawler).record_fetch(
+                    url=request.url, method=request.method, kind=request.meta.get("kind"), status=None,
+                    error=str(exception)[:300], error_kind="robots", fetched_at=now_iso(), network=False)
+            return
+        self._log(request, None, error_kind(exception=exception), f"{type(exception).__name__}: {exception}"[:300],
+                  None)

@@ -1,0 +1,78 @@
+"""Scrapy settings for Nianbao's crawler: polite by default, tuned for county portals.
+
+Everything here can be overridden per run (``nianbao crawl`` passes the database path and, in
+tests, zero delays). Nianbao-specific settings start with ``NIANBAO_``.
+"""
+
+from __future__ import annotations
+
+from crawler.browser import playwright_launch_options
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = ("Mozilla/5.0 (compatible; NianbaoBot/0.1; +https://github.com/nianbao/nianbao; "
+              "政府信息公开年报监测)")
+ROBOTSTXT_OBEY = True
+
+# Politeness: a county portal is a small server. One or two requests at a time per portal,
+# a jittered delay, and AutoThrottle backing off when it slows down.
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50%
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+NIANBAO_RETRY_BACKOFF_BASE = 2.0  # seconds; doubled per retry
+NIANBAO_RETRY_BACKOFF_MAX = 60.0
+
+REDIRECT_MAX_TIMES = 10
+METAREFRESH_ENABLED = True
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SlotPerPortalMiddleware": 50,
+    "crawler.middlewares.BackoffDelayMiddleware": 60,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.EncodingMiddleware": 580,
+    "crawler.middlewares.IncrementalMiddleware": 950,
+    "crawler.middlewares.FetchLogMiddleware": 970,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ReportPipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlSummary": 500,
+}
+
+# Playwright only for requests that ask for it (lists no plain request can see).
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = playwright_launch_options()
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
+PLAYWRIGHT_MAX_CONTEXTS = 2
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Nianbao
+NIANBAO_DB = "data/nianbao.db"
+NIANBAO_MAX_PAGES_PER_PORTAL = 3000  # every request a portal costs, details and attachments included
+NIANBAO_MAX_NAV_DEPTH = 4  # links followed from the home page before reaching a 年报 column
+NIANBAO_MAX_QUERY_VARIANTS = 12  # distinct query strings per path: stops calendars and endless searches
+NIANBAO_PORTAL_TIME_BUDGET = 1800  # seconds per portal per run
+NIANBAO_REVALIDATE_DAYS = 7.0  # a known report page is re-checked at most this often
+NIANBAO_PLAYWRIGHT = True  # render JavaScript-only lists in a browser

@@ -1,0 +1,98 @@
+"""Per-crawl state shared by the spider, middlewares, pipeline and extension: the store and the portals."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from monitor.blobs import BlobStore
+from monitor.store import Store, open_store
+
+
+@dataclass
+class PortalRun:
+    """One portal in this run: its identity in the store and what happened to it."""
+
+    url: str
+    portal_id: int
+    run_id: int
+    jurisdiction: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    requests: int = 0  # network requests issued
+    pages: int = 0  # successful responses (network or revalidated)
+    reports_found: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    lookalikes: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    budget_cuts: Counter[str] = field(default_factory=Counter)
+    scheduled: int = 0  # requests the spider scheduled for this portal (budget)
+
+    def summary(self) -> dict:
+        return {"url": self.url, "jurisdiction": self.jurisdiction, "requests": self.requests, "pages": self.pages,
+                "reports_found": self.reports_found, "new": self.new, "changed": self.changed,
+                "unchanged": self.unchanged, "lookalikes": self.lookalikes, "errors": sum(self.errors.values()),
+                "error_kinds": dict(self.errors), "budget_cuts": dict(self.budget_cuts),
+                "duration_s": round(time.monotonic() - self.started, 2)}
+
+
+def blob_dir(db_path: str | Path) -> Path:
+    """Evidence files live beside the database: data/nianbao.db -> data/nianbao-blobs/."""
+    p = Path(db_path)
+    return p.with_name(p.stem + "-blobs")
+
+
+class CrawlState:
+    def __init__(self, db_path: str) -> None:
+        self.store: Store = open_store(db_path)
+        self.blobs = BlobStore(blob_dir(db_path))
+        self.portals: dict[str, PortalRun] = {}  # netloc -> run
+
+    def add_portal(self, url: str, jurisdiction: str | None) -> PortalRun:
+        key = urlsplit(url).netloc.lower()
+        if key not in self.portals:
+            portal_id = self.store.portal_id(url, jurisdiction)
+            self.portals[key] = PortalRun(url, portal_id, self.store.start_run(portal_id), jurisdiction)
+        return self.portals[key]
+
+    def portal_for(self, url: str) -> PortalRun | None:
+        return self.portals.get(urlsplit(url).netloc.lower())
+
+    def portal_id_for(self, url: str) -> int | None:
+        run = self.portal_for(url)
+        return run.portal_id if run else None
+
+    def record_fetch(self, network: bool = True, **fields) -> None:
+        run = self.portal_for(fields["url"])
+        if run:
+            run.requests += int(network)
+            if fields.get("status") in (200, 304):
+                run.pages += 1
+            if fields.get("error_kind"):
+                run.errors[fields["error_kind"]] += 1
+        self.store.log_fetch(run_id=run.run_id if run else None, portal_id=run.portal_id if run else None, **fields)
+
+    def finish(self, status: str = "finished") -> list[dict]:
+        out = []
+        for run in self.portals.values():
+            summary = run.summary()
+            self.store.finish_run(run.run_id, status=status, pages=run.pages, requests=run.requests,
+                                  reports_found=run.reports_found, new=run.new, changed=run.changed,
+                                  errors=summary["errors"], error_kinds=json.dumps(summary["error_kinds"]),
+                                  duration_s=summary["duration_s"])
+            out.append(summary)
+        return out
+
+
+def crawl_state(crawler) -> CrawlState:
+    """The crawl's state, created on first use from the ``NIANBAO_DB`` setting."""
+    state = getattr(crawler, "_nianbao_state", None)
+    if state is None:
+        state = CrawlState(crawler.settings.get("NIANBAO_DB", "data/nianbao.db"))
+        crawler._nianbao_state = state
+    return state

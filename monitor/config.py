@@ -1,0 +1,186 @@
+"""Configuration files (YAML), validated: an error names the file, the line and the field.
+
+Operators edit these files by hand; a typo must be refused at start with a message that says
+where it is and what was expected, not surface as a crash an hour into a crawl. Each file is
+parsed twice — to Python values and to YAML nodes — so every value keeps its line number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+
+class ConfigError(Exception):
+    """A configuration problem, located."""
+
+    def __init__(self, file: str, line: int | None, field_path: str, message: str) -> None:
+        self.file, self.line, self.field, self.message = file, line, field_path, message
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {field_path}: {message}" if field_path else f"{where}: {message}")
+
+
+@dataclass
+class Located:
+    """A loaded YAML document with the line of every value."""
+
+    file: str
+    data: Any
+    lines: dict[Path_, int]
+
+    def line(self, path: Path_) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+    def error(self, path: Path_, message: str) -> ConfigError:
+        return ConfigError(self.file, self.line(path), format_path(path), message)
+
+
+def format_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _lines(node: yaml.Node, path: Path_, out: dict[Path_, int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = key.value
+            out[(*path, name)] = key.start_mark.line + 1
+            _lines(value, (*path, name), out)
+            out[(*path, name)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            _lines(value, (*path, i), out)
+
+
+def load_yaml(path: str | Path) -> Located:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(str(p), None, "", "文件不存在") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(p), None, "", f"无法读取：{exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(p), mark.line + 1 if mark else None, "", f"YAML 语法错误：{problem}") from exc
+    lines: dict[Path_, int] = {}
+    if node is not None:
+        _lines(node, (), lines)
+    return Located(str(p), data if data is not None else {}, lines)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@dataclass
+class Field:
+    """One key of a mapping: its type, whether it is required, and a check of its value."""
+
+    type: type | tuple[type, ...]
+    required: bool = False
+    check: Callable[[Any], str | None] | None = None  # returns an error message or None
+    item: Schema | Field | None = None  # for lists: the schema of each element
+    describe: str = ""
+
+
+@dataclass
+class Schema:
+    fields: dict[str, Field] = field(default_factory=dict)
+    open: bool = False  # accept unknown keys (maps of names)
+    values: Field | Schema | None = None  # for open maps: the schema of each value
+
+
+TYPE_NAMES = {str: "文本", int: "整数", float: "数字", bool: "true/false", list: "列表", dict: "映射"}
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    types = t if isinstance(t, tuple) else (t,)
+    return " 或 ".join(TYPE_NAMES.get(x, x.__name__) for x in types)
+
+
+def validate(doc: Located, schema: Schema, value: Any = None, path: Path_ = ()) -> None:
+    value = doc.data if value is None and path == () else value
+    if not isinstance(value, dict):
+        raise doc.error(path, f"应为映射（key: value），实际是 {type(value).__name__}")
+    for key in value:
+        if key not in schema.fields and not schema.open:
+            known = "、".join(schema.fields) or "（无）"
+            raise doc.error((*path, key), f"未知字段；可用的字段：{known}")
+    for name, spec in schema.fields.items():
+        if name not in value:
+            if spec.required:
+                raise doc.error(path, f"缺少必填字段 {name}" + (f"（{spec.describe}）" if spec.describe else ""))
+            continue
+        _check(doc, spec, value[name], (*path, name))
+    if schema.open and schema.values is not None:
+        for key, item in value.items():
+            if key in schema.fields:
+                continue
+            if isinstance(schema.values, Schema):
+                validate(doc, schema.values, item, (*path, key))
+            else:
+                _check(doc, schema.values, item, (*path, key))
+
+
+def _check(doc: Located, spec: Field, value: Any, path: Path_) -> None:
+    if isinstance(value, bool) and spec.type in (int, float):
+        raise doc.error(path, f"应为{_type_name(spec.type)}")
+    if not isinstance(value, spec.type):
+        raise doc.error(path, f"应为{_type_name(spec.type)}，实际是 {value!r}")
+    if spec.check:
+        message = spec.check(value)
+        if message:
+            raise doc.error(path, message)
+    if isinstance(value, list) and spec.item is not None:
+        for i, item in enumerate(value):
+            if isinstance(spec.item, Schema):
+                validate(doc, spec.item, item, (*path, i))
+            else:
+                _check(doc, spec.item, item, (*path, i))
+
+
+def is_url(value: str) -> str | None:
+    return None if re.match(r"^https?://[^\s/]+", value) else "应为以 http:// 或 https:// 开头的网址"
+
+
+# --------------------------------------------------------------------------- portals
+
+PORTAL = Schema({
+    "jurisdiction": Field(str, describe="县区名称，如 青川区"),
+    "url": Field(str, required=True, check=is_url, describe="门户网站首页"),
+    "columns": Field(list, item=Field(str, check=is_url), describe="年报栏目网址（可选）"),
+    "code": Field((str, int), describe="行政区划代码"),
+    "name": Field(str),
+})
+CRAWL_CONFIG = Schema({"portals": Field(list, required=True, item=PORTAL)}, open=True)
+
+
+@dataclass
+class PortalEntry:
+    url: str
+    jurisdiction: str | None = None
+    columns: tuple[str, ...] = ()
+
+
+def load_portals(path: str | Path) -> list[PortalEntry]:
+    doc = load_yaml(path)
+    validate(doc, CRAWL_CONFIG)
+    return [PortalEntry(p["url"], p.get("jurisdiction"), tuple(p.get("columns") or ())) for p in doc.data["portals"]]
