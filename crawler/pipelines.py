@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from crawler.items import ReportItem
 from crawler.state import crawl_state
@@ -36,7 +37,8 @@ class ReportPipeline:
                 Source(item.url, item.page_body, item.page_content_type),
                 [Source(a.url, a.body, a.content_type, a.filename) for a in files],
                 title=item.title, portal_jurisdiction=item.jurisdiction, page_agency=item.agency, column=item.column,
-                published=item.published, published_source=item.published_source)
+                published=item.published, published_source=item.published_source,
+                portal_key=urlsplit(item.portal_url).netloc)
             attachment = next((k for k, a in enumerate(files) if a.url == judged.source.url), None)
             recorded = state.store.record_report(
                 judged.report, url=item.url, seen_at=item.fetched_at, jurisdiction=judged.jurisdiction,

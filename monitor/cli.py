@@ -14,9 +14,6 @@ import click
 
 from monitor.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_REPORTS = REPO_ROOT / "tests" / "fixtures" / "seeds"
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nianbao")
@@ -164,24 +161,35 @@ def export_reports(db: str, fmt: str, with_text: bool) -> None:
             click.echo(json.dumps({k: row[k] for k in columns}, ensure_ascii=False))
 
 
+DEMO_BASE_PORT = 18081
+
+
 @main.command()
 @click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
 def demo(db: str) -> None:
-    """The main job on the embedded default: judge the bundled sample reports into SQLite."""
-    from monitor.analysis import analyze_path
+    """The main job on the embedded default: crawl the bundled demo portals on loopback and judge them."""
+    from crawler.run import crawl as run_crawl
+    from crawler.spiders.portal import PortalConfig
+    from crawler.world import fixture_world
+    from crawler.world.server import serve
 
+    _open_store(db).close()
+    world = fixture_world()
+    with serve(world, base_port=DEMO_BASE_PORT):
+        click.echo(f"演示：{len(world.portals)} 个模拟县区门户网站运行于 127.0.0.1:{world.portals[0].port} 起，"
+                   f"抓取并核查年报，结果写入 {db}")
+        portals = [PortalConfig(p.url, p.jurisdiction) for p in world.portals]
+        summaries = run_crawl(portals, db, {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
+    _print_summaries(summaries)
     store = _open_store(db)
-    paths = sorted(SAMPLE_REPORTS.glob("*.txt"))
-    click.echo(f"核查 {len(paths)} 份样例年报，结果写入 {db}")
-    for path in paths:
-        report = analyze_path(path)
-        recorded = store.record_report(report, url=path.resolve().as_uri())
-        codes = [f.code for f in report.findings]
-        status = {"new": "新增", "changed": "有更新", "unchanged": "无变化"}[recorded.status]
-        click.echo(f"  {report.identity.agency or path.name} {report.identity.year}年度（{status}）："
-                   + ("、".join(f"{FINDINGS[c].title}({c})" for c in codes) if codes else "未发现问题"))
+    counts = {row["code"]: row["n"] for row in store.db.query(
+        "select f.code, count(*) n from findings f join reports r on r.current_version_id = f.version_id "
+        "group by f.code order by n desc")}
+    total = store.db["reports"].count
     store.close()
-    click.echo(f"完成。可用 `datasette {db}` 浏览数据库。")
+    click.echo(f"\n共 {total} 份年报；问题：" + ("、".join(f"{FINDINGS[c].title} {n}" for c, n in counts.items())
+                                           if counts else "无"))
+    click.echo(f"完成。可用 `datasette {db}` 浏览数据库，`nianbao export reports --db {db}` 导出。")
 
 
 if __name__ == "__main__":

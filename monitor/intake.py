@@ -56,34 +56,41 @@ def full_agency_name(name: str | None, jurisdiction: str | None) -> str | None:
     return jurisdiction + flat
 
 
-def choose_document(page: Source, attachments: list[Source]) -> tuple[Document, Source]:
-    """The page when it holds the report, else the first attachment with text."""
-    page_doc = read_document(page.body, content_type=page.content_type, url=page.url)
-    report = analyze_document(page_doc)
-    if len(report.sections.found) >= MIN_SECTIONS_ON_PAGE or report.tables.t3.found or not attachments:
-        return page_doc, page
-    for att in attachments:
-        doc = read_document(att.body, filename=att.filename or att.url.rsplit("/", 1)[-1],
-                            content_type=att.content_type)
-        if not doc.unreadable_reason:
-            return doc, att
-    att = attachments[0]
-    return read_document(att.body, filename=att.filename, content_type=att.content_type), att
-
-
-def judge_fetched(page: Source, attachments: list[Source], *, title: str, portal_jurisdiction: str | None,
-                  page_agency: str | None = None, column: str | None = None, published: str | None = None,
-                  published_source: str | None = None) -> Judged:
-    doc, source = choose_document(page, attachments)
-    # what the page says about the document is the attachment's metadata too
+def _with_page_facts(doc: Document, title: str, published: str | None, page_agency: str | None) -> Document:
+    """What the page says about the document is the attachment's metadata too."""
     doc.meta.setdefault("title", title)
     if published:
         doc.meta.setdefault("published", published)
     if page_agency:
         doc.meta.setdefault("publisher", page_agency)
-    report = analyze_document(doc)
+    return doc
+
+
+def choose_report(page: Source, attachments: list[Source], title: str, published: str | None,
+                  page_agency: str | None) -> tuple[Report, Source]:
+    """Judge the page when it holds the report, else the first attachment with text."""
+    page_doc = _with_page_facts(read_document(page.body, content_type=page.content_type, url=page.url),
+                                title, published, page_agency)
+    report = analyze_document(page_doc)
+    if len(report.sections.found) >= MIN_SECTIONS_ON_PAGE or report.tables.t3.found or not attachments:
+        return report, page
+    docs = [(read_document(a.body, filename=a.filename or a.url.rsplit("/", 1)[-1], content_type=a.content_type), a)
+            for a in attachments]
+    doc, source = next(((d, a) for d, a in docs if not d.unreadable_reason), docs[0])
+    return analyze_document(_with_page_facts(doc, title, published, page_agency)), source
+
+
+def judge_fetched(page: Source, attachments: list[Source], *, title: str, portal_jurisdiction: str | None,
+                  page_agency: str | None = None, column: str | None = None, published: str | None = None,
+                  published_source: str | None = None, portal_key: str = "") -> Judged:
+    """Judge a fetched report page (and attachments) and work out its key.
+
+    ``portal_key`` names the portal when its jurisdiction is unknown, so that two portals'
+    "城关镇人民政府" reports never share a key.
+    """
+    report, source = choose_report(page, attachments, title, published, page_agency)
     ident = report.identity
-    jurisdiction = portal_jurisdiction or ident.jurisdiction or jurisdiction_of(page_agency) or ""
+    jurisdiction = portal_jurisdiction or ident.jurisdiction or jurisdiction_of(page_agency) or portal_key
     agency = (full_agency_name(title_agency(title), jurisdiction)
               or full_agency_name(ident.agency if ident.title else None, jurisdiction)
               or full_agency_name(page_agency, jurisdiction)

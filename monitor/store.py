@@ -338,6 +338,8 @@ def open_store(path: str | Path = DEFAULT_DB) -> Store:
         conn.execute("PRAGMA busy_timeout = 30000")
         db = sqlite_utils.Database(conn)
         db.enable_wal()
+        # In WAL mode NORMAL never corrupts the file; a power cut may drop the last commits only.
+        conn.execute("PRAGMA synchronous = NORMAL")
         store = Store(db, str(p))
         store.migrate()
         return store

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-SYSTEM_PACKAGES=(antiword catdoc)
+# antiword/catdoc: DOC and WPS text; chromium: the browser Playwright drives (its own download is
+# not available everywhere, see crawler/browser.py).
+SYSTEM_PACKAGES=(antiword catdoc chromium)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

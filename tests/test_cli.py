@@ -51,4 +51,5 @@ def test_analyze_human_summary_in_chinese(tmp_path) -> None:
 def test_demo_main_job(tmp_path) -> None:
     result = nianbao("demo", "--db", str(tmp_path / "demo.db"))
     assert result.returncode == 0, result.stderr
-    assert "温县商务局" in result.stdout and "完成" in result.stdout
+    assert "共 81 份年报" in result.stdout and "完成" in result.stdout
+    assert "温县商务局" in result.stderr  # progress, report by report

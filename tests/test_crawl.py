@@ -100,9 +100,22 @@ def test_attachment_text_extracted(crawled) -> None:
     assert {v["format"] for v in versions} == {"pdf", "docx"}
 
 
-def test_no_findings_on_clean_world(crawled) -> None:
-    # the world's reports are consistent; a finding here would be a parsing error
-    assert [tuple(r) for r in rows(crawled["db"], "select code, message from findings")] == []
+def test_findings_as_for_the_files_themselves(crawled) -> None:
+    from collections import Counter
+
+    from crawler.world import SEED_PLACES
+    from monitor.analysis import analyze_path
+    from tests.conftest import SEEDS
+
+    seeded = {agency: seed for places in SEED_PLACES.values() for seed, agency, _, _ in places}
+    by_agency: dict[str, Counter[str]] = {}
+    for r in rows(crawled["db"], "select r.agency, f.code from findings f join reports r on r.id = f.report_id"):
+        by_agency.setdefault(r["agency"], Counter())[r["code"]] += 1
+    # the synthetic reports are consistent: any finding on them would be a reading error
+    assert set(by_agency) <= set(seeded), set(by_agency) - set(seeded)
+    # a real report served on a page is judged exactly as the file is
+    for agency, seed in seeded.items():
+        assert by_agency.get(agency, Counter()) == Counter(f.code for f in analyze_path(SEEDS[seed]).findings), agency
 
 
 def test_gbk_pages_decoded(crawled) -> None:

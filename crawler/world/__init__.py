@@ -26,8 +26,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
+from pathlib import Path
 from urllib.parse import parse_qs, quote
 
+from monitor.identity import find_title
 from monitor.synth import SynthReport, consistent_tables, render_docx, render_pdf, report_body_html
 
 STYLES = ("hanweb", "trs", "static", "jsapi", "jsrender", "dept")
@@ -79,6 +81,7 @@ class Portal:
     missing: list[tuple[str, int]] = field(default_factory=list)  # (agency, year) never published
     hits: Counter[str] = field(default_factory=Counter)
     port: int | None = None
+    home: str = "/"  # the page with the site navigation (after any redirect)
     attempts: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -249,6 +252,40 @@ class _Plan:
     published: date | None
     report: SynthReport
     source: str  # html | pdf | docx
+    seed_text: str | None = None  # a real report's text, served in <pre> instead of the synthetic one
+
+    @property
+    def title(self) -> str:
+        if self.seed_text is not None:
+            return find_title(self.seed_text.splitlines())[0] or self.report.title
+        return self.report.title
+
+    @property
+    def body_html(self) -> str:
+        if self.seed_text is not None:
+            return f"<pre>{escape(self.seed_text)}</pre>"
+        return report_body_html(self.report)
+
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "seeds"
+# The real seed reports, placed on the portal of their own jurisdiction: (seed, unit, year, published).
+SEED_PLACES = {
+    "wenfeng": [("000", "文峰区商务局", 2023, date(2024, 1, 20))],
+    "wenxian": [("001", "温县商务局", 2021, date(2022, 2, 15))],  # two weeks late
+    "xuecheng": [("002", "薛城区商务和投资促进局", 2023, date(2024, 1, 16))],
+    "hongqi": [("003", "红旗区商务局", 2023, date(2024, 1, 25))],
+    "qingchuan": [("004", "青川区商务局", 2019, date(2020, 1, 21))],
+}
+
+
+def _seed_plans(key: str, rng: random.Random, jurisdiction: str) -> list[_Plan]:
+    plans = []
+    for seed, agency, year, published in SEED_PLACES.get(key, []):
+        text = next(SEED_DIR.glob(f"{seed}_*.txt")).read_text(encoding="utf-8")
+        unit = Unit(agency, "区" + agency[len(jurisdiction):], "department", f"seed{seed}")
+        report = SynthReport(agency, year, consistent_tables(rng, "2021"), jurisdiction=jurisdiction)
+        plans.append(_Plan(unit, year, published, report, "html", seed_text=text))
+    return plans
 
 
 def _plans(rng: random.Random, jurisdiction: str, units: list[Unit], years: list[int],
@@ -276,8 +313,8 @@ def _attachment(plan: _Plan) -> tuple[bytes, str]:
 
 def _report_body(plan: _Plan, attachment_href: str | None, name: str) -> str:
     if plan.source == "html" or attachment_href is None:
-        return report_body_html(plan.report)
-    return f'<p>{escape(plan.report.title)}详见附件。</p><p>附件：<a href="{escape(attachment_href)}">{escape(name)}</a></p>'
+        return plan.body_html
+    return f'<p>{escape(plan.title)}详见附件。</p><p>附件：<a href="{escape(attachment_href)}">{escape(name)}</a></p>'
 
 
 # --------------------------------------------------------------------------- styles
@@ -309,13 +346,13 @@ def build_hanweb(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
             href = f"/module/download/downfile.jsp?classid=0&filename={hexname}"
             data, ctype = _attachment(plan)
             ext = "pdf" if plan.source == "pdf" else "docx"
-            disposition = f"attachment; filename*=UTF-8''{quote(plan.report.title)}.{ext}"
+            disposition = f"attachment; filename*=UTF-8''{quote(plan.title)}.{ext}"
             p.add(href, data, ctype, headers={"Content-Disposition": disposition})
-        p.add(path, _detail(p, plan.report.title, plan.unit.name, plan.published,
-                            _report_body(plan, href, plan.report.title + ".pdf"), "hanweb"))
-        items.append((when, path, plan.report.title))
+        p.add(path, _detail(p, plan.title, plan.unit.name, plan.published,
+                            _report_body(plan, href, plan.title + ".pdf"), "hanweb"))
+        items.append((when, path, plan.title))
         p.expected.append(Expected(path, plan.unit.name, plan.year, plan.unit.level, plan.published, plan.source,
-                                   plan.report.title))
+                                   plan.title))
     for n, template in enumerate(LOOKALIKES):
         title = template.format(j=p.jurisdiction, y=2023, y1=2024)
         path = f"/art/2024/2/{n + 1}/art_300_{5000 + n}.html"
@@ -337,6 +374,7 @@ def build_hanweb(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
 
 
 def build_trs(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
+    p.home = "/index.shtml"
     p.add("/", "<html><head><meta http-equiv=\"refresh\" content=\"0; url=/index.shtml\"></head><body></body></html>")
     p.add("/index.shtml", _page(f"{p.jurisdiction}人民政府", '<a href="/zwgk/index.shtml">政务公开</a>'
                                                          '<a href="/xwzx/index.shtml">新闻中心</a>', charset="gb2312"))
@@ -362,14 +400,14 @@ def build_trs(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
             href = f"./P0{when:%Y%m%d}{600000 + n}.{ext}"
             data, ctype = _attachment(plan)
             p.add(base + f"{when:%Y%m}/" + href[2:], data, ctype)
-        body = _report_body(plan, href, plan.report.title + (".pdf" if plan.source == "pdf" else ".docx"))
+        body = _report_body(plan, href, plan.title + (".pdf" if plan.source == "pdf" else ".docx"))
         if plan.unit.level == "department" and n % 3 == 0:
             body += "<p>（彭镕整理）</p>"  # 镕 exists in GBK, not in GB2312
         path = base + rel[2:]
-        p.add(path, _detail(p, plan.report.title, plan.unit.name, plan.published, body, "trs"))
-        by_sub[slug].append((when, rel, plan.report.title))
+        p.add(path, _detail(p, plan.title, plan.unit.name, plan.published, body, "trs"))
+        by_sub[slug].append((when, rel, plan.title))
         p.expected.append(Expected(path, plan.unit.name, plan.year, plan.unit.level, plan.published, plan.source,
-                                   plan.report.title))
+                                   plan.title))
     noise = [(date(2024, 2, 3), "./202402/t20240203_1.shtml", f"关于{p.jurisdiction}2023年政府信息公开工作年度报告的解读")]
     p.add("/zwgk/xxgk/zfxxgknb/qzfnb/202402/t20240203_1.shtml", _detail(p, noise[0][2], "区政府办", date(2024, 2, 3),
                                                                           "<p>解读。</p>", "trs"))
@@ -385,6 +423,7 @@ def build_trs(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
 
 
 def build_static(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
+    p.home = "/portal/index.html"
     p.add("/", '<html><head><script>window.location.href="/portal/index.html";</script></head><body>正在跳转</body></html>')
     p.add("/robots.txt", "User-agent: *\nDisallow: /xxgk/ndbg/private/\n", "text/plain")
     p.forbidden.append("/xxgk/ndbg/private/")
@@ -407,11 +446,11 @@ def build_static(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
             href = f"/xxgk/ndbg/files/{7000 + n}.{'pdf' if plan.source == 'pdf' else 'docx'}"
             data, ctype = _attachment(plan)
             p.add(href, data, ctype)
-        p.add(path, _detail(p, plan.report.title, plan.unit.name, plan.published, _report_body(plan, href, "附件"),
+        p.add(path, _detail(p, plan.title, plan.unit.name, plan.published, _report_body(plan, href, "附件"),
                             "static" if plan.published else "nometa"))
-        entries.append((plan.published or date(1970, 1, 1), path, plan.report.title))
+        entries.append((plan.published or date(1970, 1, 1), path, plan.title))
         p.expected.append(Expected(path, plan.unit.name, plan.year, plan.unit.level, plan.published, plan.source,
-                                   plan.report.title))
+                                   plan.title))
     for n, template in enumerate(LOOKALIKES):
         title = template.format(j=p.jurisdiction, y=2023, y1=2024)
         path = f"/xxgk/ndbg/{8000 + n}.html"
@@ -443,10 +482,10 @@ def _standard_details(p: Portal, plans: list[_Plan], prefix: str, start: int) ->
             href = f"{prefix}files/{start + n}.{'pdf' if plan.source == 'pdf' else 'docx'}"
             data, ctype = _attachment(plan)
             p.add(href, data, ctype)
-        p.add(path, _detail(p, plan.report.title, plan.unit.name, plan.published, _report_body(plan, href, "附件"), "hanweb"))
+        p.add(path, _detail(p, plan.title, plan.unit.name, plan.published, _report_body(plan, href, "附件"), "hanweb"))
         p.expected.append(Expected(path, plan.unit.name, plan.year, plan.unit.level, plan.published, plan.source,
-                                   plan.report.title))
-        items.append({"title": plan.report.title, "url": path,
+                                   plan.title))
+        items.append({"title": plan.title, "url": path,
                       "date": plan.published.isoformat() if plan.published else "", "source": plan.unit.name})
     return items
 
@@ -501,10 +540,26 @@ def build_dept(p: Portal, plans: list[_Plan], rng: random.Random) -> None:
             path = f"{base}{start}.html"
             start += 1
             title = f"{plan.year}年政府信息公开工作年度报告"  # the agency is only in the column
-            p.add(path, _detail(p, title, "本网", plan.published, report_body_html(plan.report), "hanweb"))
+            p.add(path, _detail(p, title, "本网", plan.published, plan.body_html, "hanweb"))
             entries.append(_list_item(path, title, plan.published, truncate=False))
             p.expected.append(Expected(path, plan.unit.name, plan.year, plan.unit.level, plan.published, "html", title))
         p.add(base, _page(f"{unit.short}政府信息公开年报", "<ul>" + "".join(entries) + "</ul>"))
+
+
+def add_noise(p: Portal, pages: int) -> None:
+    """The bulk of a real portal: news and policy pages a mirror crawler wades through."""
+    per_page = 20
+    lists = max(1, pages // (per_page + 1))
+    for k in range(lists):
+        items = "".join(_list_item(f"/news/{k}_{i}.html", f"{p.jurisdiction}召开专题会议部署第{k * per_page + i}项工作",
+                                   date(2024, 1 + (i % 12), 1 + (k % 28))) for i in range(per_page))
+        nav = (f'<a href="/news/list_{k + 1}.html">下一页</a>' if k + 1 < lists else "")
+        p.add(f"/news/list_{k}.html", _page("新闻动态", f"<ul>{items}</ul>{nav}"))
+        for i in range(per_page):
+            p.add(f"/news/{k}_{i}.html", _page("新闻", f"<div id='zoom'><p>会议内容{k}-{i}。</p>"
+                                                       f'<a href="/news/list_0.html">返回新闻列表</a></div>'))
+    home = p.resources[p.home]
+    home.body = home.body.replace(b"<body>", '<body><a href="/news/list_0.html">新闻动态</a>'.encode(p.encoding), 1)
 
 
 BUILDERS = {"hanweb": build_hanweb, "trs": build_trs, "static": build_static, "jsapi": build_jsapi,
@@ -514,7 +569,7 @@ BUILDERS = {"hanweb": build_hanweb, "trs": build_trs, "static": build_static, "j
 def make_portal(key: str, style: str, jurisdiction: str, years: list[int], seed: int, departments: int = 3,
                 townships: int = 1, missing: list[tuple[str, int]] | None = None,
                 late: set[tuple[str, int]] | None = None, undated: set[tuple[str, int]] | None = None,
-                sources: tuple[str, ...] = ("html", "html", "pdf", "docx")) -> Portal:
+                sources: tuple[str, ...] = ("html", "html", "pdf", "docx"), seeds: bool = False) -> Portal:
     rng = random.Random(seed)
     portal = Portal(key, style, jurisdiction, encoding="gbk" if style == "trs" else "utf-8")
     portal.units = make_units(jurisdiction, departments, townships if style != "dept" else 0)
@@ -522,6 +577,10 @@ def make_portal(key: str, style: str, jurisdiction: str, years: list[int], seed:
     if style in ("dept", "jsrender"):
         sources = ("html",)
     plans = _plans(rng, jurisdiction, portal.units, years, portal.missing, late or set(), undated or set(), sources)
+    if seeds:
+        seeded = _seed_plans(key, rng, jurisdiction)
+        portal.units += [p.unit for p in seeded]
+        plans += seeded
     BUILDERS[style](portal, plans, rng)
     return portal
 
@@ -531,23 +590,37 @@ def fixture_world() -> World:
     years = [2021, 2022, 2023]
     return World([
         make_portal("qingchuan", "hanweb", "青川区", years, 1,
-                    late={("青川区民政局", 2023)}, missing=[("青川区财政局", 2023)]),
-        make_portal("wenfeng", "trs", "文峰区", years, 2, late={("文峰区人民政府", 2022)}),
+                    late={("青川区民政局", 2023)}, missing=[("青川区财政局", 2023)], seeds=True),
+        make_portal("wenfeng", "trs", "文峰区", years, 2, late={("文峰区人民政府", 2022)}, seeds=True),
         make_portal("wenxian", "static", "温县", years, 3, undated={("温县教育局", 2022)},
-                    missing=[("温县民政局", 2023)]),
-        make_portal("xuecheng", "jsapi", "薛城区", years, 4),
-        make_portal("hongqi", "jsrender", "红旗区", [2022, 2023], 5, departments=2, townships=0),
+                    missing=[("温县民政局", 2023)], seeds=True),
+        make_portal("xuecheng", "jsapi", "薛城区", years, 4, seeds=True),
+        make_portal("hongqi", "jsrender", "红旗区", [2022, 2023], 5, departments=2, townships=0, seeds=True),
         make_portal("dongcheng", "dept", "东城区", years, 6, departments=3),
     ])
 
 
+_SYLLABLES = "安平宁江山河阳城丰华兴远德清明永福泰和新东西南北中金石云龙"
+
+
+def county_name(i: int) -> str:
+    """A unique, plausible county name for the i-th generated portal (安平区, 安宁县 …)."""
+    n = len(_SYLLABLES)
+    a, b, c = i % n, (i // n) % n, i // (n * n)
+    name = _SYLLABLES[a] + _SYLLABLES[(a + b + 1) % n] + (_SYLLABLES[c % n] if c else "")
+    return name + ("区" if i % 3 else "县")
+
+
 def generated_world(n_portals: int, departments: int = 4, townships: int = 2, years: int = 3, seed: int = 0,
-                    styles: tuple[str, ...] = ("hanweb", "trs", "static", "jsapi", "dept")) -> World:
-    """A large world for benchmarks: N portals × M units × Y years, styles cycled."""
+                    styles: tuple[str, ...] = ("hanweb", "trs", "static", "jsapi", "dept"),
+                    noise_pages: int = 200) -> World:
+    """A large world for benchmarks: N portals × M units × Y years, styles cycled, with news noise."""
     first = 2024 - years
     portals = []
     for i in range(n_portals):
         style = styles[i % len(styles)]
-        portals.append(make_portal(f"p{i:04d}", style, f"测试{i:04d}区", list(range(first, 2024)), seed + i,
-                                   departments=departments, townships=townships))
+        portal = make_portal(f"p{i:04d}", style, county_name(i), list(range(first, 2024)), seed + i,
+                             departments=departments, townships=townships)
+        add_noise(portal, noise_pages)
+        portals.append(portal)
     return World(portals)

@@ -63,14 +63,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _bind(handler: type, port: int) -> ThreadingHTTPServer:
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError:
+        if not port:
+            raise
+        return ThreadingHTTPServer(("127.0.0.1", 0), handler)  # the wished-for port is taken
+
+
 @contextmanager
-def serve(world: World) -> Iterator[World]:
-    """Start every portal on its own loopback port; stop them all on exit."""
+def serve(world: World, base_port: int | None = None) -> Iterator[World]:
+    """Start every portal on its own loopback port; stop them all on exit.
+
+    ``base_port`` asks for stable ports (base, base + 1, …) so URLs survive between runs, as
+    the demo's do; a port already in use falls back to a free one.
+    """
     servers = []
     try:
-        for portal in world.portals:
+        for n, portal in enumerate(world.portals):
             handler = type(f"Handler_{portal.key}", (_Handler,), {"portal": portal})
-            server = ThreadingHTTPServer(("127.0.0.1", portal.port or 0), handler)
+            server = _bind(handler, portal.port or (base_port + n if base_port else 0))
             server.daemon_threads = True
             portal.port = server.server_address[1]
             threading.Thread(target=server.serve_forever, name=f"portal-{portal.key}", daemon=True).start()

@@ -231,7 +231,10 @@ def _render(root: lxml.html.HtmlElement) -> tuple[str, dict[int, StructuredRow]]
             if el.tail:
                 buf.append(el.tail)
             return
-        if el.tag == "table" and el.find(".//table") is None:
+        if el.tag == "pre":  # preformatted text keeps its lines and tabs (a report pasted as text)
+            flush()
+            lines.extend(clean_artifacts(line.rstrip("\r ")) for line in el.text_content().split("\n"))
+        elif el.tag == "table" and el.find(".//table") is None:
             flush()
             for row in table_grid(el):
                 if any(cell for cell in row):
