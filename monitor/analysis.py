@@ -52,6 +52,14 @@ class Report:
         return [(n, line) for n, line in enumerate(self.lines, 1)
                 if not any(lo <= n <= hi for lo, hi in spans)]
 
+    def authored_prose(self) -> str:
+        """What the author wrote: prose outside the tables, without headings, title and date line."""
+        skip = {h.line for h in self.sections.headings.values()}
+        skip |= {n for n in (self.identity.title_line, self.identity.date_line_no) if n}
+        if self.identity.title_line:
+            skip.add(self.identity.title_line - 1)  # a title's first line
+        return "\n".join(line for n, line in self.prose_lines() if n not in skip)
+
     def to_json(self) -> dict[str, Any]:
         ident = self.identity
         return {

@@ -77,6 +77,16 @@ def analyze(paths: tuple[Path, ...], as_json: bool, db: str | None) -> None:
         sys.exit(1)
 
 
+def _registry(path: str | None):
+    from monitor.config import ConfigError
+    from monitor.registry import load_registry
+
+    try:
+        return load_registry(path)
+    except ConfigError as exc:
+        raise click.ClickException(f"配置错误：{exc}") from exc
+
+
 def _open_store(path: str):
     from monitor.store import StoreError, open_store
 
@@ -105,7 +115,8 @@ def _print_summaries(summaries: list[dict]) -> None:
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="YAML file with a portals: list.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Nianbao configuration (YAML); crawls every jurisdiction with a portal.")
 @click.option("--portal", "portal_urls", multiple=True, help="A portal home URL (repeatable).")
 @click.option("--jurisdiction", help="Jurisdiction name for --portal URLs (e.g. 青川区).")
 @click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
@@ -114,14 +125,9 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
           settings: tuple[str, ...]) -> None:
     """Crawl county portals for annual reports, judge them and store them."""
     from crawler.spiders.portal import PortalConfig
-    from monitor.config import ConfigError, load_portals
 
-    portals: list[PortalConfig] = []
-    if config_path:
-        try:
-            portals += [PortalConfig(p.url, p.jurisdiction, p.columns) for p in load_portals(config_path)]
-        except ConfigError as exc:
-            raise click.ClickException(f"配置错误：{exc}") from exc
+    registry = _registry(config_path)
+    portals = [PortalConfig(j.portal, j.name, j.columns) for j in registry.portals() if j.portal]
     portals += [PortalConfig(url, jurisdiction) for url in portal_urls]
     if not portals:
         raise click.UsageError("请用 --config 或 --portal 指定要抓取的门户网站。")
@@ -161,17 +167,147 @@ def export_reports(db: str, fmt: str, with_text: bool) -> None:
             click.echo(json.dumps({k: row[k] for k in columns}, ensure_ascii=False))
 
 
+def _as_of(value: str | None):
+    from datetime import date
+
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"应为 YYYY-MM-DD：{value}", param_hint="--as-of") from exc
+
+
+CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                             help="Nianbao configuration (YAML). Without it, jurisdictions and units come from the crawl.")
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
+AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge as on this day (default today).")
+STATUS_COLUMNS = ("jurisdiction", "agency", "year", "level", "deadline", "published", "status", "days_late", "findings")
+
+
+@main.command()
+@DB_OPTION
+@CONFIG_OPTION
+@AS_OF_OPTION
+@click.option("--year", type=int, help="Only this report year.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def status(db: str, config_path: str | None, as_of: str | None, year: int | None, fmt: str) -> None:
+    """Every expected report: on time, late, missing, not due or undated."""
+    import csv
+
+    from monitor.judge import STATUS_NAMES, evaluate
+
+    day = _as_of(as_of)
+    store = _open_store(db)
+    rows = [r.to_json() for r in evaluate(store, _registry(config_path), day, year).rows]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(STATUS_COLUMNS), extrasaction="ignore")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({**r, "findings": " ".join(r["findings"])})
+    else:
+        click.echo(f"截至 {day.isoformat()}：")
+        click.echo(f"{'行政区':<8}{'单位':<22}{'年度':<6}{'期限':<12}{'公布日期':<12}{'状态':<10}{'逾期天数':>6}  问题")
+        for r in rows:
+            click.echo(f"{r['jurisdiction']:<8}{r['agency']:<22}{r['year']:<6}{r['deadline']:<12}{r['published'] or '—':<12}"
+                       f"{STATUS_NAMES[r['status']]:<10}{r['days_late'] if r['days_late'] is not None else '':>6}  "
+                       + " ".join(r["findings"]))
+        from collections import Counter
+
+        counts = Counter(r["status"] for r in rows)
+        click.echo("合计：" + "，".join(f"{STATUS_NAMES[k]} {counts[k]}" for k in STATUS_NAMES if counts[k]))
+
+
+@main.command(name="judge")
+@DB_OPTION
+@CONFIG_OPTION
+@AS_OF_OPTION
+def judge_command(db: str, config_path: str | None, as_of: str | None) -> None:
+    """Recompute every finding and update their lifecycle (new, open, resolved)."""
+    from monitor.judge import judge
+
+    store = _open_store(db)
+    _, result = judge(store, _registry(config_path), _as_of(as_of))
+    click.echo(f"新发现 {result.new}，仍未解决 {result.still_open}，已解决 {result.resolved}，重新出现 {result.reopened}。")
+
+
+@main.command()
+@click.argument("finding_id", type=int)
+@click.option("--note", required=True, help="Why (shown with the finding).")
+@click.option("--mute", is_flag=True, help="Hide it from digests altogether, not only from the new items.")
+@DB_OPTION
+def ack(finding_id: int, note: str, mute: bool, db: str) -> None:
+    """Acknowledge (or mute) a finding: it stays visible but is not sent again."""
+    from sqlite_utils.db import NotFoundError
+
+    from monitor.judge import acknowledge
+
+    store = _open_store(db)
+    try:
+        row = acknowledge(store, finding_id, note, mute)
+    except NotFoundError as exc:
+        raise click.ClickException(f"没有编号为 {finding_id} 的问题。") from exc
+    click.echo(f"已{'屏蔽' if mute else '确认'}问题 {finding_id}：{row['agency']} {row['year']}年度 {row['code']}（{note}）")
+
+
+@main.command()
+@DB_OPTION
+@CONFIG_OPTION
+@AS_OF_OPTION
+@click.option("--office", help="Only this oversight office (its name in the configuration).")
+@click.option("--outbox", type=click.Path(file_okay=False), help="Write .eml files here instead of sending.")
+@click.option("--send", is_flag=True, help="Send through the configured SMTP server.")
+@click.option("--site-url", help="Base URL of the published site, for the links in the digest.")
+def digest(db: str, config_path: str | None, as_of: str | None, office: str | None, outbox: str | None, send: bool,
+           site_url: str | None) -> None:
+    """Email each oversight office what is new: late, missing, wrong."""
+    from monitor.notify import DigestError, run_digests
+
+    if bool(outbox) == bool(send):
+        raise click.UsageError("请二选一：--outbox 目录（写入 .eml 文件）或 --send（通过 SMTP 发送）。")
+    store = _open_store(db)
+    try:
+        outcomes = run_digests(store, _registry(config_path), _as_of(as_of), office, outbox, site_url)
+    except DigestError as exc:
+        raise click.ClickException(str(exc)) from exc
+    failed = False
+    for o in outcomes:
+        line = f"{o.office}：新问题 {o.new}，此前已报告 {o.standing}"
+        if o.sent:
+            line += f"；已发送给 {', '.join(o.sent)}"
+        if o.written:
+            line += f"；已写入 {len(o.written)} 封邮件"
+        if o.retried:
+            line += f"（含重发 {o.retried} 封）"
+        if o.failed:
+            failed = True
+            line += "；发送失败（下次运行将重试）：" + "；".join(f"{r}（{e}）" for r, e in o.failed.items())
+        if not (o.new or o.sent or o.written or o.failed):
+            line += "；没有新内容，未发送"
+        click.echo(line)
+        for path in o.written:
+            click.echo(f"  {path}")
+    if failed:
+        sys.exit(2)
+
+
 DEMO_BASE_PORT = 18081
 
 
 @main.command()
 @click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
-def demo(db: str) -> None:
-    """The main job on the embedded default: crawl the bundled demo portals on loopback and judge them."""
+@click.option("--outbox", type=click.Path(file_okay=False), default="data/outbox", show_default=True)
+def demo(db: str, outbox: str) -> None:
+    """The main job on the embedded default: crawl the bundled demo portals, judge, write digests."""
+    from pathlib import Path
+
     from crawler.run import crawl as run_crawl
     from crawler.spiders.portal import PortalConfig
-    from crawler.world import fixture_world
+    from crawler.world import demo_registry, fixture_world
     from crawler.world.server import serve
+    from monitor.notify import run_digests
 
     _open_store(db).close()
     world = fixture_world()
@@ -182,14 +318,19 @@ def demo(db: str) -> None:
         summaries = run_crawl(portals, db, {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
     _print_summaries(summaries)
     store = _open_store(db)
+    registry = demo_registry(world)
+    site = (Path(db).parent / "site").resolve().as_uri() + "/"
+    outcomes = run_digests(store, registry, outbox=outbox, site_url=site)
     counts = {row["code"]: row["n"] for row in store.db.query(
-        "select f.code, count(*) n from findings f join reports r on r.current_version_id = f.version_id "
-        "group by f.code order by n desc")}
+        "select code, count(*) n from tracked_findings where state = 'open' group by code order by n desc")}
     total = store.db["reports"].count
     store.close()
-    click.echo(f"\n共 {total} 份年报；问题：" + ("、".join(f"{FINDINGS[c].title} {n}" for c, n in counts.items())
-                                           if counts else "无"))
-    click.echo(f"完成。可用 `datasette {db}` 浏览数据库，`nianbao export reports --db {db}` 导出。")
+    click.echo(f"\n共 {total} 份年报；未解决的问题：" + ("、".join(f"{FINDINGS[c].title} {n}" for c, n in counts.items())
+                                                if counts else "无"))
+    written = [p for o in outcomes for p in o.written]
+    click.echo(f"合规摘要邮件 {len(written)} 封已写入 {Path(outbox).resolve()}" if written
+               else f"没有新的合规摘要（此前已写入 {Path(outbox).resolve()}）")
+    click.echo(f"完成。`nianbao status --db {db}` 查看各单位公布情况；`datasette {db}` 浏览数据库。")
 
 
 if __name__ == "__main__":

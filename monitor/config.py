@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -161,26 +162,92 @@ def is_url(value: str) -> str | None:
     return None if re.match(r"^https?://[^\s/]+", value) else "应为以 http:// 或 https:// 开头的网址"
 
 
-# --------------------------------------------------------------------------- portals
+def month_day(value: str) -> str | None:
+    m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", str(value))
+    if not m:
+        return "应为“月-日”，如 02-20"
+    try:
+        date(2024, int(m.group(1)), int(m.group(2)))
+    except ValueError:
+        return f"不是有效的日期：{value}"
+    return None
 
-PORTAL = Schema({
-    "jurisdiction": Field(str, describe="县区名称，如 青川区"),
-    "url": Field(str, required=True, check=is_url, describe="门户网站首页"),
-    "columns": Field(list, item=Field(str, check=is_url), describe="年报栏目网址（可选）"),
-    "code": Field((str, int), describe="行政区划代码"),
-    "name": Field(str),
+
+def one_of(*choices: str) -> Callable[[Any], str | None]:
+    return lambda v: None if v in choices else f"应为 {' / '.join(choices)} 之一，实际是 {v!r}"
+
+
+def is_email(value: str) -> str | None:
+    address = re.search(r"<([^>]+)>", value)
+    address_text = address.group(1) if address else value
+    return None if re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address_text.strip()) else "不是有效的电子邮件地址"
+
+
+def no_secret(value: Any) -> str | None:
+    return "口令不能写在配置文件里：请用 password_env 指定保存口令的环境变量名"
+
+
+UNIT = Schema({
+    "name": Field(str, required=True, describe="单位全称，如 青川区教育局"),
+    "level": Field(str, check=one_of("government", "department", "township")),
+    "retired": Field(int, describe="自该报告年度起不再要求公布（如机构合并）"),
 })
-CRAWL_CONFIG = Schema({"portals": Field(list, required=True, item=PORTAL)}, open=True)
+JURISDICTION = Schema({
+    "name": Field(str, required=True, describe="如 青川区"),
+    "code": Field((str, int), check=lambda v: None if re.fullmatch(r"\d{6}", str(v)) else "行政区划代码应为 6 位数字"),
+    "level": Field(str, check=one_of("province", "city", "county")),
+    "parent": Field(str, describe="上级行政区名称"),
+    "portal": Field(str, check=is_url, describe="门户网站首页"),
+    "columns": Field(list, item=Field(str, check=is_url), describe="年报栏目网址（可选）"),
+    "units": Field(list, item=UNIT, describe="应当公布年报的单位（可选）"),
+})
+DEADLINE = Schema({
+    "scope": Field(str, required=True, describe="省、市或县区名称（或区划代码）"),
+    "date": Field(str, required=True, check=month_day, describe="次年的月-日，如 02-20"),
+    "level": Field(str, check=one_of("government", "department", "township")),
+    "years": Field(list, item=Field(int), describe="适用的报告年度（可选）"),
+    "source": Field(str, describe="依据文件"),
+})
+OFFICE = Schema({
+    "name": Field(str, required=True, describe="如 青川区政务公开办"),
+    "jurisdictions": Field(list, required=True, item=Field(str), describe="所负责的行政区（含下级）"),
+    "recipients": Field(list, required=True, item=Field(str, check=is_email)),
+})
+SMTP = Schema({
+    "host": Field(str, required=True),
+    "port": Field(int),
+    "starttls": Field(bool),
+    "ssl": Field(bool),
+    "username": Field(str),
+    "password_env": Field(str, describe="保存口令的环境变量名"),
+    "password": Field((str, int), check=no_secret),
+    "sender": Field(str, required=True, check=is_email),
+    "timeout": Field((int, float)),
+})
+CONFIG = Schema({
+    "jurisdictions": Field(list, item=JURISDICTION),
+    "deadlines": Field(list, item=DEADLINE),
+    "offices": Field(list, item=OFFICE),
+    "smtp": Field(dict),
+    "site": Field(dict),
+    "operator": Field(list, item=Field(str, check=is_email), describe="运维人员邮箱（抓取健康告警）"),
+})
+SITE = Schema({"base_url": Field(str, check=is_url), "title": Field(str)})
 
 
-@dataclass
-class PortalEntry:
-    url: str
-    jurisdiction: str | None = None
-    columns: tuple[str, ...] = ()
-
-
-def load_portals(path: str | Path) -> list[PortalEntry]:
+def load_config(path: str | Path) -> Located:
+    """Load and validate a Nianbao configuration file."""
     doc = load_yaml(path)
-    validate(doc, CRAWL_CONFIG)
-    return [PortalEntry(p["url"], p.get("jurisdiction"), tuple(p.get("columns") or ())) for p in doc.data["portals"]]
+    validate(doc, CONFIG)
+    for key, schema in (("smtp", SMTP), ("site", SITE)):
+        if key in doc.data:
+            validate(doc, schema, doc.data[key], (key,))
+    names = [j["name"] for j in doc.data.get("jurisdictions") or []]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise doc.error(("jurisdictions", i, "name"), f"行政区 {name} 重复")
+    for i, office in enumerate(doc.data.get("offices") or []):
+        for k, name in enumerate(office["jurisdictions"]):
+            if names and name not in names:
+                raise doc.error(("offices", i, "jurisdictions", k), f"未在 jurisdictions 中定义：{name}")
+    return doc

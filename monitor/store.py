@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from monitor.similarity import normalise
+
 if TYPE_CHECKING:
     from monitor.analysis import Report
 
@@ -116,9 +118,43 @@ def _m002_crawl(db: sqlite_utils.Database) -> None:
     reports.add_column("format", str)
 
 
+def _m003_monitor(db: sqlite_utils.Database) -> None:
+    # normalised authored prose of each version, for the near-duplicate checks (monitor.similarity)
+    db["report_versions"].add_column("prose", str)
+    # Every finding Nianbao has raised, per-report and cross-report, with its lifecycle: first seen,
+    # still open or resolved, and whether a user acknowledged or muted it.
+    db["tracked_findings"].create(
+        {"id": int, "key": str, "jurisdiction": str, "agency": str, "year": int, "report_id": int, "code": str,
+         "severity": str, "message": str, "detail": str, "state": str, "first_seen": str, "last_seen": str,
+         "resolved_at": str, "ack": str, "ack_note": str, "ack_at": str},
+        pk="id", not_null={"key", "code", "severity", "state", "first_seen", "last_seen"},
+    )
+    db["tracked_findings"].create_index(["key"], unique=True)
+    db["tracked_findings"].create_index(["jurisdiction", "state"])
+    db["digests"].create(
+        {"id": int, "office": str, "created_at": str, "as_of": str, "subject": str, "new_items": int,
+         "standing_items": int, "message": bytes},
+        pk="id", not_null={"office", "created_at"},
+    )
+    # which findings a digest carried to an office: "new since the last digest" is what is not here yet
+    db["digest_items"].create({"digest_id": int, "finding_id": int, "office": str, "kind": str},
+                              pk=("digest_id", "finding_id"),
+                              foreign_keys=[("digest_id", "digests", "id"), ("finding_id", "tracked_findings", "id")])
+    db["digest_items"].create_index(["office", "finding_id"])
+    db["deliveries"].create(
+        {"id": int, "digest_id": int, "recipient": str, "status": str, "attempts": int, "last_error": str,
+         "sent_at": str, "path": str},
+        pk="id", foreign_keys=[("digest_id", "digests", "id")], not_null={"digest_id", "recipient", "status"},
+        defaults={"attempts": 0},
+    )
+    db["deliveries"].create_index(["digest_id", "recipient"], unique=True)
+    db["deliveries"].create_index(["status"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
+    ("003_monitor", _m003_monitor),
 ]
 
 
@@ -237,7 +273,9 @@ class Store:
                 status = "unchanged"
             else:
                 analysis = report.to_json()
+                names = [key["agency"], key["jurisdiction"], ident.agency, ident.jurisdiction]
                 version_id = db["report_versions"].insert({
+                    "prose": normalise(report.authored_prose(), [n for n in names if n]),
                     "report_id": report_id, "text_hash": digest, "format": report.doc.format, "source_url": url,
                     "title": ident.title, "text": report.text, "text_chars": analysis["text_chars"],
                     "template": report.template, "sections": json.dumps(analysis["sections"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
 
@@ -45,8 +45,12 @@ class SynthTables:
         return replace(self, t2=t2, t3=t3, t4=t4)
 
 
-def consistent_tables(rng: random.Random, fmt: str = "2021", scale: int = 6, zero: bool = False) -> SynthTables:
-    """Tables where R1–R6 hold; ``zero`` gives the all-zero tables most small agencies print."""
+def consistent_tables(rng: random.Random, fmt: str = "2021", scale: int = 6, zero: bool = False,
+                      carried_in: list[int] | None = None) -> SynthTables:
+    """Tables where R1–R6 hold; ``zero`` gives the all-zero tables most small agencies print.
+
+    ``carried_in`` (six applicant columns) continues last year's 结转下年度, so X1 holds too.
+    """
     spec = FORMATS[fmt]
     n = lambda: 0 if zero else rng.randint(0, scale)  # noqa: E731
     cols = len(spec.t3_columns) - 1
@@ -57,7 +61,9 @@ def consistent_tables(rng: random.Random, fmt: str = "2021", scale: int = 6, zer
         t3[key] = [*vals, sum(vals)]
     total = [sum(t3[k][c] for k in results) for c in range(cols)]
     carried_out = [min(n(), 2) for _ in range(cols)]
-    carried_in = [min(n(), total[c] + carried_out[c]) for c in range(cols)]
+    if carried_in is None:
+        carried_in = [min(n(), total[c] + carried_out[c]) for c in range(cols)]
+    carried_out = [max(carried_out[c], carried_in[c] - total[c]) for c in range(cols)]
     received = [total[c] + carried_out[c] - carried_in[c] for c in range(cols)]
     for key, vals in (("received", received), ("carried_in", carried_in), ("total", total),
                       ("carried_out", carried_out)):
@@ -84,11 +90,36 @@ def consistent_tables(rng: random.Random, fmt: str = "2021", scale: int = 6, zer
 
 PROSE = {
     1: "{year}年，{agency}深入贯彻落实《中华人民共和国政府信息公开条例》，坚持以公开为常态、不公开为例外，"
-       "围绕中心工作做好主动公开、依申请公开、政府信息管理和平台建设。{applications}",
-    5: "存在的主要问题：信息公开的及时性和规范性有待进一步提高，政策解读形式较为单一。"
-       "改进情况：下一步，我{unit}将进一步加强业务培训，完善发布审核机制，丰富解读形式，提升公开质量。",
+       "围绕中心工作做好主动公开、依申请公开、政府信息管理和平台建设。{applications}{details}",
+    5: "存在的主要问题：{problems}改进情况：下一步，我{unit}将{remedies}",
     6: "{fee}本年度无其他需要报告的事项。",
 }
+# Sentences real reports vary on; each synthetic report draws its own, so two honest reports share
+# boilerplate but not their text (what COPIED_* must tell apart from a re-dated copy).
+DETAIL_SENTENCES = (
+    "全年通过门户网站主动公开政府信息{n}条，其中政策文件{m}件。", "组织开展政务公开专题培训{k}次，参训人员{n}人次。",
+    "调整充实政务公开领导小组，明确分管领导和专职人员。", "按照统一部署完成政府信息公开目录的梳理和更新工作。",
+    "围绕优化营商环境，及时发布惠企政策和办事指南。", "严格执行信息发布保密审查制度，全年未发生失泄密事件。",
+    "对{m}件重要政策文件开展了图文解读和视频解读。", "政务新媒体发布信息{n}条，回应公众关切{k}次。",
+    "依申请公开严格按照法定时限答复，答复规范率百分之百。", "推进重点领域信息公开，公开财政预决算和重大项目信息。",
+    "完善政府信息公开工作制度，建立信息发布台账。", "加强政府网站栏目建设，新增专题栏目{k}个。",
+    "积极推进基层政务公开标准化规范化建设。", "做好人大代表建议和政协委员提案办理结果公开。",
+)
+PROBLEM_SENTENCES = (
+    "信息公开的及时性和规范性有待进一步提高。", "政策解读形式较为单一，图解、视频等形式运用不多。",
+    "工作人员业务能力与新形势新要求还有差距。", "部分栏目更新不够及时，内容不够丰富。",
+    "公众参与的渠道和方式还需拓展。", "依申请公开答复的说理性有待加强。",
+)
+REMEDY_SENTENCES = (
+    "进一步加强业务培训，提升工作人员能力。", "完善信息发布审核机制，确保信息准确及时。",
+    "丰富政策解读形式，提升解读质量和传播力。", "加强栏目日常维护，及时更新公开内容。",
+    "拓宽公众参与渠道，做好政民互动。", "规范依申请公开办理流程，提高答复质量。",
+)
+
+
+def _pick(rng: random.Random, pool: tuple[str, ...], k: int) -> str:
+    return "".join(s.format(n=rng.randint(20, 400), m=rng.randint(1, 20), k=rng.randint(1, 9))
+                   for s in rng.sample(pool, k))
 FEE_SENTENCE = "本机关未收取信息处理费。"
 GOV_SENTENCE = "本年度政府信息公开工作考核、社会评议和责任追究结果：纳入年度绩效考核，未发生责任追究情况。"
 
@@ -104,11 +135,15 @@ class SynthReport:
     gov_statement: bool = True
     improvements: bool = True
     drop_sections: tuple[int, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
+    prose_seed: str | None = None  # which sentences the prose draws; another report's seed makes a copy
 
     @property
     def title(self) -> str:
         return f"{self.agency}{self.year}年政府信息公开工作年度报告"
+
+    def prose_key(self, agency: str, year: int) -> str:
+        """The seed of a report's sentences; pass another report's key as ``prose_seed`` to copy it."""
+        return f"{self.jurisdiction or ''}{agency}{year}"
 
     @property
     def is_government(self) -> bool:
@@ -117,14 +152,17 @@ class SynthReport:
     def prose(self, number: int) -> str:
         received = self.tables.t3["received"][-1]
         template = PROSE.get(number)
+        rng = random.Random(f"{self.prose_seed or self.prose_key(self.agency, self.year)}{number}")
         if number == 5 and not self.improvements:
-            return "存在的主要问题：信息公开的及时性和规范性有待进一步提高，政策解读形式较为单一。"
+            return "存在的主要问题：" + _pick(rng, PROBLEM_SENTENCES, 2)
         if template is None:
             return ""
         text = template.format(
             year=self.year, agency=self.agency, unit="局" if self.agency.endswith("局") else "单位",
             applications=f"全年收到政府信息公开申请{received}件。",
             fee=FEE_SENTENCE if self.fee_statement else "",
+            details=_pick(rng, DETAIL_SENTENCES, 5), problems=_pick(rng, PROBLEM_SENTENCES, 2),
+            remedies=_pick(rng, REMEDY_SENTENCES, 3),
         )
         if number == 6 and self.is_government and self.gov_statement:
             text = GOV_SENTENCE + text

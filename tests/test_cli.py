@@ -49,7 +49,12 @@ def test_analyze_human_summary_in_chinese(tmp_path) -> None:
 
 
 def test_demo_main_job(tmp_path) -> None:
-    result = nianbao("demo", "--db", str(tmp_path / "demo.db"))
+    result = nianbao("demo", "--db", str(tmp_path / "demo.db"), "--outbox", str(tmp_path / "outbox"))
     assert result.returncode == 0, result.stderr
-    assert "共 81 份年报" in result.stdout and "完成" in result.stdout
+    from crawler.world import fixture_world
+
+    assert f"共 {len(fixture_world().expected)} 份年报" in result.stdout and "完成" in result.stdout
     assert "温县商务局" in result.stderr  # progress, report by report
+    outbox = tmp_path / "outbox"
+    assert "合规摘要邮件" in result.stdout and str(outbox) in result.stdout
+    assert len(list(outbox.glob("*.eml"))) >= 6

@@ -55,9 +55,10 @@ def crawled(tmp_path_factory):
         after_second = hits(world)
         # a report corrected after publication: its page changes, and it is rechecked
         portal = world.portal("wenxian")
-        changed = portal.expected[0].url
+        changed = next(e.url for e in portal.expected if e.text_source == "html" and e.published)
         resource = portal.resources[changed]
-        resource.body = resource.body.replace("及时性和规范性".encode(), "时效性和规范性".encode())
+        assert "深入贯彻落实".encode() in resource.body
+        resource.body = resource.body.replace("深入贯彻落实".encode(), "全面贯彻落实".encode())
         third = crawl(world, db, "-s", "NIANBAO_REVALIDATE_DAYS=0")
     return {"world": world, "db": db, "first": first, "second": second, "third": third, "dead": dead,
             "after_first": after_first, "after_second": after_second, "changed": changed}
@@ -226,10 +227,11 @@ def test_scrapy_crawl_command(tmp_path) -> None:
 
 def test_config_file_errors_are_located(tmp_path) -> None:
     config = tmp_path / "portals.yaml"
-    config.write_text("portals:\n  - jurisdiction: 青川区\n    url: ftp://example\n", encoding="utf-8")
+    config.write_text("jurisdictions:\n  - name: 青川区\n    portal: ftp://example\n", encoding="utf-8")
     result = run("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"))
     assert result.returncode != 0
-    assert f"{config}:3" in result.stderr and "portals[0].url" in result.stderr
-    config.write_text("portals:\n  - jurisdiction: 青川区\n    url: http://127.0.0.1:1/\n    colums: []\n", encoding="utf-8")
+    assert f"{config}:3" in result.stderr and "jurisdictions[0].portal" in result.stderr
+    config.write_text("jurisdictions:\n  - name: 青川区\n    portal: http://127.0.0.1:1/\n    colums: []\n",
+                      encoding="utf-8")
     result = run("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"))
     assert f"{config}:4" in result.stderr and "colums" in result.stderr and "未知字段" in result.stderr

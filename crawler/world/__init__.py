@@ -82,6 +82,7 @@ class Portal:
     hits: Counter[str] = field(default_factory=Counter)
     port: int | None = None
     home: str = "/"  # the page with the site navigation (after any redirect)
+    anomalies: Anomalies | None = None
     attempts: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -270,11 +271,11 @@ class _Plan:
 SEED_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "seeds"
 # The real seed reports, placed on the portal of their own jurisdiction: (seed, unit, year, published).
 SEED_PLACES = {
+    # seed 004 (a 2019 report of an unnamed 区商务局) is not placed: it belongs to no demo jurisdiction
     "wenfeng": [("000", "文峰区商务局", 2023, date(2024, 1, 20))],
     "wenxian": [("001", "温县商务局", 2021, date(2022, 2, 15))],  # two weeks late
     "xuecheng": [("002", "薛城区商务和投资促进局", 2023, date(2024, 1, 16))],
     "hongqi": [("003", "红旗区商务局", 2023, date(2024, 1, 25))],
-    "qingchuan": [("004", "青川区商务局", 2019, date(2020, 1, 21))],
 }
 
 
@@ -288,18 +289,39 @@ def _seed_plans(key: str, rng: random.Random, jurisdiction: str) -> list[_Plan]:
     return plans
 
 
-def _plans(rng: random.Random, jurisdiction: str, units: list[Unit], years: list[int],
-           missing: list[tuple[str, int]], late: set[tuple[str, int]], undated: set[tuple[str, int]],
+@dataclass
+class Anomalies:
+    """Defects planted in a portal's reports, for the monitor's tests and the demo."""
+
+    missing: list[tuple[str, int]] = field(default_factory=list)  # (unit, year) never published
+    late: set[tuple[str, int]] = field(default_factory=set)
+    undated: set[tuple[str, int]] = field(default_factory=set)
+    copies_previous: set[tuple[str, int]] = field(default_factory=set)  # re-dated copy of the unit's last report
+    copies_other: dict[tuple[str, int], str] = field(default_factory=dict)  # (unit, year) -> unit copied
+    carry_mismatch: set[tuple[str, int]] = field(default_factory=set)  # 上年结转 ≠ last year's 结转下年度
+
+
+def _plans(rng: random.Random, jurisdiction: str, units: list[Unit], years: list[int], odd: Anomalies,
            sources: tuple[str, ...]) -> list[_Plan]:
     plans = []
+    carried: dict[str, list[int]] = {}
     for year in years:
         for unit in units:
-            if (unit.name, year) in missing:
+            if (unit.name, year) in odd.missing:
                 continue
             fmt = "2021" if year >= 2021 else "2019"
-            tables = consistent_tables(rng, fmt, scale=4, zero=rng.random() < 0.3)
+            carried_in = carried.get(unit.name)
+            if carried_in and (unit.name, year) in odd.carry_mismatch:
+                carried_in = [v + 1 for v in carried_in]
+            tables = consistent_tables(rng, fmt, scale=4, zero=rng.random() < 0.3, carried_in=carried_in)
+            carried[unit.name] = tables.t3["carried_out"][:-1]
             report = SynthReport(unit.name, year, tables, jurisdiction=jurisdiction)
-            published = None if (unit.name, year) in undated else _published(rng, unit, year, (unit.name, year) in late)
+            if (unit.name, year) in odd.copies_previous:
+                report.prose_seed = report.prose_key(unit.name, year - 1)
+            elif (unit.name, year) in odd.copies_other:
+                report.prose_seed = report.prose_key(odd.copies_other[(unit.name, year)], year)
+            published = None if (unit.name, year) in odd.undated else \
+                _published(rng, unit, year, (unit.name, year) in odd.late)
             report.published = published
             plans.append(_Plan(unit, year, published, report, rng.choice(sources)))
     return plans
@@ -567,16 +589,17 @@ BUILDERS = {"hanweb": build_hanweb, "trs": build_trs, "static": build_static, "j
 
 
 def make_portal(key: str, style: str, jurisdiction: str, years: list[int], seed: int, departments: int = 3,
-                townships: int = 1, missing: list[tuple[str, int]] | None = None,
-                late: set[tuple[str, int]] | None = None, undated: set[tuple[str, int]] | None = None,
+                townships: int = 1, odd: Anomalies | None = None,
                 sources: tuple[str, ...] = ("html", "html", "pdf", "docx"), seeds: bool = False) -> Portal:
     rng = random.Random(seed)
+    odd = odd or Anomalies()
     portal = Portal(key, style, jurisdiction, encoding="gbk" if style == "trs" else "utf-8")
     portal.units = make_units(jurisdiction, departments, townships if style != "dept" else 0)
-    portal.missing = list(missing or [])
+    portal.missing = list(odd.missing)
+    portal.anomalies = odd
     if style in ("dept", "jsrender"):
         sources = ("html",)
-    plans = _plans(rng, jurisdiction, portal.units, years, portal.missing, late or set(), undated or set(), sources)
+    plans = _plans(rng, jurisdiction, portal.units, years, odd, sources)
     if seeds:
         seeded = _seed_plans(key, rng, jurisdiction)
         portal.units += [p.unit for p in seeded]
@@ -587,16 +610,17 @@ def make_portal(key: str, style: str, jurisdiction: str, years: list[int], seed:
 
 def fixture_world() -> World:
     """The six-portal world of the tests and the demo, with known late, missing and undated reports."""
-    years = [2021, 2022, 2023]
+    years = [2021, 2022, 2023, 2024, 2025]
     return World([
-        make_portal("qingchuan", "hanweb", "青川区", years, 1,
-                    late={("青川区民政局", 2023)}, missing=[("青川区财政局", 2023)], seeds=True),
-        make_portal("wenfeng", "trs", "文峰区", years, 2, late={("文峰区人民政府", 2022)}, seeds=True),
-        make_portal("wenxian", "static", "温县", years, 3, undated={("温县教育局", 2022)},
-                    missing=[("温县民政局", 2023)], seeds=True),
-        make_portal("xuecheng", "jsapi", "薛城区", years, 4, seeds=True),
-        make_portal("hongqi", "jsrender", "红旗区", [2022, 2023], 5, departments=2, townships=0, seeds=True),
-        make_portal("dongcheng", "dept", "东城区", years, 6, departments=3),
+        make_portal("qingchuan", "hanweb", "青川区", years, 1, departments=3, odd=Anomalies(
+            late={("青川区民政局", 2025)}, missing=[("青川区财政局", 2025)], carry_mismatch={("青川区教育局", 2024)})),
+        make_portal("wenfeng", "trs", "文峰区", years, 2, departments=2, seeds=True, odd=Anomalies(
+            late={("文峰区人民政府", 2024)}, copies_other={("文峰区民政局", 2025): "文峰区教育局"})),
+        make_portal("wenxian", "static", "温县", years, 3, departments=2, seeds=True, odd=Anomalies(
+            undated={("温县教育局", 2024)}, missing=[("温县民政局", 2025)], copies_previous={("温县民政局", 2024)})),
+        make_portal("xuecheng", "jsapi", "薛城区", years, 4, departments=2, seeds=True),
+        make_portal("hongqi", "jsrender", "红旗区", [2023, 2024, 2025], 5, departments=2, townships=0, seeds=True),
+        make_portal("dongcheng", "dept", "东城区", years, 6, departments=2),
     ])
 
 
@@ -624,3 +648,16 @@ def generated_world(n_portals: int, departments: int = 4, townships: int = 2, ye
         add_noise(portal, noise_pages)
         portals.append(portal)
     return World(portals)
+
+
+def demo_registry(world: World):
+    """Oversight offices for the demo: one per jurisdiction, and a city office watching them all."""
+    from monitor.registry import JurisdictionConfig, Office, Registry
+
+    registry = Registry()
+    for p in world.portals:
+        registry.jurisdictions[p.jurisdiction] = JurisdictionConfig(p.jurisdiction, parent="演示市", portal=p.url)
+        registry.offices.append(Office(f"{p.jurisdiction}政务公开办", [p.jurisdiction], [f"gongkai@{p.key}.example.gov.cn"]))
+    registry.jurisdictions["演示市"] = JurisdictionConfig("演示市", level="city")
+    registry.offices.append(Office("演示市政务公开办", ["演示市"], ["gongkai@city.example.gov.cn", "jiandu@city.example.gov.cn"]))
+    return registry

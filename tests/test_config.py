@@ -1,0 +1,49 @@
+"""Configuration errors name the file, the line and the field, and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ConfigError
+from monitor.registry import load_registry
+
+EXAMPLE = Path(__file__).parent.parent / "config" / "nianbao.example.yaml"
+
+
+def test_example_config_loads() -> None:
+    registry = load_registry(EXAMPLE)
+    assert registry.scopes("青川区") == ["青川区", "510822", "广元市", "四川省"]
+    city = registry.office("广元市政务公开办")
+    assert city and registry.covers(city, "青川区") and not registry.covers(city, "文峰区")
+    assert registry.overrides[0].level == "township" and (registry.overrides[0].month, registry.overrides[0].day) == (2, 20)
+    assert registry.smtp and registry.smtp.password_env == "NIANBAO_SMTP_PASSWORD"
+
+
+@pytest.mark.parametrize("text,line,field,words", [
+    ("jurisdictions:\n  - name: 青川区\n    portal: [\n", 4, "", "YAML 语法错误"),
+    ("jurisdictions:\n  - name: 青川区\n    protal: http://x/\n", 3, "jurisdictions[0].protal", "未知字段"),
+    ("offices:\n  - name: 办\n    jurisdictions: 青川区\n    recipients: [a@b.cn]\n", 3, "offices[0].jurisdictions", "列表"),
+    ("offices:\n  - name: 办\n    jurisdictions: [青川区]\n    recipients: [not-an-email]\n", 4,
+     "offices[0].recipients[0]", "电子邮件"),
+    ("smtp:\n  host: 127.0.0.1\n  sender: a@b.cn\n  password: hunter2\n", 4, "smtp.password", "环境变量"),
+    ("deadlines:\n  - scope: 四川省\n    date: 2-30\n", 3, "deadlines[0].date", "有效的日期"),
+    ("jurisdictions:\n  - name: 甲县\n    code: 12\n", 3, "jurisdictions[0].code", "6 位数字"),
+    ("jurisdictions:\n  - name: 甲县\noffices:\n  - name: 办\n    jurisdictions: [乙县]\n    recipients: [a@b.cn]\n", 5,
+     "offices[0].jurisdictions[0]", "未在 jurisdictions 中定义"),
+    ("jurisdictions:\n  - portal: http://x/\n", 2, "jurisdictions[0]", "缺少必填字段 name"),
+])
+def test_errors_are_located(tmp_path, text: str, line: int, field: str, words: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path)
+    err = caught.value
+    assert (err.file, err.line, err.field) == (str(path), line, field), str(err)
+    assert words in str(err) and str(err).startswith(f"{path}:{line}")
+
+
+def test_missing_file(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="文件不存在"):
+        load_registry(tmp_path / "nope.yaml")
