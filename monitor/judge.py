@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+
 from monitor.deadlines import Deadline, days_late, deadline_for, latest_due_year
 from monitor.findings import Finding
 from monitor.identity import level_of
 from monitor.registry import Registry
-from monitor.similarity import COPY_THRESHOLD, jaccard, make_doc, similar_pairs
-from monitor.spec import FINDINGS, SEVERITY_ORDER
+from monitor.similarity import COPY_THRESHOLD, candidate_pairs, confirm
+from monitor.spec import APPLICANT_COLUMNS, FINDINGS, SEVERITY_ORDER
 from monitor.store import Store, now_iso
 
 STATUSES = ("on_time", "late", "missing", "not_due", "undated")
@@ -53,9 +55,8 @@ class KnownReport:
     first_seen: date
     version_id: int
     versions: list[tuple[int, date]]  # (version id, first seen) up to as_of
-    tables: dict[str, Any]
-    prose: str | None
-    text: str | None
+    carry: dict[str, list[int]]  # 表三 上年结转 / 结转下年度 rows, when readable
+    signature: np.ndarray | None  # MinHash of the normalised prose
 
 
 @dataclass
@@ -108,7 +109,7 @@ class Evaluation:
 def load_reports(store: Store, as_of: date) -> list[KnownReport]:
     """Reports as they stood on ``as_of``: each with the version then in force."""
     versions: dict[int, list[dict]] = defaultdict(list)
-    for v in store.db.query("select id, report_id, first_seen, tables, prose, text from report_versions order by id"):
+    for v in store.db.query("select id, report_id, first_seen, carry, signature from report_versions order by id"):
         versions[v["report_id"]].append(v)
     out = []
     for r in store.db.query("select * from reports"):
@@ -122,7 +123,8 @@ def load_reports(store: Store, as_of: date) -> list[KnownReport]:
         out.append(KnownReport(
             r["id"], r["jurisdiction"], r["agency"], r["year"], r["level"], r["url"], r["title"], published,
             first_seen, current["id"], [(v["id"], _day(v["first_seen"])) for v in seen],
-            json.loads(current["tables"] or "{}"), current["prose"], current["text"]))
+            json.loads(current["carry"] or "{}"),
+            np.frombuffer(current["signature"], dtype=np.uint64) if current["signature"] else None))
     return out
 
 
@@ -208,7 +210,7 @@ def evaluate(store: Store, registry: Registry, as_of: date, year: int | None = N
                 report = by_key.get((j, agency, yr))
                 deadline = deadline_for(level, yr, registry.scopes(j), registry.overrides)
                 rows.append(_status(j, agency, yr, level, deadline, report, as_of, add))
-    _copies(reports, add)
+    _copies(store, reports, add)
     _carry_over(reports, by_key, add)
     codes: dict[tuple[str, str, int], list[str]] = defaultdict(list)
     for t in findings.values():
@@ -257,28 +259,17 @@ def _status(j: str, agency: str, yr: int, level: str, deadline: Deadline, report
     return row
 
 
-def _t3_row(tables: dict[str, Any], key: str) -> list[int] | None:
-    for row in (tables.get("t3") or {}).get("rows", []):
-        if row["key"] == key and row["cell_count"] == row["expected_cells"]:
-            values = [c["value"] for c in row["cells"]]
-            if all(c["status"] == "ok" for c in row["cells"]) and all(isinstance(v, int) for v in values):
-                return values
-    return None
-
-
 def _carry_over(reports: list[KnownReport], by_key: dict, add) -> None:
     """X1: this year's 上年结转 equals last year's 结转下年度继续办理, column by column."""
     for r in reports:
         previous = by_key.get((r.jurisdiction, r.agency, r.year - 1))
         if previous is None:
             continue
-        now, before = _t3_row(r.tables, "carried_in"), _t3_row(previous.tables, "carried_out")
+        now, before = r.carry.get("carried_in"), previous.carry.get("carried_out")
         if now is None or before is None or now == before:
             continue
-        columns = [c for c in (r.tables.get("t3") or {}).get("columns") or []] or [str(i) for i in range(len(now))]
-        diffs = {columns[i]: {"本年上年结转": a, "上年结转下年度": b} for i, (a, b) in enumerate(zip(now, before,
-                                                                                                  strict=True))
-                 if a != b}
+        diffs = {APPLICANT_COLUMNS[i].label: {"本年上年结转": a, "上年结转下年度": b}
+                 for i, (a, b) in enumerate(zip(now, before, strict=True)) if a != b}
         first = next(iter(diffs))
         add(r.jurisdiction, r.agency, r.year, r, Finding(
             "CARRY_OVER_MISMATCH",
@@ -287,17 +278,22 @@ def _carry_over(reports: list[KnownReport], by_key: dict, add) -> None:
             {"rule": "X1", "previous_report_id": previous.id, "columns": diffs}))
 
 
-def _prose(r: KnownReport) -> str:
-    if r.prose is not None:
-        return r.prose
-    from monitor.analysis import analyze_text
-    from monitor.similarity import normalise
+class _Prose:
+    """Normalised prose of versions, fetched only for the pairs that need confirming."""
 
-    return normalise(analyze_text(r.text or "").authored_prose(), [r.agency, r.jurisdiction])
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.cache: dict[int, str] = {}
+
+    def __call__(self, version_id: int) -> str:
+        if version_id not in self.cache:
+            row = self.store.db.execute("select prose from report_versions where id = ?", [version_id]).fetchone()
+            self.cache[version_id] = (row[0] if row else None) or ""
+        return self.cache[version_id]
 
 
-def _copies(reports: list[KnownReport], add) -> None:
-    docs = {r.version_id: make_doc(r.version_id, _prose(r)) for r in reports}
+def _copies(store: Store, reports: list[KnownReport], add) -> None:
+    prose = _Prose(store)
     by_version = {r.version_id: r for r in reports}
     # the same unit's previous report (its latest earlier year)
     by_unit: dict[tuple[str, str], list[KnownReport]] = defaultdict(list)
@@ -306,23 +302,27 @@ def _copies(reports: list[KnownReport], add) -> None:
     for series in by_unit.values():
         series.sort(key=lambda x: x.year)
         for prev, cur in itertools.pairwise(series):
-            a, b = docs[prev.version_id], docs[cur.version_id]
-            if min(len(a.text), len(b.text)) < 150:
-                continue
-            score = jaccard(a.shingles, b.shingles)
-            if score >= COPY_THRESHOLD:
+            if prev.signature is not None and cur.signature is not None \
+                    and np.mean(prev.signature == cur.signature) < COPY_THRESHOLD - 0.25:
+                continue  # the MinHash estimate rules it out; no need to read the texts
+            score = confirm(prose(prev.version_id), prose(cur.version_id))
+            if score is not None:
                 add(cur.jurisdiction, cur.agency, cur.year, cur, Finding(
                     "COPIED_FROM_PREVIOUS", f"{cur.agency}{cur.year}年度年报与其{prev.year}年度年报几乎相同"
                                             f"（相似度{score:.0%}，已忽略年份和数字）。",
-                    {"other": f"{prev.year}", "previous_report_id": prev.id, "similarity": round(score, 3)}))
+                    {"other": f"{prev.year}", "previous_report_id": prev.id, "similarity": score}))
     # other units' reports of the same year
-    by_year: dict[int, list[int]] = defaultdict(list)
+    by_year: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
     for r in reports:
-        by_year[r.year].append(r.version_id)
-    for versions in by_year.values():
-        for x, y, score in similar_pairs([docs[v] for v in versions]):
+        if r.signature is not None:
+            by_year[r.year][r.version_id] = r.signature
+    for signatures in by_year.values():
+        for x, y in sorted(candidate_pairs(signatures)):
             a, b = by_version[x], by_version[y]
             if (a.jurisdiction, a.agency) == (b.jurisdiction, b.agency):
+                continue
+            score = confirm(prose(x), prose(y))
+            if score is None:
                 continue
             # which one copied cannot be known from the texts: both reports carry the finding
             for copier, original in ((a, b), (b, a)):

@@ -82,23 +82,35 @@ def make_doc(key: int, prose: str, names: Iterable[str] = ()) -> Doc:
     return Doc(key, norm, sh, signature(sh))
 
 
-def similar_pairs(docs: list[Doc], threshold: float = COPY_THRESHOLD) -> list[tuple[int, int, float]]:
-    """Pairs of documents (by key) whose prose Jaccard is at least ``threshold``."""
-    eligible = [d for d in docs if len(d.text) >= MIN_CHARS]
+def candidate_pairs(signatures: dict[int, np.ndarray]) -> set[tuple[int, int]]:
+    """Keys whose signatures share at least one LSH band: likely similar, to be confirmed."""
     rows = NUM_HASHES // BANDS
     buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
-    for i, d in enumerate(eligible):
+    for key, sig in signatures.items():
         for b in range(BANDS):
-            buckets[(b, d.signature[b * rows:(b + 1) * rows].tobytes())].append(i)
-    candidates: set[tuple[int, int]] = set()
+            buckets[(b, sig[b * rows:(b + 1) * rows].tobytes())].append(key)
+    out: set[tuple[int, int]] = set()
     for members in buckets.values():
-        if 1 < len(members) <= 500:
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    candidates.add((members[x], members[y]))
+        if 1 < len(members) <= 500:  # a huge bucket is an empty or stock text, not a copy
+            members = sorted(members)
+            out.update((members[x], members[y]) for x in range(len(members)) for y in range(x + 1, len(members)))
+    return out
+
+
+def confirm(a: str, b: str, threshold: float = COPY_THRESHOLD) -> float | None:
+    """The exact similarity of two normalised proses, when both are long enough and it passes."""
+    if min(len(a), len(b)) < MIN_CHARS:
+        return None
+    score = jaccard(shingles(a), shingles(b))
+    return round(score, 3) if score >= threshold else None
+
+
+def similar_pairs(docs: list[Doc], threshold: float = COPY_THRESHOLD) -> list[tuple[int, int, float]]:
+    """Pairs of documents (by key) whose prose Jaccard is at least ``threshold``."""
+    by_key = {d.key: d for d in docs}
     out = []
-    for x, y in sorted(candidates):
-        score = jaccard(eligible[x].shingles, eligible[y].shingles)
-        if score >= threshold:
-            out.append((eligible[x].key, eligible[y].key, round(score, 3)))
+    for x, y in sorted(candidate_pairs({d.key: d.signature for d in docs})):
+        score = confirm(by_key[x].text, by_key[y].text, threshold)
+        if score is not None:
+            out.append((x, y, score))
     return out

@@ -151,10 +151,37 @@ def _m003_monitor(db: sqlite_utils.Database) -> None:
     db["deliveries"].create_index(["status"])
 
 
+def carry_rows(tables: dict[str, Any]) -> dict[str, list[int]]:
+    """表三's 上年结转 and 结转下年度 rows, when fully readable: all the cross-year rule X1 needs."""
+    out: dict[str, list[int]] = {}
+    for row in (tables.get("t3") or {}).get("rows", []):
+        if row["key"] in ("carried_in", "carried_out") and row["cell_count"] == row["expected_cells"] \
+                and all(c["status"] == "ok" and isinstance(c["value"], int) for c in row["cells"]):
+            out[row["key"]] = [c["value"] for c in row["cells"]]
+    return out
+
+
+def _m004_compact_judging(db: sqlite_utils.Database) -> None:
+    """Small per-version columns, so judging a national corpus never loads texts or tables."""
+    versions = db["report_versions"]
+    versions.add_column("carry", str)
+    versions.add_column("signature", bytes)
+    for row in list(db.query("select id, tables, prose from report_versions")):
+        versions.update(row["id"], {"carry": json.dumps(carry_rows(json.loads(row["tables"] or "{}"))),
+                                    "signature": _signature(row["prose"] or "")})
+
+
+def _signature(prose: str) -> bytes:
+    from monitor.similarity import shingles, signature
+
+    return signature(shingles(prose)).tobytes()
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
     ("003_monitor", _m003_monitor),
+    ("004_compact_judging", _m004_compact_judging),
 ]
 
 
@@ -274,8 +301,10 @@ class Store:
             else:
                 analysis = report.to_json()
                 names = [key["agency"], key["jurisdiction"], ident.agency, ident.jurisdiction]
+                prose = normalise(report.authored_prose(), [n for n in names if n])
                 version_id = db["report_versions"].insert({
-                    "prose": normalise(report.authored_prose(), [n for n in names if n]),
+                    "prose": prose, "signature": _signature(prose),
+                    "carry": json.dumps(carry_rows(analysis["tables"])),
                     "report_id": report_id, "text_hash": digest, "format": report.doc.format, "source_url": url,
                     "title": ident.title, "text": report.text, "text_chars": analysis["text_chars"],
                     "template": report.template, "sections": json.dumps(analysis["sections"]),
