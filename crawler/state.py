@@ -6,10 +6,9 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.blobs import BlobStore
+from monitor.blobs import BlobStore, blob_dir
 from monitor.store import Store, open_store
 
 
@@ -39,12 +38,6 @@ class PortalRun:
                 "unchanged": self.unchanged, "lookalikes": self.lookalikes, "errors": sum(self.errors.values()),
                 "error_kinds": dict(self.errors), "budget_cuts": dict(self.budget_cuts),
                 "duration_s": round(time.monotonic() - self.started, 2)}
-
-
-def blob_dir(db_path: str | Path) -> Path:
-    """Evidence files live beside the database: data/nianbao.db -> data/nianbao-blobs/."""
-    p = Path(db_path)
-    return p.with_name(p.stem + "-blobs")
 
 
 class CrawlState:

@@ -8,6 +8,12 @@ import tempfile
 from pathlib import Path
 
 
+def blob_dir(db_path: str | Path) -> Path:
+    """Evidence files live beside the database: data/nianbao.db -> data/nianbao-blobs/."""
+    p = Path(db_path)
+    return p.with_name(p.stem + "-blobs")
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -293,6 +293,22 @@ def digest(db: str, config_path: str | None, as_of: str | None, office: str | No
         sys.exit(2)
 
 
+@main.command()
+@DB_OPTION
+@CONFIG_OPTION
+@AS_OF_OPTION
+@click.option("--out", type=click.Path(file_okay=False), default="data/site", show_default=True)
+@click.option("--year", type=int, help="Report year of the overview page (default: the latest due).")
+def site(db: str, config_path: str | None, as_of: str | None, out: str, year: int | None) -> None:
+    """Build the static website; prints the path of index.html."""
+    from monitor.site import build_site
+
+    store = _open_store(db)
+    result = build_site(store, _registry(config_path), out, _as_of(as_of), year)
+    click.echo(f"网站已生成：{result.pages} 个页面（{result.reused} 个沿用上次构建），{result.reports} 份年报。", err=True)
+    click.echo(str(result.index))
+
+
 DEMO_BASE_PORT = 18081
 
 
@@ -321,6 +337,9 @@ def demo(db: str, outbox: str) -> None:
     registry = demo_registry(world)
     site = (Path(db).parent / "site").resolve().as_uri() + "/"
     outcomes = run_digests(store, registry, outbox=outbox, site_url=site)
+    from monitor.site import build_site
+
+    built = build_site(store, registry, Path(db).parent / "site")
     counts = {row["code"]: row["n"] for row in store.db.query(
         "select code, count(*) n from tracked_findings where state = 'open' group by code order by n desc")}
     total = store.db["reports"].count
@@ -330,6 +349,7 @@ def demo(db: str, outbox: str) -> None:
     written = [p for o in outcomes for p in o.written]
     click.echo(f"合规摘要邮件 {len(written)} 封已写入 {Path(outbox).resolve()}" if written
                else f"没有新的合规摘要（此前已写入 {Path(outbox).resolve()}）")
+    click.echo(f"网站：{built.index}")
     click.echo(f"完成。`nianbao status --db {db}` 查看各单位公布情况；`datasette {db}` 浏览数据库。")
 
 

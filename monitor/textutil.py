@@ -12,7 +12,9 @@ _FULLWIDTH = str.maketrans(
 _QUOTES = re.compile(r"[“”\"'‘’「」『』〝〞]")
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _ARTIFACTS = re.compile(r"\[bookmark: [^\]]*\]")
-_MARKUP = re.compile(r"^[#>\-*\s]+|[*_`]+")
+# Markdown a converter may leave around a line: heading and quote markers, and emphasis that wraps
+# the whole line. Underscores and asterisks inside the text are kept (titles may contain them).
+_MARKUP = re.compile(r"^[#>\s]+|^[-*]\s+|^(\*\*|__)|(\*\*|__)$")
 
 CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3,
              "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

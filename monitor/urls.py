@@ -6,6 +6,8 @@ jurisdiction page by its name (percent-encoded in links).
 
 from __future__ import annotations
 
+import hashlib
+import re
 from urllib.parse import quote
 
 
@@ -14,7 +16,12 @@ def report_path(report_id: int) -> str:
 
 
 def jurisdiction_path(name: str) -> str:
-    return f"jurisdictions/{name}.html"
+    """A jurisdiction's page, named after it; a name with characters unfit for a file name
+    (crawled text can hold anything) gets them replaced and a short hash to stay unique."""
+    safe = re.sub(r"[^\w\u4e00-\u9fff-]", "_", name)[:60] or "_"
+    if safe != name:
+        safe += "-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"jurisdictions/{safe}.html"
 
 
 def link(base_url: str | None, path: str) -> str:

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # antiword/catdoc: DOC and WPS text; chromium: the browser Playwright drives (its own download is
-# not available everywhere, see crawler/browser.py).
-SYSTEM_PACKAGES=(antiword catdoc chromium)
+# not available everywhere, see crawler/browser.py); a CJK font for its screenshots.
+SYSTEM_PACKAGES=(antiword catdoc chromium fonts-wqy-microhei)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "NIANBAO_RETRY_BACKOFF_BASE=0.05"]
+TODAY = date.today().isoformat()
 SEED_DIR = FIXTURES / "seeds"
 SEEDS = {p.name[:3]: p for p in sorted(SEED_DIR.glob("*.txt"))}
 
@@ -42,3 +48,34 @@ def add_to_number(text: str, anchor: str, index: int, delta: int, last: bool = F
 @pytest.fixture(params=sorted(SEEDS))
 def seed_name(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+def nianbao(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a subprocess."""
+    result = subprocess.run([sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True,
+                            timeout=timeout, cwd=ROOT)
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def world_db(tmp_path_factory):
+    """The fixture world crawled twice (between the crawls one report's page was corrected).
+
+    Shared read-only by the monitor and site tests; a test that writes works on a copy.
+    """
+    from crawler.world import fixture_world
+    from crawler.world.server import serve
+
+    world = fixture_world()
+    db = tmp_path_factory.mktemp("world") / "nianbao.db"
+    with serve(world):
+        args = ["crawl", "--db", str(db), *FAST] + [a for p in world.portals for a in ("--portal", p.url)]
+        nianbao(*args)
+        portal = world.portal("xuecheng")
+        page = next(e.url for e in portal.expected if e.text_source == "html" and e.year == 2024
+                    and e.agency.endswith("局"))
+        portal.resources[page].body = portal.resources[page].body.replace("存在的主要问题：".encode(), "存在的问题：".encode())
+        nianbao(*args, "-s", "NIANBAO_REVALIDATE_DAYS=0")
+    return db

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, nianbao
 
 REQUIRED = {"path", "title", "agency", "jurisdiction", "year", "level", "published", "template", "sections",
             "tables", "findings"}
 
 
-def nianbao(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
-
-
 def test_analyze_json_one_line_per_file() -> None:
     paths = [str(SEEDS[n]) for n in ("000", "001", "004")]
-    result = nianbao("analyze", "--json", *paths)
+    result = nianbao("analyze", "--json", *paths, check=False)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().split("\n")
     assert len(lines) == 3
@@ -35,21 +28,21 @@ def test_analyze_json_one_line_per_file() -> None:
 
 def test_analyze_bad_path_fails_only_that_path(tmp_path) -> None:
     missing = tmp_path / "nope.pdf"
-    result = nianbao("analyze", "--json", str(missing), str(SEEDS["002"]), str(tmp_path))
+    result = nianbao("analyze", "--json", str(missing), str(SEEDS["002"]), str(tmp_path), check=False)
     assert result.returncode == 1
     assert "文件不存在" in result.stderr and "目录" in result.stderr
     assert json.loads(result.stdout)["agency"] == "薛城区商务和投资促进局"
 
 
 def test_analyze_human_summary_in_chinese(tmp_path) -> None:
-    result = nianbao("analyze", str(SEEDS["001"]), "--db", str(tmp_path / "n.db"))
+    result = nianbao("analyze", str(SEEDS["001"]), "--db", str(tmp_path / "n.db"), check=False)
     assert result.returncode == 0
     assert "温县商务局" in result.stdout and "TABLE_CELL_COUNT" in result.stdout and "错误" in result.stdout
     assert (tmp_path / "n.db").exists()
 
 
 def test_demo_main_job(tmp_path) -> None:
-    result = nianbao("demo", "--db", str(tmp_path / "demo.db"), "--outbox", str(tmp_path / "outbox"))
+    result = nianbao("demo", "--db", str(tmp_path / "demo.db"), "--outbox", str(tmp_path / "outbox"), check=False)
     assert result.returncode == 0, result.stderr
     from crawler.world import fixture_world
 

@@ -17,25 +17,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.state import blob_dir
 from crawler.world import World, fixture_world
 from crawler.world.server import free_port, serve
-
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "NIANBAO_RETRY_BACKOFF_BASE=0.05"]
-
-
-def run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=Path(__file__).parent.parent)
+from monitor.blobs import blob_dir
+from tests.conftest import FAST, nianbao
 
 
 def crawl(world: World, db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     args = ["crawl", "--db", str(db), *FAST, *extra]
     for portal in world.portals:
         args += ["--portal", portal.url]
-    result = run(*args)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
+    return nianbao(*args)
 
 
 def hits(world: World) -> dict[str, int]:
@@ -201,13 +193,13 @@ def test_evidence_kept(crawled) -> None:
 
 def test_export_reports(crawled) -> None:
     db = str(crawled["db"])
-    result = run("export", "reports", "--db", db, "--format", "jsonl")
+    result = nianbao("export", "reports", "--db", db, "--format", "jsonl")
     objs = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(objs) == len(crawled["world"].expected)
     assert set(objs[0]) == {"url", "title", "agency", "jurisdiction", "year", "level", "published", "first_seen",
                             "format", "text_chars", "findings"}
     assert any(o["agency"] == "东城区教育局" for o in objs)
-    result = run("export", "reports", "--db", db, "--format", "csv", "--with-text")
+    result = nianbao("export", "reports", "--db", db, "--format", "csv", "--with-text")
     table = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(table) == len(objs) and "text" in table[0] and len(table[0]["text"]) > 200
 
@@ -228,10 +220,10 @@ def test_scrapy_crawl_command(tmp_path) -> None:
 def test_config_file_errors_are_located(tmp_path) -> None:
     config = tmp_path / "portals.yaml"
     config.write_text("jurisdictions:\n  - name: 青川区\n    portal: ftp://example\n", encoding="utf-8")
-    result = run("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    result = nianbao("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"), check=False)
     assert result.returncode != 0
     assert f"{config}:3" in result.stderr and "jurisdictions[0].portal" in result.stderr
     config.write_text("jurisdictions:\n  - name: 青川区\n    portal: http://127.0.0.1:1/\n    colums: []\n",
                       encoding="utf-8")
-    result = run("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    result = nianbao("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"), check=False)
     assert f"{config}:4" in result.stderr and "colums" in result.stderr and "未知字段" in result.stderr

@@ -6,8 +6,6 @@ from __future__ import annotations
 import email
 import json
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from email import policy
 from pathlib import Path
@@ -16,35 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from crawler.world import fixture_world
-from crawler.world.server import free_port, serve
-
-ROOT = Path(__file__).parent.parent
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "NIANBAO_RETRY_BACKOFF_BASE=0.05"]
-TODAY = date.today().isoformat()
-
-
-def nianbao(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True, timeout=300,
-                            cwd=ROOT)
-    if check:
-        assert result.returncode == 0, result.stderr[-3000:]
-    return result
-
-
-@pytest.fixture(scope="module")
-def world_db(tmp_path_factory):
-    """The fixture world crawled twice; between the crawls one report's page was corrected."""
-    world = fixture_world()
-    db = tmp_path_factory.mktemp("monitor") / "nianbao.db"
-    with serve(world):
-        args = ["crawl", "--db", str(db), *FAST] + [a for p in world.portals for a in ("--portal", p.url)]
-        nianbao(*args)
-        portal = world.portal("xuecheng")
-        page = next(e.url for e in portal.expected if e.text_source == "html" and e.year == 2024
-                    and e.agency.endswith("局"))
-        portal.resources[page].body = portal.resources[page].body.replace("存在的主要问题：".encode(), "存在的问题：".encode())
-        nianbao(*args, "-s", "NIANBAO_REVALIDATE_DAYS=0")
-    return db
+from crawler.world.server import free_port
+from tests.conftest import TODAY, nianbao
 
 
 @pytest.fixture

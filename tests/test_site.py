@@ -1,0 +1,230 @@
+"""The static site, built from the crawled fixture world and driven in real Chromium (Playwright)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from html import escape
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+import pytest
+from playwright.sync_api import sync_playwright
+
+from crawler.browser import playwright_launch_options
+from crawler.world import make_portal
+from crawler.world.server import serve
+from monitor.registry import Registry
+from monitor.site import build_site
+from monitor.store import open_store
+from tests.conftest import FAST, ROOT, TODAY, nianbao
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    conn = sqlite3.connect(dst)
+    sqlite3.connect(src).backup(conn)
+    conn.close()
+    for blobs in (src.with_name(src.stem + "-blobs"),):
+        (dst.with_name(dst.stem + "-blobs")).symlink_to(blobs)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def site(world_db, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    result = nianbao("site", "--db", str(world_db), "--out", str(out), "--as-of", TODAY)
+    index = Path(result.stdout.strip())
+    assert index == out / "index.html" and index.exists()
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(**playwright_launch_options())
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str, errors: list[str]):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.on("console", lambda m: errors.append(f"{url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{url}: {e}"))
+    page.goto(url)
+    return page
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html"))
+
+
+def test_navigation_from_overview_to_a_report(site, browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page = open_page(browser, (site / "index.html").as_uri(), errors)
+    assert "年度政府信息公开工作年度报告公布情况" in page.locator("h1").inner_text()
+    assert page.locator("svg[role=img]").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "site-overview.png"), full_page=True)
+    page.get_by_role("link", name="温县", exact=True).first.click()
+    assert page.locator("h1").inner_text() == "温县政府信息公开工作年度报告"
+    page.screenshot(path=str(ARTIFACTS / "site-jurisdiction.png"), full_page=True)
+    page.locator("table.grid a").first.click()
+    assert "年度报告" in page.locator("h1").inner_text() and page.url.endswith(".html")
+    assert page.locator("#h-find").count() == 1 and page.locator("text=版本记录").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "site-report.png"), full_page=True)
+    assert errors == []
+
+
+def test_report_page_shows_failed_cells_and_findings(site, world_db, browser) -> None:
+    report_id = sqlite3.connect(world_db).execute("select id from reports where agency = '温县商务局'").fetchone()[0]
+    errors: list[str] = []
+    page = open_page(browser, (site / f"reports/{report_id}.html").as_uri(), errors)
+    assert page.locator("td.bad").count() == 24  # the four short rows of seed 001, six cells each
+    findings = page.locator("ul.findings li").all_inner_texts()
+    assert any("单元格数量不符" in f and "TABLE_CELL_COUNT" in f for f in findings)
+    assert any("逾期公布" in f for f in findings)  # published two weeks late on its portal
+    # the label as printed, beside the standard one
+    assert page.locator("table.tbl th", has_text="原文：2.其他法律法规禁止公开").count() == 1
+    archive = page.get_by_role("link", name="网页原文")
+    target = site / "reports" / archive.get_attribute("href")
+    assert target.resolve().exists() and target.suffix == ".txt"  # evidence, never served as live HTML
+    page.screenshot(path=str(ARTIFACTS / "site-report-errors.png"), full_page=True)
+    assert errors == []
+
+
+def test_filters_and_sorting_on_list_pages(site, browser) -> None:
+    errors: list[str] = []
+    page = open_page(browser, (site / "lists/missing.html").as_uri(), errors)
+    rows = page.locator("#list tbody tr")
+    total = rows.count()
+    assert total >= 10
+    page.fill("input[name=q]", "商务局")
+    visible = page.locator("#list tbody tr:not([hidden])")
+    assert 0 < visible.count() < total
+    assert all("商务局" in t for t in visible.all_inner_texts())
+    page.fill("input[name=q]", "")
+    page.select_option("select[name=jurisdiction]", "温县")
+    assert all("温县" in t for t in visible.all_inner_texts()) and visible.count() < total
+    assert "显示" in page.locator("output[name=count]").inner_text()
+    page.select_option("select[name=jurisdiction]", "")
+    page.get_by_role("button", name="已逾期天数").click()
+    page.get_by_role("button", name="已逾期天数").click()  # descending
+    first = int(visible.first.locator("td.num").last.inner_text())
+    assert first == max(int(t) for t in page.locator("#list tbody tr td.num:last-child").all_inner_texts())
+    page.screenshot(path=str(ARTIFACTS / "site-missing-filtered.png"), full_page=True)
+    assert errors == []
+
+
+def test_pages_readable_without_javascript(site, browser) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto((site / "lists/late.html").as_uri())
+    assert page.locator("#list tbody tr").count() >= 3  # the whole table is there
+    assert page.locator("form.filters").is_hidden()  # the filter only appears when it works
+    context.close()
+
+
+def test_every_internal_link_resolves_and_every_page_is_dated(site) -> None:
+    pages = html_files(site)
+    assert len(pages) > 100
+    for page in pages:
+        root = lxml.html.fromstring(page.read_bytes())
+        footer = root.find(".//footer")
+        assert footer is not None and re.search(r"本页生成于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}", footer.text_content())
+        assert root.get("lang") == "zh-CN" and root.find(".//h1") is not None
+        for el in root.iter("a", "link", "script", "img"):
+            ref = el.get("href") or el.get("src")
+            if not ref or ref.startswith(("http://", "https://", "#", "mailto:")):
+                continue
+            target = (page.parent / unquote(urlsplit(ref).path)).resolve()
+            assert target.exists(), f"{page.relative_to(site)} -> {ref}"
+
+
+def test_no_external_resources_and_accessible_tables(site) -> None:
+    for page in html_files(site):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', text), page
+        root = lxml.html.fromstring(text)
+        for table in root.iter("table"):
+            if "data" in (table.get("class") or ""):
+                assert table.find(".//th") is not None
+
+
+def test_downloads_and_methodology(site) -> None:
+    assert (site / "data/status.csv").read_text(encoding="utf-8-sig").startswith("jurisdiction,agency,year")
+    assert (site / "data/reports.json").stat().st_size > 1000 and (site / "data/findings.json").exists()
+    method = (site / "methodology.html").read_text(encoding="utf-8")
+    for text in ("《政府信息公开条例》（2019）第四十九条第一款", "ARITH_BALANCE", "COPIED_FROM_OTHER", "国办公开办函〔2021〕30号",
+                 "0.85"):
+        assert text in method
+
+
+def test_rebuild_is_incremental_with_stable_urls(world_db, tmp_path) -> None:
+    db = copy_db(world_db, tmp_path / "n.db")
+    out = tmp_path / "site"
+    store = open_store(db)
+    first = build_site(store, Registry(), out)
+    before = {p.relative_to(out): p.stat().st_ino for p in (out / "reports").glob("*.html")}
+    second = build_site(store, Registry(), out)
+    assert second.reused == first.reports  # every report page reused
+    after = {p.relative_to(out): p for p in (out / "reports").glob("*.html")}
+    assert set(after) == set(before)  # the same URLs
+    # a report that changes is rendered again, the others are not
+    rid = store.db.execute("select id from reports order by id limit 1").fetchone()[0]
+    store.db["reports"].update(rid, {"title": "更正后的标题2023年政府信息公开工作年度报告"})
+    third = build_site(store, Registry(), out)
+    assert third.reused == first.reports - 1
+    assert "更正后的标题" in (out / f"reports/{rid}.html").read_text(encoding="utf-8")
+
+
+def test_failed_build_leaves_the_old_site(world_db, tmp_path) -> None:
+    db = copy_db(world_db, tmp_path / "n.db")
+    out = tmp_path / "site"
+    store = open_store(db)
+    build_site(store, Registry(), out)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    rid = store.db.execute("select max(id) from reports").fetchone()[0]
+    vid = store.db["reports"].get(rid)["current_version_id"]
+    store.db["report_versions"].update(vid, {"tables": "{not json"})  # a corrupt row stops the build
+    store.db["reports"].update(rid, {"title": "触发重新生成2023年政府信息公开工作年度报告"})
+    with pytest.raises(ValueError):
+        build_site(store, Registry(), out)
+    assert (out / "index.html").read_text(encoding="utf-8") == index
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+PAYLOADS = ('<script>window.__xss=1</script>', '"><img src=x onerror="window.__xss=2">', "'onerror='window.__xss=3")
+
+
+def test_crawled_markup_is_escaped_everywhere(tmp_path, browser) -> None:
+    """A portal whose titles and texts carry script payloads: nothing runs anywhere on the site."""
+    portal = make_portal("evil", "static", "青川区", [2024], 9, departments=2, townships=0)
+    agency_payloads = {"青川区教育局": "青川区" + PAYLOADS[0] + "教育局", "青川区民政局": "青川区" + PAYLOADS[1] + "民政局"}
+    for resource in portal.resources.values():
+        if resource.content_type.startswith("text/html"):
+            body = resource.body.decode("utf-8")
+            for agency, payload in agency_payloads.items():
+                body = body.replace(agency, escape(payload))
+            body = body.replace("深入贯彻落实", escape(PAYLOADS[2]) + "深入贯彻落实")
+            resource.body = body.encode("utf-8")
+    db = tmp_path / "evil.db"
+    with serve(type("W", (), {"portals": [portal]})()):
+        nianbao("crawl", "--db", str(db), "--portal", portal.url, "--jurisdiction", "青川区\"><svg onload=window.__xss=4>",
+                *FAST)
+    titles = [t for (t,) in sqlite3.connect(db).execute("select title from reports")]
+    assert any(PAYLOADS[0] in t for t in titles) and any(PAYLOADS[1] in t for t in titles)
+    out = tmp_path / "site"
+    nianbao("site", "--db", str(db), "--out", str(out), "--as-of", TODAY)
+    errors: list[str] = []
+    dialogs: list[str] = []
+    for file in html_files(out):
+        page = open_page(browser, file.as_uri(), errors)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        assert page.evaluate("typeof window.__xss") == "undefined", file
+        page.close()
+    assert dialogs == [] and errors == []
+    report_pages = "".join(p.read_text(encoding="utf-8") for p in (out / "reports").glob("*.html"))
+    assert escape(PAYLOADS[0]) in report_pages  # shown, as text
