@@ -27,7 +27,7 @@ from monitor.deadlines import Deadline, days_late, deadline_for, latest_due_year
 from monitor.findings import Finding
 from monitor.identity import level_of
 from monitor.registry import Registry
-from monitor.similarity import COPY_THRESHOLD, candidate_pairs, confirm
+from monitor.similarity import COPY_THRESHOLD, candidate_pairs, confirm, shingles
 from monitor.spec import APPLICANT_COLUMNS, FINDINGS, SEVERITY_ORDER
 from monitor.store import Store, now_iso
 
@@ -279,16 +279,17 @@ def _carry_over(reports: list[KnownReport], by_key: dict, add) -> None:
 
 
 class _Prose:
-    """Normalised prose of versions, fetched only for the pairs that need confirming."""
+    """Shingles of versions' normalised prose, fetched only for the pairs that need confirming."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.cache: dict[int, str] = {}
+        self.cache: dict[int, tuple[int, set[str]]] = {}
 
-    def __call__(self, version_id: int) -> str:
+    def __call__(self, version_id: int) -> tuple[int, set[str]]:
         if version_id not in self.cache:
             row = self.store.db.execute("select prose from report_versions where id = ?", [version_id]).fetchone()
-            self.cache[version_id] = (row[0] if row else None) or ""
+            text = (row[0] if row else None) or ""
+            self.cache[version_id] = (len(text), shingles(text))
         return self.cache[version_id]
 
 

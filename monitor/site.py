@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -93,18 +92,22 @@ class Writer:
         target.write_text(html, encoding="utf-8")
         self.rendered += 1
 
-    def data(self, name: str, rows: list[dict[str, Any]], columns: list[str]) -> int:
+    def data(self, name: str, rows: Iterable[dict[str, Any]], columns: list[str]) -> int:
+        """Stream rows to data/{name}.json (an array) and data/{name}.csv; returns the row count."""
         folder = self.root / "data"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str),
-                                             encoding="utf-8")
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (" ".join(v) if isinstance(v, list) else v) for k, v in row.items()})
-        (folder / f"{name}.csv").write_text(out.getvalue(), encoding="utf-8-sig")
-        return len(rows)
+        count = 0
+        with open(folder / f"{name}.json", "w", encoding="utf-8") as js, \
+                open(folder / f"{name}.csv", "w", encoding="utf-8-sig", newline="") as cs:
+            writer = csv.DictWriter(cs, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            js.write("[")
+            for row in rows:
+                js.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False, default=str))
+                writer.writerow({k: (" ".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+                count += 1
+            js.write("\n]\n")
+        return count
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -156,13 +159,21 @@ def _highlights(findings: list[dict[str, Any]], tables: dict[str, Any]) -> set[s
     return marks
 
 
-def _tables(tables: dict[str, Any]) -> list[dict[str, Any]]:
+def _tables(tables: dict[str, Any], highlights: set[str]) -> list[dict[str, Any]]:
+    """The parsed tables for display; each cell knows whether a finding points at it."""
     t3_columns = (tables.get("t3") or {}).get("columns") or []
     out = []
     for name, columns, wide in (("t2", ["数值"], False), ("t3", t3_columns, True),
                                 ("t4", [c.label for c in T4_COLUMNS], True)):
-        t = tables.get(name) or {}
-        rows = [{**row, "wide": wide} for row in t.get("rows", [])]
+        rows = []
+        for row in (tables.get(name) or {}).get("rows", []):
+            cells = []
+            for c in row["cells"]:
+                src = c.get("source")
+                bad = bool(src) and f"{src['line']}:{src['column']}" in highlights
+                cells.append({"text": c["raw"] or "空", "column": c["column"], "bad": bad,
+                              "cls": "num" + (" bad" if bad else "") + (" odd" if c["status"] != "ok" else "")})
+            rows.append({**row, "cells": cells, "wide": wide, "pad": max(0, len(columns) - len(cells))})
         out.append({"name": name, "title": TABLE_NAMES[name], "columns": columns if rows else [], "rows": rows})
     return out
 
@@ -277,7 +288,7 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
             fmt = FORMATS.get(version[3] or "")
             return {"title": f"{r['agency']} {r['year']}年度年报核查", "r": dict(r), "status": status_json,
                     "versions": versions, "findings": findings, "text": version[0] or "",
-                    "highlights": _highlights(findings, tables), "tables": _tables(tables), "archives": archives,
+                    "tables": _tables(tables, _highlights(findings, tables)), "archives": archives,
                     "sections": [{"canonical": s.canonical, "found": s.number in found} for s in SECTIONS],
                     "jurisdiction_path": jurisdiction_path(r["jurisdiction"] or "未识别"),
                     "format_name": f"{fmt.name}（{fmt.source}）" if fmt else "未识别（无国家统一格式）"}
@@ -340,18 +351,16 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
                      "jurisdictions": jurisdictions, "years": list_years})
 
     # downloads and methodology
-    status_rows = [r.to_json() for r in rows]
-    findings_rows = [{"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
+    findings_rows = ({"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
                       "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
-                     for t in evaluation.findings.values()]
-    report_export = list(store.export_reports())
+                     for t in evaluation.findings.values())
     downloads = [
         {"name": "reports", "label": "全部年报（现行版本）", "count": writer.data(
-            "reports", report_export, ["url", "title", "agency", "jurisdiction", "year", "level", "published",
-                                       "first_seen", "format", "text_chars", "findings"])},
+            "reports", store.export_reports(), ["url", "title", "agency", "jurisdiction", "year", "level", "published",
+                                                "first_seen", "format", "text_chars", "findings"])},
         {"name": "status", "label": "应公布年报及公布情况", "count": writer.data(
-            "status", status_rows, ["jurisdiction", "agency", "year", "level", "deadline", "published", "status",
-                                    "days_late", "findings", "url"])},
+            "status", (r.to_json() for r in rows), ["jurisdiction", "agency", "year", "level", "deadline", "published",
+                                                    "status", "days_late", "findings", "url"])},
         {"name": "findings", "label": "全部问题", "count": writer.data(
             "findings", findings_rows, ["jurisdiction", "agency", "year", "code", "severity", "message", "report_id"])},
     ]
