@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from scrapy import signals
 
 from crawler.state import crawl_state
+from monitor.store import is_disk_full
 
 
 class CrawlSummary:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.summaries: list[dict] = []
+        self.reason = "shutdown"  # until the spider closes: a crawl stopped before it opened was interrupted
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -20,10 +24,15 @@ class CrawlSummary:
         return ext
 
     def spider_closed(self, spider, reason: str) -> None:
+        self.reason = reason
         state = getattr(self.crawler, "_nianbao_state", None)
         if state is None:
             return
-        self.summaries = state.finish("finished" if reason == "finished" else reason)
+        try:
+            self.summaries = state.finish(reason)
+        except sqlite3.OperationalError as exc:  # a full disk: the runs stay "running" until the next start
+            self.summaries = [run.summary() for run in state.portals.values()]
+            self.reason = "disk_full" if is_disk_full(exc) else reason
         state.store.close()
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class FetchedFile:
     url: str
     name: str
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)
     content_type: str | None = None
     filename: str | None = None  # from Content-Disposition
     error: str | None = None
@@ -20,7 +20,7 @@ class ReportItem:
     portal_url: str
     url: str
     title: str
-    page_body: bytes
+    page_body: bytes = field(repr=False)
     page_content_type: str | None = None
     jurisdiction: str | None = None
     list_title: str | None = None

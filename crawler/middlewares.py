@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -142,17 +143,46 @@ class IncrementalMiddleware:
             page = request.meta["stored_page"]
             body = state.blobs.get(page["blob"])
             if body is not None:
-                state.store.save_page(request.url, last_fetched=now, last_verified=now)
+                with state.writes():
+                    state.store.save_page(request.url, last_fetched=now, last_verified=now)
                 return self._stored(request, page, body, "revalidated")
         if response.status == 200 and request.method == "GET" and not request.meta.get("playwright"):
-            digest = state.blobs.put(response.body)
-            state.store.save_page(
-                request.url, portal_id=state.portal_id_for(request.url), kind=request.meta.get("kind"), status=200,
-                content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
-                etag=_http_date(response.headers.get(b"ETag")),
-                last_modified=_http_date(response.headers.get(b"Last-Modified")),
-                hash=digest, blob=digest, size=len(response.body), last_fetched=now, last_verified=now)
+            with state.writes():
+                self._keep(state, request, response, now)
         return response
+
+    @staticmethod
+    def _keep(state, request: Request, response: Response, now: str) -> None:
+        """Store the body and remember the page's validators for the next run."""
+        digest = state.blobs.put(response.body)
+        state.store.save_page(
+            request.url, portal_id=state.portal_id_for(request.url), kind=request.meta.get("kind"), status=200,
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+            etag=_http_date(response.headers.get(b"ETag")),
+            last_modified=_http_date(response.headers.get(b"Last-Modified")),
+            hash=digest, blob=digest, size=len(response.body), last_fetched=now, last_verified=now)
+
+
+SOFT_404 = re.compile(r"页面不存在|页面未找到|找不到(该|您要访问的)?页面|已被删除|已删除或不存在|404\s*(not found|错误)|"
+                      r"page not found", re.I)
+
+
+def is_soft_404(response: Response) -> bool:
+    """A "not found" page served with status 200: small, and saying so in its title or text."""
+    if response.status != 200 or not isinstance(response, HtmlResponse) or len(response.body) > 20000:
+        return False
+    title = response.css("title::text").get() or ""
+    text = " ".join(response.css("body *::text").getall())[:2000]
+    return bool(SOFT_404.search(title) or (len(text) < 600 and SOFT_404.search(text)))
+
+
+def is_redirect_loop(request: Request, response: Response) -> bool:
+    """A redirect back to a URL this chain of redirects already visited."""
+    location = response.headers.get(b"Location")
+    if response.status not in (301, 302, 303, 307, 308) or not location:
+        return False
+    target = urljoin(request.url, location.decode("latin-1"))
+    return target == request.url or target in (request.meta.get("redirect_urls") or [])
 
 
 def error_kind(status: int | None = None, exception: BaseException | None = None) -> str | None:
@@ -166,8 +196,8 @@ def error_kind(status: int | None = None, exception: BaseException | None = None
             return "tls"
         if "Timeout" in name or "TimedOut" in name:
             return "timeout"
-        if "ResponseFailed" in name or "PartialDownload" in text or "ResponseNeverReceived" in name:
-            return "truncated" if "Partial" in text or "ResponseFailed" in name else "connection"
+        if "DataLoss" in name or "PartialDownload" in text or "_DataLoss" in text:
+            return "truncated"
         return "connection"
     if status is None or status < 400:
         return None
@@ -204,6 +234,10 @@ class FetchLogMiddleware:
         if "cached" not in response.flags:  # served from the evidence store: no network, no log
             missing_robots = response.status == 404 and request.url.endswith("/robots.txt")  # normal: no rules
             kind = None if missing_robots else error_kind(response.status)
+            if kind is None and is_soft_404(response):
+                kind = "soft404"
+            if kind is None and is_redirect_loop(request, response):
+                kind = "redirect_loop"
             self._log(request, response.status, kind, None, response)
         return response
 

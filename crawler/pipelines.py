@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from scrapy.exceptions import DropItem
+
 from crawler.items import ReportItem
-from crawler.state import crawl_state
+from crawler.state import DiskFull, crawl_state
 from monitor.blobs import sha256
 from monitor.intake import Source, judge_fetched
 
@@ -24,6 +26,13 @@ class ReportPipeline:
         return cls(crawler)
 
     def process_item(self, item: ReportItem, spider=None) -> ReportItem:
+        try:
+            with crawl_state(self.crawler).writes():
+                return self._store(item)
+        except DiskFull as exc:
+            raise DropItem("disk full") from exc
+
+    def _store(self, item: ReportItem) -> ReportItem:
         state = crawl_state(self.crawler)
         run = state.portal_for(item.portal_url)
         page_blob = state.blobs.put(item.page_body)

@@ -25,8 +25,9 @@ def crawl_settings(db: str, overrides: dict[str, Any] | None = None) -> Settings
     return settings
 
 
-def crawl(portals: list[PortalConfig], db: str, overrides: dict[str, Any] | None = None) -> list[dict]:
-    """Crawl the portals into the database; returns one summary per portal."""
+def crawl(portals: list[PortalConfig], db: str, overrides: dict[str, Any] | None = None) -> tuple[list[dict], str]:
+    """Crawl the portals into the database; returns one summary per portal and why the crawl ended
+    (``finished``, ``shutdown`` on SIGTERM, ``disk_full``)."""
     process = CrawlerProcess(crawl_settings(db, overrides))
     for name in ("scrapy", "scrapy_playwright", "asyncio", "twisted", "py.warnings", "charset_normalizer"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -34,4 +35,4 @@ def crawl(portals: list[PortalConfig], db: str, overrides: dict[str, Any] | None
     process.crawl(crawler, portals=portals)
     process.start()
     ext = getattr(crawler, "nianbao_summary", None)
-    return ext.summaries if ext else []
+    return (ext.summaries, ext.reason) if ext else ([], "shutdown")

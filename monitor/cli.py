@@ -7,6 +7,7 @@ machine-readable output keep stable English keys for other tools.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -120,22 +121,37 @@ def _print_summaries(summaries: list[dict]) -> None:
 @click.option("--portal", "portal_urls", multiple=True, help="A portal home URL (repeatable).")
 @click.option("--jurisdiction", help="Jurisdiction name for --portal URLs (e.g. 青川区).")
 @click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
+@click.option("--only", "only", multiple=True, metavar="NAME", help="With --config: only these jurisdictions.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
 def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: str | None, db: str,
-          settings: tuple[str, ...]) -> None:
+          only: tuple[str, ...], settings: tuple[str, ...]) -> None:
     """Crawl county portals for annual reports, judge them and store them."""
     from crawler.spiders.portal import PortalConfig
+    from monitor.locks import writing
 
     registry = _registry(config_path)
-    portals = [PortalConfig(j.portal, j.name, j.columns) for j in registry.portals() if j.portal]
+    portals = [PortalConfig(j.portal, j.name, j.columns) for j in registry.portals()
+               if j.portal and (not only or j.name in only)]
     portals += [PortalConfig(url, jurisdiction) for url in portal_urls]
     if not portals:
         raise click.UsageError("请用 --config 或 --portal 指定要抓取的门户网站。")
-    _open_store(db).close()  # fail early, with a clear message, on a bad database path
-    click.echo(f"抓取 {len(portals)} 个门户网站，结果写入 {db}")
-    from crawler.run import crawl as run_crawl
+    with writing(db):
+        store = _open_store(db)  # fail early, with a clear message, on a bad database path
+        interrupted = store.mark_interrupted()
+        store.close()
+        if interrupted:
+            click.echo(f"上次有 {interrupted} 个抓取被中断，本次继续（已抓取的内容不会重复下载）。")
+        click.echo(f"抓取 {len(portals)} 个门户网站，结果写入 {db}")
+        from crawler.run import crawl as run_crawl
 
-    _print_summaries(run_crawl(portals, db, _settings(settings)))
+        summaries, reason = run_crawl(portals, db, _settings(settings))
+    _print_summaries(summaries)
+    if reason == "disk_full":
+        click.echo("错误：磁盘已满（或数据库达到大小上限），抓取已停止；已写入的数据完整，释放空间后重新运行即可。", err=True)
+        sys.exit(3)
+    if reason == "shutdown":
+        click.echo("抓取被中止（收到停止信号）；已完成的部分已保存，下次运行将继续。", err=True)
+        sys.exit(143)
 
 
 @main.group()
@@ -272,6 +288,11 @@ def digest(db: str, config_path: str | None, as_of: str | None, office: str | No
         outcomes = run_digests(store, _registry(config_path), _as_of(as_of), office, outbox, site_url)
     except DigestError as exc:
         raise click.ClickException(str(exc)) from exc
+    from monitor.notify import run_health_digest
+
+    health = run_health_digest(store, _registry(config_path), outbox, _as_of(as_of))
+    if health is not None:
+        outcomes.append(health)
     failed = False
     for o in outcomes:
         line = f"{o.office}：新问题 {o.new}，此前已报告 {o.standing}"
@@ -309,6 +330,110 @@ def site(db: str, config_path: str | None, as_of: str | None, out: str, year: in
     click.echo(str(result.index))
 
 
+@main.command()
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def health(db: str, fmt: str) -> None:
+    """Crawler health per portal: last run, pages, reports, errors by kind, alerts."""
+    from monitor.health import ERROR_KIND_NAMES, portal_health
+
+    store = _open_store(db)
+    portals = [h.to_json() for h in portal_health(store)]
+    if fmt == "json":
+        click.echo(json.dumps(portals, ensure_ascii=False, indent=1))
+        return
+    for p in portals:
+        kinds = "，".join(f"{ERROR_KIND_NAMES.get(k, k)} {n}" for k, n in p["error_kinds"].items())
+        click.echo(f"{p['url']}  {p['jurisdiction'] or ''}")
+        if p["last_run"]:
+            click.echo(f"  最近一次：{p['last_run'][:16].replace('T', ' ')}（{p['status']}），页面 {p['pages']}，"
+                       f"年报 {p['reports_found']}（新增 {p['new']}，更新 {p['changed']}），错误 {p['errors']}"
+                       + (f"（{kinds}）" if kinds else "") + f"，用时 {p['duration_s']} 秒")
+        else:
+            click.echo("  尚未抓取。")
+        for a in p["alerts"]:
+            click.echo(f"  ⚠ {a['message']}")
+
+
+def _service_options(db: str, config_path: str | None, outbox: str | None = None, send: bool = False,
+                     site_out: str | None = None):
+    from monitor.config import load_config
+    from monitor.service import ServiceOptions
+
+    schedule = (load_config(config_path).data.get("schedule") or {}) if config_path else {}
+    return ServiceOptions(
+        db=db, config=config_path, outbox=outbox or schedule.get("outbox", "data/outbox"),
+        send=send or bool(schedule.get("send", False)), site_out=site_out or schedule.get("site_out", "data/site"),
+        timezone=schedule.get("timezone", "Asia/Shanghai"),
+        misfire_grace=int(schedule.get("misfire_grace", 6 * 3600))), schedule
+
+
+@main.command()
+@CONFIG_OPTION
+@DB_OPTION
+def serve(config_path: str | None, db: str) -> None:
+    """Run the scheduler: crawls, judging, digests and the site, on the configured schedule."""
+    from monitor.locks import LockHeld
+    from monitor.service import JOB_NAMES, jobs_from_config
+    from monitor.service import serve as run_service
+
+    registry = _registry(config_path)
+    options, schedule = _service_options(db, config_path)
+    specs, _ = jobs_from_config(registry, schedule)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    click.echo(f"Nianbao 服务启动：{len(specs)} 个任务，数据库 {db}")
+    for spec in specs:
+        season = "（1–4 月每天，其余每周一）" if spec.seasonal else ""
+        when = f"每 {spec.every:g} 秒" if spec.every else (spec.cron or "") + season
+        click.echo(f"  {JOB_NAMES[spec.kind]} {spec.name}：{when}")
+    try:
+        run_service(options, specs)
+    except LockHeld as exc:
+        raise click.ClickException(f"{exc}。同一个数据库只能运行一个服务。") from exc
+    click.echo("Nianbao 服务已停止。")
+
+
+@main.command(name="run")
+@CONFIG_OPTION
+@DB_OPTION
+@click.option("--outbox", type=click.Path(file_okay=False), help="Write digests here (default data/outbox).")
+@click.option("--send", is_flag=True, help="Send digests through the configured SMTP server.")
+@click.option("--site-out", type=click.Path(file_okay=False), help="Where to build the site (default data/site).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+def run_command(config_path: str | None, db: str, outbox: str | None, send: bool, site_out: str | None,
+                settings: tuple[str, ...]) -> None:
+    """One full cycle: crawl → judge → digest → site (for cron users)."""
+    from monitor.service import run_cycle
+
+    _registry(config_path)
+    options, _ = _service_options(db, config_path, outbox, send, site_out)
+    run_cycle(options, _settings(settings))
+    store = _open_store(db)
+    last = next(iter(store.db.query("select * from job_runs order by id desc limit 1")))
+    click.echo(f"完成：{last['outcome']}" + (f"（{last['message']}）" if last["message"] else ""))
+    click.echo(f"网站：{Path(options.site_out).resolve() / 'index.html'}")
+    if last["outcome"] != "ok":
+        sys.exit(1)
+
+
+@main.command()
+@CONFIG_OPTION
+@DB_OPTION
+def jobs(config_path: str | None, db: str) -> None:
+    """Scheduled jobs with their last and next run and last outcome."""
+    from monitor.service import job_table
+
+    options, _ = _service_options(db, config_path)
+    rows = job_table(options)
+    if not rows:
+        click.echo("还没有任务：用 `nianbao serve` 启动服务，或 `nianbao run` 运行一次。")
+    for r in rows:
+        click.echo(f"{r['name']}  [{r['trigger']}]")
+        click.echo(f"  下次运行：{(r['next_run'] or '—')[:19].replace('T', ' ')}；上次运行："
+                   f"{(r['last_run'] or '—')[:19].replace('T', ' ')}（{r['last_outcome'] or '—'}）"
+                   + (f"：{r['last_message']}" if r["last_message"] else ""))
+
+
 DEMO_BASE_PORT = 18081
 
 
@@ -331,7 +456,7 @@ def demo(db: str, outbox: str) -> None:
         click.echo(f"演示：{len(world.portals)} 个模拟县区门户网站运行于 127.0.0.1:{world.portals[0].port} 起，"
                    f"抓取并核查年报，结果写入 {db}")
         portals = [PortalConfig(p.url, p.jurisdiction) for p in world.portals]
-        summaries = run_crawl(portals, db, {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
+        summaries, _ = run_crawl(portals, db, {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
     _print_summaries(summaries)
     store = _open_store(db)
     registry = demo_registry(world)

@@ -224,6 +224,19 @@ SMTP = Schema({
     "sender": Field(str, required=True, check=is_email),
     "timeout": Field((int, float)),
 })
+JOB = Schema({
+    "name": Field(str, required=True),
+    "kind": Field(str, required=True, check=one_of("crawl", "judge", "digest", "site", "cycle")),
+    "cron": Field(str, check=lambda v: None if len(str(v).split()) in (5, 6) else "cron 表达式应有 5 个字段（分 时 日 月 周）"),
+    "every": Field((int, float), describe="间隔秒数（代替 cron）"),
+    "jurisdictions": Field(list, item=Field(str)),
+    "jitter": Field(int, describe="随机延后的秒数"),
+    "settings": Field(dict),
+})
+SCHEDULE = Schema({
+    "timezone": Field(str), "misfire_grace": Field(int), "outbox": Field(str), "send": Field(bool),
+    "site_out": Field(str), "jobs": Field(list, item=JOB),
+})
 CONFIG = Schema({
     "jurisdictions": Field(list, item=JURISDICTION),
     "deadlines": Field(list, item=DEADLINE),
@@ -231,6 +244,7 @@ CONFIG = Schema({
     "smtp": Field(dict),
     "site": Field(dict),
     "operator": Field(list, item=Field(str, check=is_email), describe="运维人员邮箱（抓取健康告警）"),
+    "schedule": Field(dict),
 })
 SITE = Schema({"base_url": Field(str, check=is_url), "title": Field(str)})
 
@@ -239,7 +253,7 @@ def load_config(path: str | Path) -> Located:
     """Load and validate a Nianbao configuration file."""
     doc = load_yaml(path)
     validate(doc, CONFIG)
-    for key, schema in (("smtp", SMTP), ("site", SITE)):
+    for key, schema in (("smtp", SMTP), ("site", SITE), ("schedule", SCHEDULE)):
         if key in doc.data:
             validate(doc, schema, doc.data[key], (key,))
     names = [j["name"] for j in doc.data.get("jurisdictions") or []]

@@ -184,19 +184,25 @@ def message(content: dict[str, Any], digest_id: int, recipient: str, sender: str
     return msg
 
 
+def record_digest(db, office: str, recipients: list[str], message: dict[str, Any], new: int, standing: int) -> int:
+    """The digest row and a pending delivery per recipient (call inside a transaction)."""
+    digest_id = db["digests"].insert({
+        "office": office, "created_at": now_iso(), "as_of": message["as_of"], "subject": message["subject"],
+        "new_items": new, "standing_items": standing,
+        "message": json.dumps(message, ensure_ascii=False).encode("utf-8")}).last_pk
+    db["deliveries"].insert_all(
+        {"digest_id": digest_id, "recipient": r, "status": "pending", "attempts": 0} for r in recipients)
+    return digest_id
+
+
 def create_digest(store: Store, office: Office, content: DigestContent) -> int:
     """Record the digest, the findings it carries and a pending delivery per recipient, atomically."""
     stored = {k: v for k, v in asdict(content).items() if k in ("office", "as_of", "subject", "text", "html", "csv")}
     with store.transaction() as db:
-        digest_id = db["digests"].insert({
-            "office": office.name, "created_at": now_iso(), "as_of": content.as_of, "subject": content.subject,
-            "new_items": len(content.new), "standing_items": len(content.standing),
-            "message": json.dumps(stored, ensure_ascii=False).encode("utf-8")}).last_pk
+        digest_id = record_digest(db, office.name, office.recipients, stored, len(content.new), len(content.standing))
         db["digest_items"].insert_all(
             {"digest_id": digest_id, "finding_id": i.finding_id, "office": office.name, "kind": i.kind}
             for i in content.new + content.standing)
-        db["deliveries"].insert_all(
-            {"digest_id": digest_id, "recipient": r, "status": "pending", "attempts": 0} for r in office.recipients)
     return digest_id
 
 
@@ -304,3 +310,48 @@ def run_digests(store: Store, registry: Registry, as_of: date | None = None, off
         outcome.new = len(content.new)
     deliver(store, registry, names, outcomes, box, attempted)
     return list(outcomes.values())
+
+
+# --------------------------------------------------------------------------- operator alerts
+
+HEALTH_OFFICE = "运维（抓取健康）"
+
+
+def run_health_digest(store: Store, registry: Registry, outbox: str | Path | None = None,
+                      as_of: date | None = None) -> Outcome | None:
+    """Email the operator what is newly wrong with the crawler itself; never sent to offices."""
+    from monitor.health import ALERT_TITLES, portal_health, sync_alerts
+
+    if not registry.operator:
+        return None
+    sync_alerts(store, portal_health(store))
+    outcomes: dict[str, Outcome] = {}
+    box = Path(outbox) if outbox is not None else None
+    attempted: set[int] = set()
+    deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
+    rows = [dict(r) for r in store.db.query("select * from health_alerts where state = 'open' order by id")]
+    new = [r for r in rows if r["digest_id"] is None]
+    standing = [r for r in rows if r["digest_id"] is not None]
+    outcome = outcomes.setdefault(HEALTH_OFFICE, Outcome(HEALTH_OFFICE, standing=len(standing)))
+    if new:
+        day = (as_of or date.today()).isoformat()
+        items = [{"title": ALERT_TITLES[r["kind"]], "message": r["message"]} for r in new]
+        old = [{"title": ALERT_TITLES[r["kind"]], "message": r["message"]} for r in standing]
+        subject = f"【Nianbao 运维】抓取健康告警 {len(new)} 项（截至{day}）"
+        env = template_env()
+        values = {"as_of": day, "subject": subject, "alerts": items, "standing": old}
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(("门户网站", "告警", "说明", "首次发现"))
+        for r in new + standing:
+            writer.writerow((r["url"], ALERT_TITLES[r["kind"]], r["message"], r["first_seen"]))
+        message = {"office": HEALTH_OFFICE, "as_of": day, "subject": subject,
+                   "text": env.get_template("email/health.txt.j2").render(**values),
+                   "html": env.get_template("email/health.html.j2").render(**values), "csv": out.getvalue()}
+        with store.transaction() as db:
+            digest_id = record_digest(db, HEALTH_OFFICE, registry.operator, message, len(new), len(standing))
+            for r in new:
+                db["health_alerts"].update(r["id"], {"digest_id": digest_id})
+        outcome.digest_id, outcome.new = digest_id, len(new)
+    deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
+    return outcome

@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 
 from monitor.blobs import BlobStore, blob_dir
+from monitor.health import ERROR_KIND_NAMES, portal_health
 from monitor.judge import STATUS_NAMES, Evaluation, StatusRow, evaluate
 from monitor.registry import Registry
 from monitor.similarity import COPY_THRESHOLD, MIN_CHARS, SHINGLE
@@ -366,6 +367,9 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
     ]
     writer.page("downloads.html", "site/downloads.html.j2", {"title": "数据下载", "downloads": downloads})
     writer.page("methodology.html", "site/methodology.html.j2", _methodology())
+    writer.page("health.html", "site/health.html.j2",
+                {"title": "抓取健康", "portals": [h.to_json() for h in portal_health(store)],
+                 "error_kind_names": ERROR_KIND_NAMES})
     (root / MANIFEST).write_text(json.dumps(writer.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     return BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, len(report_rows))
 

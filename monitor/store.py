@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
     from monitor.analysis import Report
 
 DEFAULT_DB = "data/nianbao.db"
+# An optional cap on the database size in MB (a disk quota): writes beyond it fail as on a full disk.
+MAX_MB_ENV = "NIANBAO_DB_MAX_MB"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return (isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()) or \
+        (isinstance(exc, OSError) and getattr(exc, "errno", None) == 28)
 
 
 def now_iso() -> str:
@@ -177,11 +185,29 @@ def _signature(prose: str) -> bytes:
     return signature(shingles(prose)).tobytes()
 
 
+def _m005_service(db: sqlite_utils.Database) -> None:
+    # operator alerts about the crawler itself (monitor.health), with their own lifecycle
+    db["health_alerts"].create(
+        {"id": int, "key": str, "portal_id": int, "url": str, "kind": str, "target": str, "message": str,
+         "detail": str, "state": str, "first_seen": str, "last_seen": str, "resolved_at": str, "digest_id": int},
+        pk="id", not_null={"key", "kind", "state", "first_seen", "last_seen"},
+    )
+    db["health_alerts"].create_index(["key"], unique=True)
+    # one row per scheduled (or `nianbao run`) job execution: what `nianbao jobs` shows
+    db["job_runs"].create(
+        {"id": int, "job": str, "kind": str, "started_at": str, "finished_at": str, "outcome": str, "message": str,
+         "pid": int},
+        pk="id", not_null={"job", "started_at"},
+    )
+    db["job_runs"].create_index(["job", "id"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
     ("003_monitor", _m003_monitor),
     ("004_compact_judging", _m004_compact_judging),
+    ("005_service", _m005_service),
 ]
 
 
@@ -232,7 +258,8 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                conn.execute("ROLLBACK")
             raise
         else:
             conn.execute("COMMIT")
@@ -363,6 +390,14 @@ class Store:
         return self.db["crawl_runs"].insert({"portal_id": portal_id, "started_at": now_iso(),
                                              "status": "running"}).last_pk
 
+    def mark_interrupted(self) -> int:
+        """Runs still marked running when no crawl can be running (the writer lock is held): they
+        were killed. Their fetches and reports stay; only the run's bookkeeping is closed."""
+        stale = [row["id"] for row in self.db.query("select id from crawl_runs where status = 'running'")]
+        for run_id in stale:
+            self.db["crawl_runs"].update(run_id, {"status": "interrupted", "finished_at": now_iso()})
+        return len(stale)
+
     def finish_run(self, run_id: int, **fields: Any) -> None:
         self.db["crawl_runs"].update(run_id, {"finished_at": now_iso(), **fields})
         run = self.db["crawl_runs"].get(run_id)
@@ -407,10 +442,20 @@ def open_store(path: str | Path = DEFAULT_DB) -> Store:
         db.enable_wal()
         # In WAL mode NORMAL never corrupts the file; a power cut may drop the last commits only.
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("BEGIN IMMEDIATE")  # fail now, with a clear message, if it cannot be written
+        conn.execute("ROLLBACK")
+        limit = os.environ.get(MAX_MB_ENV)
+        if limit:
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {int(float(limit) * 1024 * 1024 / page_size)}")
         store = Store(db, str(p))
         store.migrate()
         return store
     except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise StoreError(f"数据库 {p} 是只读的（文件或目录没有写权限），无法写入") from exc
+        if is_disk_full(exc):
+            raise StoreError(f"磁盘已满（或数据库达到 {MAX_MB_ENV} 上限），无法写入数据库 {p}") from exc
         raise StoreError(f"无法打开数据库 {p}：{exc}") from exc
     except OSError as exc:
         raise StoreError(f"无法创建数据库目录 {p.parent}：{exc.strerror or exc}") from exc

@@ -25,6 +25,7 @@ from scrapy_playwright.page import PageMethod
 from crawler import discovery
 from crawler.discovery import Link, PageKind
 from crawler.items import FetchedFile, ReportItem
+from crawler.middlewares import is_soft_404
 from crawler.state import PortalRun, crawl_state
 from monitor.classify import classify_title
 from monitor.identity import jurisdiction_of
@@ -107,6 +108,10 @@ class PortalSpider(scrapy.Spider):
 
     def errback(self, failure) -> Iterator[Any]:
         request = failure.request
+        if failure.check(IgnoreRequest) and "redirect" in str(failure.value).lower():
+            crawl_state(self.crawler).record_fetch(url=request.url, method=request.method, kind=request.meta.get("kind"),
+                                                   status=None, error=str(failure.value)[:300],
+                                                   error_kind="redirect_loop", fetched_at=now_iso(), network=False)
         if not failure.check(IgnoreRequest):  # the fetch log already has the details
             logger.warning("抓取失败 %s：%s", request.url, failure.value)
         pending: ReportItem | None = request.meta.get("pending_item")
@@ -126,6 +131,8 @@ class PortalSpider(scrapy.Spider):
             return
         kind: PageKind = response.meta["kind"]
         depth = response.meta.get("depth_nav", 0)
+        if is_soft_404(response):
+            return  # recorded by the fetch log; nothing to follow on a "page not found" page
         column = response.meta.get("column")
         html = response.text
         if kind == "home" and not run.jurisdiction:

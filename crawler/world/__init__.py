@@ -43,6 +43,7 @@ class Resource:
     headers: dict[str, str] = field(default_factory=dict)
     fail_first: int = 0  # answer 503 this many times before serving (a flaky page)
     conditional: bool = True  # serve ETag/Last-Modified and honour If-None-Match
+    fault: str | None = None  # a transport fault the server acts out: hang, reset, truncated
 
 
 @dataclass
@@ -82,6 +83,8 @@ class Portal:
     hits: Counter[str] = field(default_factory=Counter)
     port: int | None = None
     home: str = "/"  # the page with the site navigation (after any redirect)
+    faults: str | None = None  # see FAULTS: what the paths in fault_paths do instead of answering
+    fault_paths: set[str] = field(default_factory=lambda: {"/"})
     anomalies: Anomalies | None = None
     attempts: Counter[str] = field(default_factory=Counter)
 
@@ -105,6 +108,8 @@ class Portal:
         """Answer one request; the server adds conditional-request handling."""
         full = path + ("?" + query if query else "")
         self.hits[full] += 1
+        if self.faults and path in self.fault_paths and path != "/robots.txt":
+            return fault_response(self.faults, path, query)
         if self.style == "hanweb" and path == "/module/web/jpage/dataproxy.jsp":
             return self._dataproxy(parse_qs(query), parse_qs(body.decode("utf-8", "replace")))
         if self.style == "jsapi" and path == "/api/xxgk/nb":
@@ -149,6 +154,39 @@ class Portal:
 
     _records: list[str] = field(default_factory=list)
     _api_items: list[dict[str, str]] = field(default_factory=list)
+
+
+# Ways a portal fails, each acted out by the server on 127.0.0.1 (see fault_response).
+FAULTS = ("error500", "hang", "reset", "truncated", "redirect_loop", "waf412", "soft404", "gone404")
+HANG_SECONDS = 6.0
+
+
+def fault_response(kind: str, path: str, query: str) -> Resource:
+    if kind == "error500":
+        return Resource(b"<html><body>Internal Server Error</body></html>", "text/html", 500, conditional=False)
+    if kind == "redirect_loop":
+        n = int(query.split("=")[-1]) if query.startswith("n=") else 0
+        return Resource(b"", "text/html", 302, headers={"Location": f"{path}?n={(n + 1) % 2}"}, conditional=False)
+    if kind == "waf412":  # a 瑞数-style JavaScript challenge
+        return Resource(b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+                        b'<script r="m">var _$x=1;eval(function(){return "challenge"}())</script></head><body></body></html>',
+                        "text/html", 412, conditional=False)
+    if kind == "soft404":
+        return Resource(_page("页面不存在", "<p>对不起，您访问的页面不存在或已被删除。</p>").encode(), "text/html; charset=utf-8",
+                        200, conditional=False)
+    if kind == "gone404":
+        return Resource(_page("404", "<p>页面不存在</p>").encode(), "text/html; charset=utf-8", 404, conditional=False)
+    return Resource(_page("正常页面", "<p>" + "内容" * 400 + "</p>").encode(), "text/html; charset=utf-8",
+                    conditional=False, fault=kind)  # hang, reset, truncated: the server misbehaves
+
+
+def fault_portal(kind: str, seed: int = 0) -> Portal:
+    """A small portal that fails in one way. ``soft404``/``gone404`` break only its 年报 column."""
+    portal = make_portal(f"fault-{kind}", "static", "故障区", [2024], seed, departments=1, townships=0)
+    portal.faults = kind
+    if kind in ("soft404", "gone404"):
+        portal.fault_paths = {"/xxgk/ndbg/list.html"}
+    return portal
 
 
 @dataclass

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from crawler.world import Portal, World
+from crawler.world import HANG_SECONDS, Portal, World
 
 LAST_MODIFIED = "Mon, 01 Apr 2024 08:00:00 GMT"
 
@@ -18,6 +21,10 @@ LAST_MODIFIED = "Mon, 01 Apr 2024 08:00:00 GMT"
 class _Handler(BaseHTTPRequestHandler):
     portal: Portal
     protocol_version = "HTTP/1.1"
+
+    def handle(self) -> None:
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):  # the client gave up (a timeout test)
+            super().handle()
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -27,6 +34,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         resource = self.portal.handle(method, parts.path, parts.query, body)
+        if resource.fault and self._misbehave(resource):
+            return
         etag = '"' + hashlib.sha1(resource.body).hexdigest()[:16] + '"'
         if (resource.status == 200 and resource.conditional and method == "GET"
                 and self.headers.get("If-None-Match") == etag):
@@ -46,6 +55,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(resource.body)
+
+    def _misbehave(self, resource) -> bool:
+        """Act out a transport fault; True when the request is done with."""
+        if resource.fault == "hang":  # answer only after the client has given up
+            time.sleep(HANG_SECONDS)
+            return False
+        if resource.fault == "reset":  # a TCP reset instead of an answer
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return True
+        if resource.fault == "truncated":  # promise more bytes than are sent, then hang up
+            self.send_response(200)
+            self.send_header("Content-Type", resource.content_type)
+            self.send_header("Content-Length", str(len(resource.body) * 2))
+            self.end_headers()
+            self.wfile.write(resource.body)
+            self.wfile.flush()
+            self.close_connection = True
+            return True
+        return False
 
     def do_GET(self) -> None:
         self._serve("GET")
