@@ -89,18 +89,22 @@ def _http_date(value: bytes | None) -> str | None:
 class IncrementalMiddleware:
     """A rerun does not download what it already has.
 
-    * A known report page or attachment checked within ``NIANBAO_REVALIDATE_DAYS`` is served
-      from the evidence store without touching the network.
+    * A known report page or attachment checked within ``NIANBAO_REVALIDATE_DAYS``, and a known
+      navigation page checked within ``NIANBAO_NAV_REVALIDATE_DAYS``, is served from the evidence
+      store without touching the network.
     * Anything else known is requested conditionally (If-None-Match / If-Modified-Since); a 304
       is answered with the stored body so the spider can parse it as usual.
     * Every body received is stored content-addressed; the page row keeps its validators.
     """
 
-    FRESH_KINDS = ("detail", "attachment")
+    NAV_KINDS = ("home", "nav", "area", "deptindex", "dept")
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.revalidate = timedelta(days=crawler.settings.getfloat("NIANBAO_REVALIDATE_DAYS", 7.0))
+        documents = timedelta(days=crawler.settings.getfloat("NIANBAO_REVALIDATE_DAYS", 7.0))
+        navigation = timedelta(days=crawler.settings.getfloat("NIANBAO_NAV_REVALIDATE_DAYS", 7.0))
+        # how long a stored copy stands in for the page, by kind; 年报 lists are always re-checked
+        self.fresh_for = {"detail": documents, "attachment": documents, **dict.fromkeys(self.NAV_KINDS, navigation)}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -117,9 +121,8 @@ class IncrementalMiddleware:
         if body is None:
             return None
         verified = page.get("last_verified")
-        kind = request.meta.get("kind")
-        if kind in self.FRESH_KINDS and verified and \
-                datetime.fromisoformat(verified) > datetime.now(UTC) - self.revalidate:
+        fresh_for = self.fresh_for.get(request.meta.get("kind"))
+        if fresh_for and verified and datetime.fromisoformat(verified) > datetime.now(UTC) - fresh_for:
             return self._stored(request, page, body, "cached")
         if page.get("etag"):
             request.headers.setdefault("If-None-Match", page["etag"])

@@ -74,5 +74,6 @@ NIANBAO_MAX_PAGES_PER_PORTAL = 3000  # every request a portal costs, details and
 NIANBAO_MAX_NAV_DEPTH = 4  # links followed from the home page before reaching a 年报 column
 NIANBAO_MAX_QUERY_VARIANTS = 12  # distinct query strings per path: stops calendars and endless searches
 NIANBAO_PORTAL_TIME_BUDGET = 1800  # seconds per portal per run
-NIANBAO_REVALIDATE_DAYS = 7.0  # a known report page is re-checked at most this often
+NIANBAO_REVALIDATE_DAYS = 7.0  # a known report page or attachment is re-checked at most this often
+NIANBAO_NAV_REVALIDATE_DAYS = 7.0  # so is a navigation page (home, 信息公开 area); 年报 lists every run
 NIANBAO_PLAYWRIGHT = True  # render JavaScript-only lists in a browser
