@@ -33,7 +33,8 @@ class CrawlSummary:
         except sqlite3.OperationalError as exc:  # a full disk: the runs stay "running" until the next start
             self.summaries = [run.summary() for run in state.portals.values()]
             self.reason = "disk_full" if is_disk_full(exc) else reason
-        state.store.close()
+        if state.store is not None:
+            state.store.close()
 
 
 __all__ = ["CrawlSummary", "crawl_state"]

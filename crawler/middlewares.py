@@ -114,6 +114,11 @@ class IncrementalMiddleware:
         if request.method != "GET" or request.meta.get("playwright"):
             return None
         state = crawl_state(self.crawler)
+        if state.store is None:  # a distributed worker: no evidence store, only the fleet's list of fresh pages
+            if request.meta.get("kind") == "detail" and state.is_known(request.url):
+                state.sighting(request.url)
+                raise IgnoreRequest("known report page, still fresh")
+            return None
         page = state.store.page(request.url)
         if not page or not page.get("blob") or page.get("status") != 200:
             return None
@@ -139,7 +144,7 @@ class IncrementalMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         state = crawl_state(self.crawler)
-        if "cached" in response.flags:
+        if "cached" in response.flags or state.store is None:
             return response
         now = now_iso()
         if response.status == 304 and request.meta.get("stored_page"):

@@ -25,10 +25,50 @@ def crawl_settings(db: str, overrides: dict[str, Any] | None = None) -> Settings
     return settings
 
 
-def crawl(portals: list[PortalConfig], db: str, overrides: dict[str, Any] | None = None) -> tuple[list[dict], str]:
+def distribute(settings: Settings, redis_url: str, worker: bool, db: str | None) -> None:
+    """Put this process on a distributed crawl's shared frontier (see crawler.distributed)."""
+    from scrapy.core.engine import ExecutionEngine
+
+    from crawler import distributed
+
+    for key, value in distributed.settings_for(redis_url, worker).items():
+        if key == "SPIDER_MIDDLEWARES":
+            value = {**settings.getdict("SPIDER_MIDDLEWARES"), **value}
+        settings.set(key, value, priority="cmdline")
+    settings.set("DOWNLOADER_MIDDLEWARES", {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                                            "crawler.distributed.FleetPoliteness": 960}, priority="cmdline")
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.distributed.Fleet": 400}, priority="cmdline")
+    # poll the shared frontier twice a second when idle, not every 5 s
+    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 0.5
+    if not worker:
+        distributed.reset(redis_url)
+        client = distributed.redis_client(redis_url)
+        keys = distributed.Keys()
+        client.set(keys.seeding, "1", ex=3600)
+        if db:  # report pages still fresh in the store: workers need not fetch them
+            from datetime import UTC, datetime, timedelta
+
+            from monitor.store import open_store
+
+            store = open_store(db)
+            days = settings.getfloat("NIANBAO_REVALIDATE_DAYS")
+            since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+            urls = [r["url"] for r in store.db.query(
+                "select url from pages where kind = 'detail' and status = 200 and last_verified > ?", [since])]
+            if urls:
+                client.sadd(keys.known, *urls)
+            store.close()
+
+
+def crawl(portals: list[PortalConfig], db: str, overrides: dict[str, Any] | None = None,
+          redis_url: str | None = None, worker: bool = False) -> tuple[list[dict], str]:
     """Crawl the portals into the database; returns one summary per portal and why the crawl ended
-    (``finished``, ``shutdown`` on SIGTERM, ``disk_full``)."""
-    process = CrawlerProcess(crawl_settings(db, overrides))
+    (``finished``, ``shutdown`` on SIGTERM, ``disk_full``). With ``redis_url`` the crawl shares its
+    frontier with workers; ``worker`` joins such a crawl (no portals, no database)."""
+    settings = crawl_settings(db, overrides)
+    if redis_url:
+        distribute(settings, redis_url, worker, None if worker else db)
+    process = CrawlerProcess(settings)
     for name in ("scrapy", "scrapy_playwright", "asyncio", "twisted", "py.warnings", "charset_normalizer"):
         logging.getLogger(name).setLevel(logging.WARNING)
     crawler = process.create_crawler(PortalSpider)

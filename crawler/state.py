@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sqlite3
@@ -13,10 +14,12 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from monitor.blobs import BlobStore, blob_dir
+from monitor.blobs import BlobStore, blob_dir, sha256
+from monitor.intake import Source, judge_fetched
 from monitor.store import Store, is_disk_full, open_store
 
 logger = logging.getLogger("nianbao")
+STATUS_NAMES = {"new": "新增", "changed": "有更新", "unchanged": "无变化"}
 
 
 @dataclass
@@ -24,8 +27,8 @@ class PortalRun:
     """One portal in this run: its identity in the store and what happened to it."""
 
     url: str
-    portal_id: int
-    run_id: int
+    portal_id: int | None
+    run_id: int | None
     jurisdiction: str | None = None
     started: float = field(default_factory=time.monotonic)
     requests: int = 0  # network requests issued
@@ -54,6 +57,8 @@ class CrawlState:
         self.portals: dict[str, PortalRun] = {}  # netloc -> run
         self.crawler = crawler
         self.disk_full = False
+        self.variants: dict[str, set[str]] = {}
+        self.fleet: FleetLink | None = None  # set on a distributed crawl's coordinator
 
     @contextmanager
     def writes(self):
@@ -78,7 +83,84 @@ class CrawlState:
         if key not in self.portals:
             portal_id = self.store.portal_id(url, jurisdiction)
             self.portals[key] = PortalRun(url, portal_id, self.store.start_run(portal_id), jurisdiction)
+            if self.fleet is not None:
+                self.fleet.share_portal(self.portals[key])
         return self.portals[key]
+
+    # -- budgets (shared by the whole fleet when distributed) ------------------------------
+
+    def take_budget(self, run: PortalRun, limit: int) -> bool:
+        """Count one more request for this portal; False once its page budget is spent."""
+        count = self.fleet.incr_budget(run) if self.fleet is not None else run.scheduled + 1
+        run.scheduled = count
+        return count <= limit
+
+    def new_variant(self, path: str, query: str, limit: int) -> bool:
+        """Whether one more query string for this path is allowed (calendars, endless searches)."""
+        if self.fleet is not None:
+            return self.fleet.new_variant(path, query, limit)
+        variants = self.variants.setdefault(path, set())
+        if query not in variants and len(variants) >= limit:
+            return False
+        variants.add(query)
+        return True
+
+    def set_jurisdiction(self, run: PortalRun, name: str | None) -> None:
+        run.jurisdiction = name
+        if self.fleet is not None:
+            self.fleet.share_portal(run)
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def store_item(self, item) -> None:
+        """Keep the evidence, judge the report, store it as new, changed or seen again."""
+        with self.writes():
+            self._store_item(item)
+
+    def _store_item(self, item) -> None:
+        run = self.portal_for(item.portal_url)
+        page_blob = self.blobs.put(item.page_body)
+        files = [a for a in item.attachments if a.body]
+        blobs = [self.blobs.put(a.body) for a in files]
+        source_hash = sha256("|".join([page_blob, *blobs]).encode())
+        recorded = self.store.touch_unchanged(item.url, source_hash)
+        label = item.title
+        if recorded is None:
+            judged = judge_fetched(
+                Source(item.url, item.page_body, item.page_content_type),
+                [Source(a.url, a.body, a.content_type, a.filename) for a in files],
+                title=item.title, portal_jurisdiction=item.jurisdiction, page_agency=item.agency, column=item.column,
+                published=item.published, published_source=item.published_source,
+                portal_key=urlsplit(item.portal_url).netloc)
+            attachment = next((k for k, a in enumerate(files) if a.url == judged.source.url), None)
+            recorded = self.store.record_report(
+                judged.report, url=item.url, seen_at=item.fetched_at, jurisdiction=judged.jurisdiction,
+                agency=judged.agency, level=judged.level, year=judged.year, published=judged.published,
+                published_source=judged.published_source, portal_id=run.portal_id if run else None,
+                index_no=item.index_no,
+                evidence={"source_hash": source_hash, "page_blob": page_blob,
+                          "attachment_url": files[attachment].url if attachment is not None else None,
+                          "attachment_blob": blobs[attachment] if attachment is not None else None})
+            label = f"{judged.agency} {judged.year}年度"
+        self._count(run, recorded.status, label)
+
+    def sighting(self, url: str) -> None:
+        """A known report page still listed (a worker skipped fetching it): one more sighting."""
+        with self.writes():
+            recorded = self.store.touch_url(url)
+        if recorded is not None:
+            self._count(self.portal_for(url), "unchanged", url)
+
+    def _count(self, run: PortalRun | None, status: str, label: str) -> None:
+        if run:
+            run.reports_found += 1
+            setattr(run, status, getattr(run, status) + 1)
+        logger.info("[%s] 年报：%s（%s）", (run.jurisdiction or run.url) if run else "", label, STATUS_NAMES[status])
+
+    def consume_remote(self) -> None:
+        """The coordinator's side of distribution: store what the workers sent."""
+        if self.fleet is not None:
+            self.fleet.consume(self)
 
     def portal_for(self, url: str) -> PortalRun | None:
         return self.portals.get(urlsplit(url).netloc.lower())
@@ -115,13 +197,140 @@ class CrawlState:
         return out
 
 
-def crawl_state(crawler) -> CrawlState:
-    """The crawl's state, created on first use from the ``NIANBAO_DB`` setting."""
+def crawl_state(crawler) -> CrawlState | WorkerState:
+    """The crawl's state, created on first use: the store (``NIANBAO_DB``) for a single crawl or a
+    distributed crawl's coordinator, Redis only for a worker."""
     state = getattr(crawler, "_nianbao_state", None)
     if state is None:
-        state = CrawlState(crawler.settings.get("NIANBAO_DB", "data/nianbao.db"), crawler)
+        role = crawler.settings.get("NIANBAO_ROLE", "single")
+        if role == "worker":
+            state = WorkerState(crawler)
+        else:
+            state = CrawlState(crawler.settings.get("NIANBAO_DB", "data/nianbao.db"), crawler)
+            if role == "coordinator":
+                state.fleet = FleetLink(crawler.settings)
         crawler._nianbao_state = state
     return state
+
+
+class FleetLink:
+    """What a coordinator shares with and takes from the workers through Redis."""
+
+    BATCH = 50
+
+    def __init__(self, settings) -> None:
+        from crawler.distributed import Keys, redis_client
+
+        self.server = redis_client(settings["REDIS_URL"])
+        self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
+
+    def share_portal(self, run: PortalRun) -> None:
+        self.server.hset(self.keys.portals, urlsplit(run.url).netloc.lower(),
+                         json.dumps({"url": run.url, "jurisdiction": run.jurisdiction, "started": time.time()}))
+
+    def incr_budget(self, run: PortalRun) -> int:
+        return int(self.server.hincrby(self.keys.budget, urlsplit(run.url).netloc.lower(), 1))
+
+    def new_variant(self, path: str, query: str, limit: int) -> bool:
+        key = f"{self.keys.variants}:{hashlib.sha1(path.encode()).hexdigest()[:16]}"
+        if self.server.sismember(key, query):
+            return True
+        if self.server.scard(key) >= limit:
+            return False
+        self.server.sadd(key, query)
+        return True
+
+    def seeding_done(self) -> None:
+        self.server.delete(self.keys.seeding)
+
+    def publish_known(self, urls: list[str]) -> None:
+        if urls:
+            self.server.sadd(self.keys.known, *urls)
+
+    def consume(self, state: CrawlState) -> None:
+        from crawler.distributed import decode
+
+        for key, handle in ((self.keys.fetches, lambda d: state.record_fetch(**json.loads(d))),
+                            (self.keys.sightings, lambda d: state.sighting(d.decode())),
+                            (self.keys.items, lambda d: state.store_item(decode(d)))):
+            for data in self.server.lpop(key, self.BATCH) or []:
+                try:
+                    handle(data)
+                except DiskFull:
+                    return
+
+
+class WorkerState:
+    """A distributed worker's view: portals, budgets and its output all go through Redis."""
+
+    def __init__(self, crawler) -> None:
+        from crawler.distributed import Keys, redis_client
+
+        self.crawler = crawler
+        self.server = redis_client(crawler.settings["REDIS_URL"])
+        self.keys = Keys(crawler.settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
+        self.fleet = FleetLink(crawler.settings)
+        self.portals: dict[str, PortalRun] = {}
+        self.store = None
+        self.blobs = None
+        self.disk_full = False
+
+    def portal_for(self, url: str) -> PortalRun | None:
+        key = urlsplit(url).netloc.lower()
+        run = self.portals.get(key)
+        if run is None:
+            raw = self.server.hget(self.keys.portals, key)
+            if raw is None:
+                return None
+            info = json.loads(raw)
+            run = PortalRun(info["url"], None, None, info.get("jurisdiction"))
+            run.started -= max(0.0, time.time() - info.get("started", time.time()))
+            self.portals[key] = run
+        return run
+
+    def portal_id_for(self, url: str) -> None:
+        return None
+
+    def add_portal(self, url: str, jurisdiction: str | None) -> PortalRun:
+        run = PortalRun(url, None, None, jurisdiction)
+        self.portals[urlsplit(url).netloc.lower()] = run
+        self.fleet.share_portal(run)
+        return run
+
+    def take_budget(self, run: PortalRun, limit: int) -> bool:
+        run.scheduled = self.fleet.incr_budget(run)
+        return run.scheduled <= limit
+
+    def new_variant(self, path: str, query: str, limit: int) -> bool:
+        return self.fleet.new_variant(path, query, limit)
+
+    def set_jurisdiction(self, run: PortalRun, name: str | None) -> None:
+        run.jurisdiction = name
+        self.fleet.share_portal(run)
+
+    @contextmanager
+    def writes(self):
+        yield
+
+    def record_fetch(self, network: bool = True, **fields) -> None:
+        self.server.rpush(self.keys.fetches, json.dumps({"network": network, **fields}, default=str))
+
+    def is_known(self, url: str) -> bool:
+        return bool(self.server.sismember(self.keys.known, url))
+
+    def sighting(self, url: str) -> None:
+        self.server.rpush(self.keys.sightings, url)
+
+    def store_item(self, item) -> None:
+        from crawler.distributed import encode
+
+        self.server.rpush(self.keys.items, encode(item))
+
+    def consume_remote(self) -> None:
+        pass
+
+    def finish(self, status: str = "finished") -> list[dict]:
+        return []
 
 
 class DiskFull(IgnoreRequest):

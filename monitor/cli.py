@@ -122,13 +122,25 @@ def _print_summaries(summaries: list[dict]) -> None:
 @click.option("--jurisdiction", help="Jurisdiction name for --portal URLs (e.g. 青川区).")
 @click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
 @click.option("--only", "only", multiple=True, metavar="NAME", help="With --config: only these jurisdictions.")
+@click.option("--redis", "redis_url", envvar="REDIS_URL", metavar="URL",
+              help="Share the crawl through Redis (default $REDIS_URL): this process seeds and stores.")
+@click.option("--worker", is_flag=True, help="Only work a shared crawl's queue (needs --redis; no database).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
 def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: str | None, db: str,
-          only: tuple[str, ...], settings: tuple[str, ...]) -> None:
+          only: tuple[str, ...], redis_url: str | None, worker: bool, settings: tuple[str, ...]) -> None:
     """Crawl county portals for annual reports, judge them and store them."""
     from crawler.spiders.portal import PortalConfig
     from monitor.locks import writing
 
+    if worker:
+        if not redis_url:
+            raise click.UsageError("--worker 需要 --redis URL（或环境变量 REDIS_URL）。")
+        from crawler.run import crawl as run_crawl
+
+        click.echo(f"工作进程：从 {redis_url} 领取抓取任务")
+        _, reason = run_crawl([], db, _settings(settings), redis_url=redis_url, worker=True)
+        click.echo(f"工作进程结束（{reason}）。")
+        return
     registry = _registry(config_path)
     portals = [PortalConfig(j.portal, j.name, j.columns) for j in registry.portals()
                if j.portal and (not only or j.name in only)]
@@ -144,7 +156,9 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
         click.echo(f"抓取 {len(portals)} 个门户网站，结果写入 {db}")
         from crawler.run import crawl as run_crawl
 
-        summaries, reason = run_crawl(portals, db, _settings(settings))
+        if redis_url:
+            click.echo(f"分布式抓取：任务队列在 {redis_url}，其他机器可运行 `nianbao crawl --worker --redis {redis_url}`")
+        summaries, reason = run_crawl(portals, db, _settings(settings), redis_url=redis_url)
     _print_summaries(summaries)
     if reason == "disk_full":
         click.echo("错误：磁盘已满（或数据库达到大小上限），抓取已停止；已写入的数据完整，释放空间后重新运行即可。", err=True)

@@ -361,6 +361,18 @@ class Store:
             db["reports"].update(version["report_id"], {"last_seen": seen_at, "current_version_id": version["id"]})
         return Recorded(version["report_id"], version["id"], "unchanged")
 
+    def touch_url(self, url: str, seen_at: str | None = None) -> Recorded | None:
+        """One more sighting of the report at ``url`` (its page not fetched again: known and fresh)."""
+        rows = list(self.db["reports"].rows_where("url = ?", [url], limit=1))
+        if not rows:
+            return None
+        seen_at = seen_at or now_iso()
+        report = rows[0]
+        with self.transaction() as db:
+            db["reports"].update(report["id"], {"last_seen": seen_at})
+            db["report_versions"].update(report["current_version_id"], {"last_seen": seen_at})
+        return Recorded(report["id"], report["current_version_id"], "unchanged")
+
     # -- crawl bookkeeping ----------------------------------------------------------------
 
     def portal_id(self, url: str, jurisdiction: str | None = None, name: str | None = None) -> int:

@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # antiword/catdoc: DOC and WPS text; chromium: the browser Playwright drives (its own download is
 # not available everywhere, see crawler/browser.py); a CJK font for its screenshots.
-SYSTEM_PACKAGES=(antiword catdoc chromium fonts-wqy-microhei)
+SYSTEM_PACKAGES=(antiword catdoc chromium fonts-wqy-microhei redis-server)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +57,6 @@ class PortalSpider(scrapy.Spider):
             for one in url.split(","):
                 cols = tuple(c for c in (columns or "").split(",") if c)
                 self.portal_configs.append(PortalConfig(one.strip(), jurisdiction, cols))
-        self.query_variants: dict[str, set[str]] = defaultdict(set)
         self.lookalike_reasons: Counter[str] = Counter()
 
     # ------------------------------------------------------------------ scheduling
@@ -73,6 +72,8 @@ class PortalSpider(scrapy.Spider):
                 request = self._request(run, column, "column", depth=0)
                 if request:
                     yield request
+        if getattr(state, "fleet", None) is not None:
+            state.fleet.seeding_done()  # a distributed crawl may now be declared complete when quiet
 
     def _request(self, run: PortalRun, url: str, kind: PageKind, depth: int, callback=None,
                  **meta: Any) -> Request | None:
@@ -81,22 +82,20 @@ class PortalSpider(scrapy.Spider):
         url = discovery.canonical(url)
         if not discovery.same_site(url, run.url):
             return None
-        if run.scheduled >= settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL"):
-            self._budget(run, "pages")
-            return None
+        state = crawl_state(self.crawler)
         if time.monotonic() - run.started > settings.getfloat("NIANBAO_PORTAL_TIME_BUDGET"):
             self._budget(run, "time")
             return None
         if kind in ("nav", "area", "deptindex", "dept") and depth > settings.getint("NIANBAO_MAX_NAV_DEPTH"):
             return None
         parts = urlsplit(url)
-        if parts.query:
-            variants = self.query_variants[parts.netloc + parts.path]
-            if parts.query not in variants and len(variants) >= settings.getint("NIANBAO_MAX_QUERY_VARIANTS"):
-                self._budget(run, "query")
-                return None
-            variants.add(parts.query)
-        run.scheduled += 1
+        if parts.query and not state.new_variant(parts.netloc + parts.path, parts.query,
+                                                 settings.getint("NIANBAO_MAX_QUERY_VARIANTS")):
+            self._budget(run, "query")
+            return None
+        if not state.take_budget(run, settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL")):
+            self._budget(run, "pages")
+            return None
         return Request(url, callback=callback or (self.parse_detail if kind == "detail" else self.parse_page),
                        errback=self.errback, priority=PRIORITY.get(kind, 0),
                        meta={"kind": kind, "depth_nav": depth, **meta})
@@ -119,6 +118,9 @@ class PortalSpider(scrapy.Spider):
             pending.attachments.append(FetchedFile(request.url, request.meta.get("attachment_name", ""),
                                                    error=str(failure.value)[:200]))
             yield from self._next_attachment(pending, request.meta.get("remaining", []))
+        frontier = getattr(self, "frontier", None)
+        if frontier is not None:  # distributed: the request is handled, release it from its parking
+            frontier.ack(request)
 
     # ------------------------------------------------------------------ pages
 
@@ -137,7 +139,7 @@ class PortalSpider(scrapy.Spider):
         html = response.text
         if kind == "home" and not run.jurisdiction:
             site = response.css('meta[name="SiteName"]::attr(content)').get() or response.css("title::text").get()
-            run.jurisdiction = jurisdiction_of(collapse_spaces(site or ""))
+            state.set_jurisdiction(run, jurisdiction_of(collapse_spaces(site or "")))
         target = discovery.js_redirect(html)
         if target:
             request = self._request(run, response.urljoin(target), kind, depth)
@@ -214,7 +216,6 @@ class PortalSpider(scrapy.Spider):
         if not self.crawler.settings.getbool("NIANBAO_PLAYWRIGHT"):
             logger.warning("栏目 %s 需要浏览器渲染，但已关闭 Playwright", response.url)
             return
-        run.scheduled += 1
         yield Request(response.url, callback=self.parse_page, errback=self.errback, dont_filter=True,
                       priority=PRIORITY["column"],
                       meta={"kind": "column", "depth_nav": depth, "column": column, "playwright": True,

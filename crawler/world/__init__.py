@@ -22,7 +22,10 @@ import base64
 import hashlib
 import json
 import random
+import threading
+import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
@@ -92,6 +95,19 @@ class Portal:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
+    @contextmanager
+    def in_flight(self):
+        """Count requests being answered at once, and when each began (politeness checks)."""
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+            self.starts.append(time.monotonic())
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1
+
     def add(self, path: str, body: str | bytes, content_type: str | None = None, **kw) -> None:
         if isinstance(body, str):
             data = body.encode(self.encoding, errors="xmlcharrefreplace")
@@ -154,6 +170,10 @@ class Portal:
 
     _records: list[str] = field(default_factory=list)
     _api_items: list[dict[str, str]] = field(default_factory=list)
+    active: int = 0
+    max_active: int = 0
+    starts: list[float] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 # Ways a portal fails, each acted out by the server on 127.0.0.1 (see fault_response).

@@ -1,0 +1,405 @@
+"""Distributed crawling on scrapy-redis: one shared frontier in Redis, many workers, one writer.
+
+Roles. The *coordinator* (``nianbao crawl --redis URL --db PATH …``) seeds the frontier, works
+it like any worker, and is the only process that writes the store: it consumes, from Redis, the
+items and fetch records the workers produce. A *worker* (``nianbao crawl --worker --redis URL``)
+needs no database; it works the queue and pushes what it finds back.
+
+What scrapy-redis gives (a shared priority queue and duplicate filter) is extended here where a
+national crawl needs more:
+
+* :class:`ReliableQueue` — a popped request is parked in its worker's ``processing`` hash until
+  the spider has handled it (:class:`AckMiddleware`); a worker that dies (its heartbeat key
+  expires) has its parked requests put back on the queue by the coordinator. Nothing is lost.
+* :class:`BloomDupeFilter` — the seen-set as a Bloom filter in one Redis bitmap: bounded memory
+  whatever the frontier (see BLOOM_BITS below).
+* :class:`FleetPoliteness` — per-portal concurrency and delay enforced across the fleet with
+  leases in Redis, so no portal gets more than its limit from all workers together.
+* Completion — every process keeps its spider open while the frontier, the parked requests or
+  the item lists are not empty; the coordinator declares the crawl done and everyone exits.
+
+One distributed crawl per key prefix (``NIANBAO_REDIS_PREFIX``, default ``nianbao``) at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import pickle
+import socket
+import time
+import uuid
+from typing import Any
+
+import redis
+from scrapy import Request, signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.utils.request import fingerprint
+from scrapy_redis.queue import PriorityQueue
+from twisted.internet import task
+
+logger = logging.getLogger("nianbao")
+
+# Bloom filter: 2**25 bits (4 MiB of Redis) with 16 hashes keeps false positives (a URL wrongly
+# taken as seen, i.e. a page missed) near 1e-5 up to ~1.4 million URLs — a national frontier of
+# ~2,800 portals × ~500 URLs; a plain set of fingerprints would hold ~140 MB for the same.
+BLOOM_BITS = 1 << 25
+BLOOM_HASHES = 16
+HEARTBEAT_TTL = 30  # seconds without a heartbeat before a worker counts as dead
+LEASE_TTL = 120  # a lease outlives its request by at most this (a worker killed mid-download)
+
+
+def redis_client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=30)
+
+
+class Keys:
+    """The Redis keys of one distributed crawl."""
+
+    def __init__(self, prefix: str = "nianbao") -> None:
+        self.prefix = prefix
+        self.queue = f"{prefix}:queue"
+        self.seen = f"{prefix}:seen"
+        self.items = f"{prefix}:items"
+        self.fetches = f"{prefix}:fetches"
+        self.known = f"{prefix}:known"  # report pages fresh in the store: workers skip them
+        self.sightings = f"{prefix}:sightings"  # known pages still listed (the coordinator records)
+        self.portals = f"{prefix}:portals"
+        self.budget = f"{prefix}:budget"
+        self.variants = f"{prefix}:variants"
+        self.workers = f"{prefix}:workers"
+        self.seeding = f"{prefix}:seeding"
+        self.done = f"{prefix}:done"
+
+    def processing(self, worker: str) -> str:
+        return f"{self.prefix}:processing:{worker}"
+
+    def alive(self, worker: str) -> str:
+        return f"{self.prefix}:alive:{worker}"
+
+    def lease(self, slot: str) -> str:
+        return f"{self.prefix}:lease:{slot}"
+
+    def next_start(self, slot: str) -> str:
+        return f"{self.prefix}:next:{slot}"
+
+    def all(self, client: redis.Redis) -> list[bytes]:
+        return list(client.scan_iter(f"{self.prefix}:*"))
+
+
+def settings_for(url: str, worker: bool, prefix: str = "nianbao") -> dict[str, Any]:
+    """Scrapy settings that put a crawl on the shared frontier."""
+    keys = Keys(prefix)
+    return {
+        "REDIS_URL": url,
+        "NIANBAO_REDIS_PREFIX": prefix,
+        "NIANBAO_ROLE": "worker" if worker else "coordinator",
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.ReliableQueue",
+        "SCHEDULER_QUEUE_KEY": keys.queue,
+        "DUPEFILTER_CLASS": "crawler.distributed.BloomDupeFilter",
+        "SCHEDULER_DUPEFILTER_KEY": keys.seen,
+        "SCHEDULER_PERSIST": True,  # the coordinator clears the keys when the whole crawl is done
+        "SPIDER_MIDDLEWARES": {"crawler.distributed.AckMiddleware": 10},
+    }
+
+
+# --------------------------------------------------------------------------- the frontier
+
+_POP = """
+local item = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #item == 0 then return nil end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], redis.sha1hex(item[1]), item[2] .. '|' .. item[1])
+return item[1]
+"""
+
+
+def worker_id(spider) -> str:
+    if not getattr(spider, "worker_id", None):
+        spider.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    return spider.worker_id
+
+
+class ReliableQueue(PriorityQueue):
+    """scrapy-redis's priority queue, with popped requests parked until acknowledged."""
+
+    def __init__(self, server, spider, key, serializer=None) -> None:
+        super().__init__(server, spider, key, serializer)
+        self.keys = Keys(spider.settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
+        self.worker = worker_id(spider)
+        self.parking = self.keys.processing(self.worker)
+        self._pop = server.register_script(_POP)
+        spider.frontier = self
+
+    def pop(self, timeout: int = 0):
+        data = self._pop(keys=[self.key, self.parking])
+        if not data:
+            return None
+        request = self._decode_request(data)
+        # a retry or a redirect is a new request carrying its parent's meta: it keeps the parent's
+        # parking ids, so handling the last one in the chain releases them all
+        request.meta["frontier_ids"] = [*request.meta.get("frontier_ids", []), hashlib.sha1(data).hexdigest()]
+        return request
+
+    def ack(self, request: Request) -> None:
+        parked = request.meta.pop("frontier_ids", None)
+        if parked:
+            self.server.hdel(self.parking, *parked)
+
+    def requeue_dead_workers(self) -> int:
+        """Put back the parked requests of workers whose heartbeat has expired."""
+        moved = 0
+        for member in self.server.smembers(self.keys.workers):
+            worker = member.decode()
+            if self.server.exists(self.keys.alive(worker)):
+                continue
+            parking = self.keys.processing(worker)
+            for _, value in self.server.hscan_iter(parking):
+                score, _, data = value.partition(b"|")
+                self.server.zadd(self.key, {data: float(score)})
+                moved += 1
+            self.server.delete(parking)
+            self.server.srem(self.keys.workers, worker)
+        if moved:
+            logger.warning("重新排队 %d 个请求（执行它们的工作进程已停止）", moved)
+        return moved
+
+
+class BloomDupeFilter:
+    """A request fingerprint filter in one Redis bitmap (atomic check-and-set in Lua)."""
+
+    _CHECK_AND_SET = """
+    local seen = 1
+    for i, bit in ipairs(ARGV) do
+        if redis.call('SETBIT', KEYS[1], bit, 1) == 0 then seen = 0 end
+    end
+    return seen
+    """
+
+    def __init__(self, server: redis.Redis, key: str, bits: int = BLOOM_BITS, hashes: int = BLOOM_HASHES) -> None:
+        self.server, self.key, self.bits, self.hashes = server, key, bits, hashes
+        self._script = server.register_script(self._CHECK_AND_SET)
+        self.logdupes = True
+
+    @classmethod
+    def from_spider(cls, spider) -> BloomDupeFilter:
+        settings = spider.settings
+        return cls(redis_client(settings["REDIS_URL"]), Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao")).seen,
+                   settings.getint("NIANBAO_BLOOM_BITS", BLOOM_BITS), settings.getint("NIANBAO_BLOOM_HASHES", BLOOM_HASHES))
+
+    def positions(self, fp: bytes) -> list[int]:
+        digest = hashlib.blake2b(fp, digest_size=16).digest()
+        a, b = int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little") | 1
+        return [(a + i * b) % self.bits for i in range(self.hashes)]  # double hashing
+
+    def request_seen(self, request: Request) -> bool:
+        return bool(self._script(keys=[self.key], args=self.positions(fingerprint(request))))
+
+    def open(self) -> None:
+        pass
+
+    def close(self, reason: str = "") -> None:
+        pass
+
+    def clear(self) -> None:
+        self.server.delete(self.key)
+
+    def log(self, request: Request, spider) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- politeness
+
+
+_ACQUIRE = """
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
+if now < next_start then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[5])
+redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[3])), 'EX', 3600)
+return 1
+"""
+
+
+class FleetPoliteness:
+    """Per-portal concurrency and delay for the whole fleet, by leases in Redis.
+
+    Sits just before the download (after the evidence store has answered what it could), takes a
+    lease for the request's portal and gives it back when the request leaves the downloader."""
+
+    def __init__(self, crawler) -> None:
+        settings = crawler.settings
+        if not settings.get("REDIS_URL"):
+            raise NotConfigured
+        self.server = redis_client(settings["REDIS_URL"])
+        self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
+        self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
+        self.delay = settings.getfloat("DOWNLOAD_DELAY", 0.0)
+        self._acquire = self.server.register_script(_ACQUIRE)
+        self.leases: dict[int, tuple[str, str]] = {}
+        crawler.signals.connect(self._left, signal=signals.request_left_downloader)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        slot = request.meta.get("download_slot") or "default"
+        token = uuid.uuid4().hex
+        while not self._acquire(keys=[self.keys.lease(slot), self.keys.next_start(slot)],
+                                args=[time.time(), self.limit, self.delay, LEASE_TTL, token]):
+            await asyncio.sleep(0.05)
+        self.leases[id(request)] = (slot, token)
+
+    def _release(self, request: Request) -> None:
+        lease = self.leases.pop(id(request), None)
+        if lease:
+            self.server.zrem(self.keys.lease(lease[0]), lease[1])
+
+    def _left(self, request: Request, spider=None) -> None:
+        self._release(request)
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        self._release(request)
+
+
+# --------------------------------------------------------------------------- acknowledgement
+
+
+class AckMiddleware:
+    """Release a request from its parking once its callback's output has been consumed.
+
+    Failures are released by the spider's errback (errback output bypasses spider middlewares)."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _ack(self, request: Request | None) -> None:
+        frontier = getattr(self.crawler.spider, "frontier", None)
+        if frontier is not None and request is not None:
+            frontier.ack(request)
+
+    async def process_spider_output_async(self, response, result):
+        async for item in result:
+            yield item
+        self._ack(response.request)
+
+    def process_spider_output(self, response, result):
+        yield from result
+        self._ack(response.request)
+
+    def process_spider_exception(self, response, exception) -> None:
+        self._ack(response.request)
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+class Fleet:
+    """Heartbeats, completion, and — on the coordinator — consuming what the workers send."""
+
+    def __init__(self, crawler) -> None:
+        settings = crawler.settings
+        if not settings.get("REDIS_URL"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.server = redis_client(settings["REDIS_URL"])
+        self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
+        self.coordinator = settings.get("NIANBAO_ROLE") == "coordinator"
+        self.loop: task.LoopingCall | None = None
+        self.idle_since: float | None = None
+        self.ttl = settings.getint("NIANBAO_HEARTBEAT_TTL", HEARTBEAT_TTL)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.nianbao_fleet = ext
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        self.spider = spider
+        self.worker = worker_id(spider)
+        self.server.sadd(self.keys.workers, self.worker)
+        self.beat()
+        self.loop = task.LoopingCall(self.tick)
+        self.loop.start(0.25, now=False)
+
+    def beat(self) -> None:
+        self.server.set(self.keys.alive(self.worker), "1", ex=self.ttl)
+
+    def tick(self) -> None:
+        self.beat()
+        if self.coordinator:
+            from crawler.state import crawl_state
+
+            crawl_state(self.crawler).consume_remote()
+            frontier = getattr(self.spider, "frontier", None)
+            if frontier is not None:
+                frontier.requeue_dead_workers()
+
+    def outstanding(self) -> int:
+        """Work anywhere in the fleet: queued, parked (being handled) or not yet stored."""
+        parked = sum(self.server.hlen(self.keys.processing(m.decode()))
+                     for m in self.server.smembers(self.keys.workers))
+        return (self.server.zcard(self.keys.queue) + parked + self.server.llen(self.keys.items)
+                + self.server.llen(self.keys.fetches) + self.server.llen(self.keys.sightings))
+
+    def spider_idle(self, spider) -> None:
+        if self.server.exists(self.keys.done):
+            return  # the coordinator has declared the crawl complete
+        if self.coordinator and not self.server.exists(self.keys.seeding) and self.outstanding() == 0:
+            # quiet twice in a row, a heartbeat apart: nothing is in flight anywhere
+            now = time.monotonic()
+            if self.idle_since is not None and now - self.idle_since >= 1.0:
+                self.server.set(self.keys.done, "1", ex=3600)
+                return
+            self.idle_since = self.idle_since or now
+        else:
+            self.idle_since = None
+        raise DontCloseSpider
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.coordinator:
+            from crawler.state import crawl_state
+
+            crawl_state(self.crawler).consume_remote()
+        self.server.srem(self.keys.workers, self.worker)
+        self.server.delete(self.keys.alive(self.worker), self.keys.processing(self.worker))
+        if self.coordinator and reason == "finished":
+            # the crawl is complete: free Redis of everything but the "done" mark late workers read
+            stale = [k for k in self.keys.all(self.server) if k.decode() != self.keys.done]
+            if stale:
+                self.server.delete(*stale)
+
+
+def reset(url: str, prefix: str = "nianbao") -> None:
+    """Clear a previous crawl's keys (the coordinator does this before seeding)."""
+    client = redis_client(url)
+    keys = Keys(prefix).all(client)
+    if keys:
+        client.delete(*keys)
+
+
+def encode(obj: Any) -> bytes:
+    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode(data: bytes) -> Any:
+    return pickle.loads(data)
+
+
+__all__ = ["Keys", "decode", "encode", "reset", "settings_for"]

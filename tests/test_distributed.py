@@ -1,0 +1,156 @@
+"""Distributed crawling against a real redis-server on 127.0.0.1: a coordinator and workers in
+separate processes find exactly what one process finds, fetch nothing twice, survive a killed
+worker and keep each portal within its politeness limit across the fleet."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+
+from crawler.distributed import BloomDupeFilter, Keys
+from crawler.world import World, fixture_world, make_portal
+from crawler.world.server import free_port, serve
+from tests.conftest import FAST, ROOT, nianbao
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(10)
+
+
+def start_worker(redis_url: str, *settings: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "monitor.cli", "crawl", "--worker", "--redis", redis_url, *FAST,
+                             *settings], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def found(db: Path) -> set[tuple[int, str]]:
+    return {(urlsplit(u).port, urlsplit(u).path) for (u,) in sqlite3.connect(db).execute("select url from reports")}
+
+
+def summary_rows(stdout: str) -> list[list[str]]:
+    """The per-portal summary lines printed at the end of `nianbao crawl` (numbers only)."""
+    return [line.split()[-5:] for line in stdout.splitlines() if "http://127.0.0.1" in line and "--worker" not in line]
+
+
+def test_two_workers_find_what_one_process_finds_fetching_nothing_twice(tmp_path, redis_url) -> None:
+    single_world, shared_world = fixture_world(), fixture_world()
+    with serve(single_world):
+        single = nianbao("crawl", "--db", str(tmp_path / "single.db"), *FAST,
+                         *[a for p in single_world.portals for a in ("--portal", p.url)])
+    with serve(shared_world):
+        workers = [start_worker(redis_url) for _ in range(2)]
+        shared = nianbao("crawl", "--redis", redis_url, "--db", str(tmp_path / "shared.db"), *FAST,
+                         *[a for p in shared_world.portals for a in ("--portal", p.url)])
+        for w in workers:
+            out, err = w.communicate(timeout=120)
+            assert w.returncode == 0, err[-2000:]
+            assert "工作进程结束" in out
+    expected = {(p.port, e.url) for p, e in shared_world.expected}
+    assert found(tmp_path / "shared.db") == expected
+    single_paths = {path for _, path in found(tmp_path / "single.db")}
+    assert {path for _, path in expected} == single_paths
+    # every page was fetched exactly as often as by a single process (robots.txt: once per process)
+    for one, many in zip(single_world.portals, shared_world.portals, strict=True):
+        for path, n in many.hits.items():
+            limit = 3 if path == "/robots.txt" else one.hits.get(path, 0)
+            assert n <= limit, (many.key, path, n, one.hits.get(path))
+        assert sum(n for p, n in many.hits.items() if p != "/robots.txt") == \
+               sum(n for p, n in one.hits.items() if p != "/robots.txt")
+    # the run's summary is the same as the single process's (reports, new, changed, errors)
+    assert [r[1:] for r in summary_rows(shared.stdout)] == [r[1:] for r in summary_rows(single.stdout)]
+    # and the workers did part of the work
+    shared_fetches = sqlite3.connect(tmp_path / "shared.db").execute("select count(*) from fetches").fetchone()[0]
+    assert shared_fetches >= sum(n for p in shared_world.portals for n in p.hits.values()) - 6 * 3
+    assert redis.Redis.from_url(redis_url).keys("nianbao:*") == [b"nianbao:done"]  # memory handed back
+
+
+def test_killed_worker_loses_no_requests(tmp_path, redis_url) -> None:
+    world = World([make_portal("slow", "static", "温县", [2023, 2024, 2025], 3, departments=3, townships=1)])
+    slow = ["-s", "DOWNLOAD_DELAY=0.15", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "NIANBAO_HEARTBEAT_TTL=2"]
+    with serve(world):
+        victim = start_worker(redis_url, *slow)
+        survivor = start_worker(redis_url, *slow)
+        coordinator = subprocess.Popen(
+            [sys.executable, "-m", "monitor.cli", "crawl", "--redis", redis_url, "--db", str(tmp_path / "n.db"), *FAST,
+             *slow, "--portal", world.portals[0].url], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        client = redis.Redis.from_url(redis_url)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until the victim holds requests in hand
+            parked = {k.decode(): client.hlen(k) for k in client.keys("nianbao:processing:*")}
+            if sum(parked.values()) >= 1 and sum(world.portals[0].hits.values()) > 10:
+                break
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        _out, err = coordinator.communicate(timeout=240)
+        assert coordinator.returncode == 0, err[-3000:]
+        survivor.communicate(timeout=60)
+    assert found(tmp_path / "n.db") == {(world.portals[0].port, e.url) for e in world.portals[0].expected}
+
+
+def test_politeness_holds_across_the_fleet(tmp_path, redis_url) -> None:
+    world = World([make_portal(f"p{i}", "static", name, [2024, 2025], i, departments=3, townships=1)
+                   for i, name in enumerate(["温县", "青川区"])])
+    polite = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.1", "-s", "DOWNLOAD_DELAY_JITTER=0"]
+    with serve(world):
+        workers = [start_worker(redis_url, *polite) for _ in range(3)]
+        nianbao("crawl", "--redis", redis_url, "--db", str(tmp_path / "n.db"), *FAST, *polite,
+                *[a for p in world.portals for a in ("--portal", p.url)])
+        for w in workers:
+            w.communicate(timeout=120)
+    for portal in world.portals:
+        assert portal.max_active == 1  # four processes, never two requests at once on one portal
+        starts = sorted(portal.starts)
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        # robots.txt is each process's own first request; after that the fleet's delay holds
+        assert sorted(gaps)[len(world.portals) * 4:][0] >= 0.08
+    assert found(tmp_path / "n.db") == {(p.port, e.url) for p, e in world.expected}
+
+
+def test_bloom_filter_is_exact_enough(redis_url) -> None:
+    from scrapy import Request
+
+    client = redis.Redis.from_url(redis_url)
+    bloom = BloomDupeFilter(client, Keys("t").seen)
+    urls = [f"http://127.0.0.1/{i}.html" for i in range(20_000)]
+    assert not any(bloom.request_seen(Request(u)) for u in urls)  # no false positive among 20k new URLs
+    assert all(bloom.request_seen(Request(u)) for u in urls[:500])  # and every repeat is caught
+    assert client.strlen(Keys("t").seen) <= (1 << 25) // 8  # bounded: 4 MiB whatever the frontier
+
+
+def test_worker_needs_redis() -> None:
+    result = nianbao("crawl", "--worker", check=False)
+    assert result.returncode != 0 and "--redis" in result.stderr
+
+
+def _counts(portals) -> Counter:
+    return Counter({p.key: sum(p.hits.values()) for p in portals})
