@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.intake import Judged
 
 
 @dataclass
@@ -32,3 +36,4 @@ class ReportItem:
     index_no: str | None = None
     attachments: list[FetchedFile] = field(default_factory=list)
     fetched_at: str | None = None
+    judged: Judged | None = field(default=None, repr=False)  # judged by the worker that fetched it

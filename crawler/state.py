@@ -15,11 +15,22 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from monitor.blobs import BlobStore, blob_dir, sha256
-from monitor.intake import Source, judge_fetched
+from monitor.intake import Judged, Source, judge_fetched
 from monitor.store import Store, is_disk_full, open_store
 
 logger = logging.getLogger("nianbao")
 STATUS_NAMES = {"new": "新增", "changed": "有更新", "unchanged": "无变化"}
+
+
+def judge_item(item) -> Judged:
+    """Read a fetched report's documents and judge them: the costly part of storing it, done
+    where the report was fetched (so a fleet's workers share it) and stored where the store is."""
+    return judge_fetched(
+        Source(item.url, item.page_body, item.page_content_type),
+        [Source(a.url, a.body, a.content_type, a.filename) for a in item.attachments if a.body],
+        title=item.title, portal_jurisdiction=item.jurisdiction, page_agency=item.agency, column=item.column,
+        published=item.published, published_source=item.published_source,
+        portal_key=urlsplit(item.portal_url).netloc)
 
 
 @dataclass
@@ -126,12 +137,7 @@ class CrawlState:
         recorded = self.store.touch_unchanged(item.url, source_hash)
         label = item.title
         if recorded is None:
-            judged = judge_fetched(
-                Source(item.url, item.page_body, item.page_content_type),
-                [Source(a.url, a.body, a.content_type, a.filename) for a in files],
-                title=item.title, portal_jurisdiction=item.jurisdiction, page_agency=item.agency, column=item.column,
-                published=item.published, published_source=item.published_source,
-                portal_key=urlsplit(item.portal_url).netloc)
+            judged = item.judged or judge_item(item)
             attachment = next((k for k, a in enumerate(files) if a.url == judged.source.url), None)
             recorded = self.store.record_report(
                 judged.report, url=item.url, seen_at=item.fetched_at, jurisdiction=judged.jurisdiction,
@@ -324,6 +330,7 @@ class WorkerState:
     def store_item(self, item) -> None:
         from crawler.distributed import encode
 
+        item.judged = judge_item(item)
         self.server.rpush(self.keys.items, encode(item))
 
     def consume_remote(self) -> None:

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # antiword/catdoc: DOC and WPS text; chromium: the browser Playwright drives (its own download is
-# not available everywhere, see crawler/browser.py); a CJK font for its screenshots.
+# not available everywhere, see crawler/browser.py); a CJK font for its screenshots; redis-server
+# for distributed mode and its tests.
 SYSTEM_PACKAGES=(antiword catdoc chromium fonts-wqy-microhei redis-server)
 
 missing=()
@@ -19,7 +20,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
       || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "${missing[@]}" >/dev/null; }
   else
-    echo "setup: please install ${missing[*]} (optional: DOC/WPS text extraction)" >&2
+    echo "setup: please install ${missing[*]} (DOC/WPS text, browser, distributed mode)" >&2
   fi
 fi
 

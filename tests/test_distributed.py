@@ -154,3 +154,23 @@ def test_worker_needs_redis() -> None:
 
 def _counts(portals) -> Counter:
     return Counter({p.key: sum(p.hits.values()) for p in portals})
+
+
+def test_workers_judge_what_they_fetch(redis_url) -> None:
+    """Reading and judging a report is the crawl's costly part: the worker that fetched it does
+    it, so adding workers adds judging capacity; the coordinator only stores."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import decode
+    from crawler.items import ReportItem
+    from crawler.state import WorkerState
+    from tests.conftest import seed_text
+
+    text = seed_text("000")
+    title = text.strip().splitlines()[0]
+    item = ReportItem("http://127.0.0.1:1/", "http://127.0.0.1:1/art/1.html", title,
+                      page_body=f"<html><body><pre>{text}</pre></body></html>".encode(),
+                      page_content_type="text/html; charset=utf-8")
+    WorkerState(get_crawler(settings_dict={"REDIS_URL": redis_url})).store_item(item)
+    sent = decode(redis.Redis.from_url(redis_url).lpop(Keys().items))
+    assert sent.judged is not None and sent.judged.year == 2023 and sent.judged.report.sections

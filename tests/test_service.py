@@ -211,7 +211,7 @@ def test_read_only_database_path_is_a_clear_error(tmp_path) -> None:
         assert result.returncode != 0 and "无法" in result.stderr and str(ro / "n.db") in result.stderr
         assert "Traceback" not in result.stderr
     finally:
-        subprocess.run(["umount", str(ro)], check=False)
+        subprocess.run(["umount", "--lazy", str(ro)], check=False)  # lazy: an open handle must not keep it
 
 
 def test_a_really_full_disk(tmp_path) -> None:
@@ -226,7 +226,7 @@ def test_a_really_full_disk(tmp_path) -> None:
         assert result.returncode == 3 and "磁盘已满" in result.stderr and "Traceback" not in result.stderr
         assert rows(small / "n.db", "pragma integrity_check")[0][0] == "ok"
     finally:
-        subprocess.run(["umount", str(small)], check=False)
+        subprocess.run(["umount", "--lazy", str(small)], check=False)  # lazy: an open handle must not keep it
 
 
 def test_bad_config_refused_at_start(tmp_path) -> None:

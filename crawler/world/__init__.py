@@ -90,6 +90,7 @@ class Portal:
     fault_paths: set[str] = field(default_factory=lambda: {"/"})
     anomalies: Anomalies | None = None
     attempts: Counter[str] = field(default_factory=Counter)
+    latency: float = 0.0  # seconds each answer takes, as a real portal's would (benchmarks)
 
     @property
     def url(self) -> str:

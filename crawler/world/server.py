@@ -31,6 +31,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         with self.portal.in_flight():
+            if self.portal.latency:
+                time.sleep(self.portal.latency)
             self._answer(method)
 
     def _answer(self, method: str) -> None:
