@@ -9,7 +9,8 @@ What scrapy-redis gives (a shared priority queue and duplicate filter) is extend
 national crawl needs more:
 
 * :class:`ReliableQueue` — a popped request is parked in its worker's ``processing`` hash until
-  the spider has handled it (:class:`AckMiddleware`); a worker that dies (its heartbeat key
+  the spider has handled it (:class:`AckMiddleware`) or its successor, a retry or a redirect, is
+  back on the queue (:class:`ReliableScheduler`); a worker that dies (its heartbeat key
   expires) has its parked requests put back on the queue by the coordinator. Nothing is lost.
 * :class:`BloomDupeFilter` — the seen-set as a Bloom filter in one Redis bitmap: bounded memory
   whatever the frontier (see BLOOM_BITS below).
@@ -28,6 +29,7 @@ import hashlib
 import logging
 import os
 import pickle
+import random
 import socket
 import time
 import uuid
@@ -38,6 +40,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.request import fingerprint
 from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 logger = logging.getLogger("nianbao")
@@ -96,7 +99,7 @@ def settings_for(url: str, worker: bool, prefix: str = "nianbao") -> dict[str, A
         "REDIS_URL": url,
         "NIANBAO_REDIS_PREFIX": prefix,
         "NIANBAO_ROLE": "worker" if worker else "coordinator",
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawler.distributed.ReliableScheduler",
         "SCHEDULER_QUEUE_CLASS": "crawler.distributed.ReliableQueue",
         "SCHEDULER_QUEUE_KEY": keys.queue,
         "DUPEFILTER_CLASS": "crawler.distributed.BloomDupeFilter",
@@ -139,13 +142,14 @@ class ReliableQueue(PriorityQueue):
         if not data:
             return None
         request = self._decode_request(data)
-        # a retry or a redirect is a new request carrying its parent's meta: it keeps the parent's
-        # parking ids, so handling the last one in the chain releases them all
-        request.meta["frontier_ids"] = [*request.meta.get("frontier_ids", []), hashlib.sha1(data).hexdigest()]
+        request.meta["frontier_ids"] = [hashlib.sha1(data).hexdigest()]
         return request
 
     def ack(self, request: Request) -> None:
-        parked = request.meta.pop("frontier_ids", None)
+        """The request is handled: release it from its parking."""
+        self.release(request.meta.pop("frontier_ids", None))
+
+    def release(self, parked: list[str] | None) -> None:
         if parked:
             self.server.hdel(self.parking, *parked)
 
@@ -166,6 +170,21 @@ class ReliableQueue(PriorityQueue):
         if moved:
             logger.warning("重新排队 %d 个请求（执行它们的工作进程已停止）", moved)
         return moved
+
+
+class ReliableScheduler(Scheduler):
+    """scrapy-redis's scheduler, releasing a parked request once its successor is queued.
+
+    A retry or a redirect is a new request carrying its parent's meta. Once the successor is in
+    the shared queue (or dropped as already seen) the parent is done with — and any worker may
+    take the successor, so the parent cannot wait for it to be handled in this process."""
+
+    def enqueue_request(self, request: Request) -> bool:
+        parked = request.meta.pop("frontier_ids", None)
+        try:
+            return super().enqueue_request(request)
+        finally:  # after the push: a crash in between fetches the page twice, never loses it
+            self.queue.release(parked)
 
 
 class BloomDupeFilter:
@@ -229,6 +248,10 @@ return 1
 class FleetPoliteness:
     """Per-portal concurrency and delay for the whole fleet, by leases in Redis.
 
+    In distributed mode this replaces each process's own download delay and AutoThrottle (see
+    ``crawler.run.distribute``): a lease is held until the answer arrives, so a slow portal gets
+    fewer requests per second, as AutoThrottle would give it.
+
     Sits just before the download (after the evidence store has answered what it could), takes a
     lease for the request's portal and gives it back when the request leaves the downloader."""
 
@@ -239,7 +262,8 @@ class FleetPoliteness:
         self.server = redis_client(settings["REDIS_URL"])
         self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
         self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
-        self.delay = settings.getfloat("DOWNLOAD_DELAY", 0.0)
+        self.delay = settings.getfloat("NIANBAO_FLEET_DELAY", settings.getfloat("DOWNLOAD_DELAY", 0.0))
+        self.jitter = settings.getfloat("DOWNLOAD_DELAY_JITTER", 0.0)
         self._acquire = self.server.register_script(_ACQUIRE)
         self.leases: dict[int, tuple[str, str]] = {}
         crawler.signals.connect(self._left, signal=signals.request_left_downloader)
@@ -251,8 +275,9 @@ class FleetPoliteness:
     async def process_request(self, request: Request) -> None:
         slot = request.meta.get("download_slot") or "default"
         token = uuid.uuid4().hex
+        delay = self.delay * random.uniform(1 - self.jitter, 1 + self.jitter)
         while not self._acquire(keys=[self.keys.lease(slot), self.keys.next_start(slot)],
-                                args=[time.time(), self.limit, self.delay, LEASE_TTL, token]):
+                                args=[time.time(), self.limit, delay, LEASE_TTL, token]):
             await asyncio.sleep(0.05)
         self.leases[id(request)] = (slot, token)
 

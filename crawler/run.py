@@ -38,6 +38,11 @@ def distribute(settings: Settings, redis_url: str, worker: bool, db: str | None)
     settings.set("DOWNLOADER_MIDDLEWARES", {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
                                             "crawler.distributed.FleetPoliteness": 960}, priority="cmdline")
     settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.distributed.Fleet": 400}, priority="cmdline")
+    # the fleet's lease spaces a portal's requests; a process's own delay on top would let two
+    # processes' requests start closer together than the delay (each waited on its own clock)
+    settings.set("NIANBAO_FLEET_DELAY", settings.getfloat("DOWNLOAD_DELAY"), priority="cmdline")
+    settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")  # leases are held until the answer comes
     # poll the shared frontier twice a second when idle, not every 5 s
     ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 0.5
     if not worker:
