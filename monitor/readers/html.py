@@ -208,6 +208,8 @@ def table_grid(table: lxml.html.HtmlElement) -> list[StructuredRow]:
 
 
 def _span(value: str | None) -> int:
+    if value is None:  # most cells: no exception to raise and catch
+        return 1
     try:
         return max(1, min(int(str(value).strip() or 1), 200))
     except ValueError:
