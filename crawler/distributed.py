@@ -50,6 +50,9 @@ logger = logging.getLogger("nianbao")
 # ~2,800 portals × ~500 URLs; a plain set of fingerprints would hold ~140 MB for the same.
 BLOOM_BITS = 1 << 25
 BLOOM_HASHES = 16
+# Reports fetched by workers and not yet stored by the coordinator (each a page plus its
+# attachments, typically 0.1–2 MB): workers stop taking requests above this many.
+ITEM_BACKLOG = 200
 HEARTBEAT_TTL = 30  # seconds without a heartbeat before a worker counts as dead
 LEASE_TTL = 120  # a lease outlives its request by at most this (a worker killed mid-download)
 
@@ -135,9 +138,13 @@ class ReliableQueue(PriorityQueue):
         self.worker = worker_id(spider)
         self.parking = self.keys.processing(self.worker)
         self._pop = server.register_script(_POP)
+        self.waits_for_store = spider.settings.get("NIANBAO_ROLE") == "worker"
+        self.backlog = spider.settings.getint("NIANBAO_ITEM_BACKLOG", ITEM_BACKLOG)
         spider.frontier = self
 
     def pop(self, timeout: int = 0):
+        if self.waits_for_store and self.server.llen(self.keys.items) >= self.backlog:
+            return None  # the coordinator is behind storing: wait rather than fill Redis with documents
         data = self._pop(keys=[self.key, self.parking])
         if not data:
             return None

@@ -46,6 +46,21 @@ def redis_url(tmp_path):
     proc.wait(10)
 
 
+def make_scheduler(redis_url: str, worker: bool = True, **settings):
+    """A scrapy-redis scheduler on the shared frontier, as one process of the fleet opens it."""
+    from scrapy.spiders import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import ReliableScheduler, settings_for
+
+    crawler = get_crawler(Spider, {**settings_for(redis_url, worker=worker), **settings})
+    crawler.spider = Spider("portal")
+    crawler.spider.settings = crawler.settings
+    scheduler = ReliableScheduler.from_crawler(crawler)
+    scheduler.open(crawler.spider)
+    return scheduler
+
+
 def start_worker(redis_url: str, *settings: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "monitor.cli", "crawl", "--worker", "--redis", redis_url, *FAST,
                              *settings], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -181,20 +196,8 @@ def test_a_retry_taken_by_another_worker_releases_the_first(redis_url) -> None:
     """A retry (or redirect) goes back on the shared queue and may be handled anywhere; the
     worker that parked the original must not keep it parked, or the crawl would never end."""
     from scrapy import Request
-    from scrapy.spiders import Spider
-    from scrapy.utils.test import get_crawler
 
-    from crawler.distributed import ReliableScheduler, settings_for
-
-    def scheduler() -> ReliableScheduler:
-        crawler = get_crawler(Spider, settings_for(redis_url, worker=True))
-        crawler.spider = Spider("portal")
-        crawler.spider.settings = crawler.settings
-        s = ReliableScheduler.from_crawler(crawler)
-        s.open(crawler.spider)
-        return s
-
-    first, second = scheduler(), scheduler()
+    first, second = make_scheduler(redis_url), make_scheduler(redis_url)
     first.enqueue_request(Request("http://127.0.0.1:1/flaky.html"))
     taken = first.next_request()
     client = redis.Redis.from_url(redis_url)
@@ -205,3 +208,20 @@ def test_a_retry_taken_by_another_worker_releases_the_first(redis_url) -> None:
     assert retry.url == taken.url
     second.queue.ack(retry)
     assert client.hlen(first.queue.parking) == client.hlen(second.queue.parking) == client.zcard(Keys().queue) == 0
+
+
+def test_workers_wait_when_the_store_falls_behind(redis_url) -> None:
+    """Fetched reports wait in Redis until the coordinator stores them; past a backlog workers
+    stop taking requests, so Redis memory stays bounded when the single writer is the bottleneck."""
+    from scrapy import Request
+
+    worker = make_scheduler(redis_url, worker=True, NIANBAO_ITEM_BACKLOG=3)
+    coordinator = make_scheduler(redis_url, worker=False, NIANBAO_ITEM_BACKLOG=3)
+    worker.enqueue_request(Request("http://127.0.0.1:1/a.html"))
+    worker.enqueue_request(Request("http://127.0.0.1:1/b.html"))
+    client = redis.Redis.from_url(redis_url)
+    client.rpush(Keys().items, b"1", b"2", b"3")
+    assert worker.next_request() is None  # three reports await storing: the worker waits
+    assert coordinator.next_request() is not None  # the coordinator goes on (and stores meanwhile)
+    client.lpop(Keys().items)
+    assert worker.next_request() is not None
