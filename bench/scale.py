@@ -10,7 +10,7 @@ Generates N portals × M units × Y years in the fixture world's CMS styles (eac
   crawls and alone writes the store, plus ``--worker`` processes) against a private redis-server:
   pages/s, reports/s, speed-up over one distributed process, and the politeness seen by the
   portals (most requests one portal answered at once, highest request rate one portal saw —
-  limits: 2 and 1 / delay);
+  limits: 2 and 1 / delay) and Redis's peak memory;
 * a recrawl of the unchanged world on the baseline's database: requests as a share of the first
   crawl's, and report pages and attachments downloaded again (should be none).
 
@@ -94,6 +94,13 @@ def start_redis(tmp: str) -> tuple[subprocess.Popen, str]:
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
+def redis_peak_mb(url: str) -> float:
+    """Redis's peak memory during the crawl (frontier, Bloom filter, item backlog), in MB."""
+    import redis
+
+    return redis.Redis.from_url(url).info("memory")["used_memory_peak"] / 1e6
+
+
 def run(world: World, db: Path, flags: list[str], processes: int = 1, redis_url: str | None = None) -> dict:
     """One crawl; with ``redis_url``, the coordinator plus ``processes - 1`` workers."""
     portals = [a for p in world.portals for a in ("--portal", p.url)]
@@ -151,7 +158,7 @@ def main() -> None:
               f"{r['reports'] / r['seconds']:>11.1f}{extra}", flush=True)
 
     print(f"{'run':<22}{'requests':>9}{'reports':>9}{'time s':>9}{'pages/s':>9}{'reports/s':>11}"
-          f"{'speed-up':>10}{'max/portal':>12}{'peak req/s':>12}")
+          f"{'speed-up':>10}{'max/portal':>12}{'peak req/s':>12}{'Redis MB':>10}")
     with tempfile.TemporaryDirectory() as tmp, serve(world):
         baseline = run(world, Path(tmp, "single.db"), flags)
         busiest, rate = politeness(world, args.delay)
@@ -168,13 +175,14 @@ def main() -> None:
             redis_proc, url = start_redis(tmp)
             try:
                 r = run(world, Path(tmp, f"dist{k}.db"), flags, k, url)
+                peak_mb = redis_peak_mb(url)
             finally:
                 redis_proc.terminate()
                 redis_proc.wait(10)
             one = one or r
             busiest, rate = politeness(world, args.delay)
             speedup = (r["requests"] / r["seconds"]) / (one["requests"] / one["seconds"])
-            line(f"distributed, {k} proc", r, f"{speedup:>9.2f}x{busiest:>12}{rate:>12.2f}")
+            line(f"distributed, {k} proc", r, f"{speedup:>9.2f}x{busiest:>12}{rate:>12.2f}{peak_mb:>10.1f}")
 
     print(f"\nrecall: {baseline['reports']}/{n} reports (single process)")
     print(f"recrawl of the unchanged world: {recrawl['requests']}/{baseline['requests']} requests = "
