@@ -61,7 +61,7 @@ def politeness(world: World, delay: float) -> tuple[int, float]:
     for p in world.portals:
         starts = sorted(p.starts)
         for i, t in enumerate(starts):
-            peak = max(peak, bisect.bisect_right(starts, t + window) - i)
+            peak = max(peak, bisect.bisect_left(starts, t + window) - i)  # in [t, t + window)
     return max(p.max_active for p in world.portals), peak / window
 
 
