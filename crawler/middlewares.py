@@ -11,8 +11,11 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.state import crawl_state
@@ -26,11 +29,30 @@ def netloc(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
+def is_robots(request: Request) -> bool:
+    return urlsplit(request.url).path == "/robots.txt"
+
+
 class SlotPerPortalMiddleware:
     """One download slot per host:port, so politeness limits apply per portal, not per IP."""
 
     def process_request(self, request: Request) -> None:
         request.meta.setdefault("download_slot", netloc(request.url))
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every request that waited for the download obeying it.
+
+    Scrapy 2.19 has all requests that arrive while a portal's robots.txt is downloading await one
+    Deferred (scrapy/scrapy#6802); converting it to a future passes ``None`` on, so only the first
+    of them gets the rules and the others go through unchecked — a forbidden page fetched whenever
+    a process meets a portal with several requests at once, as a distributed worker does. Once the
+    download is done the rules are in ``_parsers``: read them from there."""
+
+    async def robot_parser(self, request: Request):
+        parser = await super().robot_parser(request)
+        known = self._parsers.get(urlparse_cached(request).netloc, parser)
+        return parser if isinstance(known, Deferred) else known
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -94,6 +116,8 @@ class IncrementalMiddleware:
       store without touching the network.
     * Anything else known is requested conditionally (If-None-Match / If-Modified-Since); a 304
       is answered with the stored body so the spider can parse it as usual.
+    * A portal's robots.txt, or its absence (404), is reused for ``NIANBAO_ROBOTS_CACHE_HOURS``
+      (RFC 9309 §2.4 allows up to 24 hours), so a second run the same day does not ask again.
     * Every body received is stored content-addressed; the page row keeps its validators.
     """
 
@@ -104,7 +128,8 @@ class IncrementalMiddleware:
         documents = timedelta(days=crawler.settings.getfloat("NIANBAO_REVALIDATE_DAYS", 7.0))
         navigation = timedelta(days=crawler.settings.getfloat("NIANBAO_NAV_REVALIDATE_DAYS", 7.0))
         # how long a stored copy stands in for the page, by kind; 年报 lists are always re-checked
-        self.fresh_for = {"detail": documents, "attachment": documents, **dict.fromkeys(self.NAV_KINDS, navigation)}
+        self.fresh_for = {"detail": documents, "attachment": documents, **dict.fromkeys(self.NAV_KINDS, navigation),
+                          "robots": timedelta(hours=crawler.settings.getfloat("NIANBAO_ROBOTS_CACHE_HOURS", 24.0))}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -120,14 +145,18 @@ class IncrementalMiddleware:
                 raise IgnoreRequest("known report page, still fresh")
             return None
         page = state.store.page(request.url)
-        if not page or not page.get("blob") or page.get("status") != 200:
+        if not page:
+            return None
+        kind = "robots" if is_robots(request) else request.meta.get("kind")
+        fresh = self._fresh(page, kind)
+        if fresh and kind == "robots" and page.get("status") == 404:
+            return Response(url=request.url, status=404, body=b"", request=request, flags=["cached"])
+        if not page.get("blob") or page.get("status") != 200:
             return None
         body = state.blobs.get(page["blob"])
         if body is None:
             return None
-        verified = page.get("last_verified")
-        fresh_for = self.fresh_for.get(request.meta.get("kind"))
-        if fresh_for and verified and datetime.fromisoformat(verified) > datetime.now(UTC) - fresh_for:
+        if fresh:
             return self._stored(request, page, body, "cached")
         if page.get("etag"):
             request.headers.setdefault("If-None-Match", page["etag"])
@@ -135,6 +164,11 @@ class IncrementalMiddleware:
             request.headers.setdefault("If-Modified-Since", page["last_modified"])
         request.meta["stored_page"] = page
         return None
+
+    def _fresh(self, page: dict, kind: str | None) -> bool:
+        """Whether the stored copy was verified recently enough to stand in for the page."""
+        fresh_for, verified = self.fresh_for.get(kind), page.get("last_verified")
+        return bool(fresh_for and verified and datetime.fromisoformat(verified) > datetime.now(UTC) - fresh_for)
 
     @staticmethod
     def _stored(request: Request, page: dict, body: bytes, flag: str) -> Response:
@@ -157,6 +191,10 @@ class IncrementalMiddleware:
         if response.status == 200 and request.method == "GET" and not request.meta.get("playwright"):
             with state.writes():
                 self._keep(state, request, response, now)
+        elif response.status == 404 and is_robots(request):  # no rules: remember that too
+            with state.writes():
+                state.store.save_page(request.url, portal_id=state.portal_id_for(request.url), kind="robots",
+                                      status=404, blob=None, hash=None, size=0, last_fetched=now, last_verified=now)
         return response
 
     @staticmethod

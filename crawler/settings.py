@@ -44,6 +44,8 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SlotPerPortalMiddleware": 50,
     "crawler.middlewares.BackoffDelayMiddleware": 60,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.EncodingMiddleware": 580,
@@ -76,4 +78,5 @@ NIANBAO_MAX_QUERY_VARIANTS = 12  # distinct query strings per path: stops calend
 NIANBAO_PORTAL_TIME_BUDGET = 1800  # seconds per portal per run
 NIANBAO_REVALIDATE_DAYS = 7.0  # a known report page or attachment is re-checked at most this often
 NIANBAO_NAV_REVALIDATE_DAYS = 7.0  # so is a navigation page (home, 信息公开 area); 年报 lists every run
+NIANBAO_ROBOTS_CACHE_HOURS = 24.0  # a portal's robots.txt (or its absence) is reused this long, as RFC 9309 allows
 NIANBAO_PLAYWRIGHT = True  # render JavaScript-only lists in a browser

@@ -169,7 +169,10 @@ class CrawlState:
             self.fleet.consume(self)
 
     def portal_for(self, url: str) -> PortalRun | None:
-        return self.portals.get(urlsplit(url).netloc.lower())
+        run = self.portals.get(urlsplit(url).netloc.lower())
+        if run is not None and run.jurisdiction is None and self.fleet is not None:
+            run.jurisdiction = self.fleet.jurisdiction(run)  # a worker may have read the home page
+        return run
 
     def portal_id_for(self, url: str) -> int | None:
         run = self.portal_for(url)
@@ -231,8 +234,16 @@ class FleetLink:
         self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
 
     def share_portal(self, run: PortalRun) -> None:
-        self.server.hset(self.keys.portals, urlsplit(run.url).netloc.lower(),
-                         json.dumps({"url": run.url, "jurisdiction": run.jurisdiction, "started": time.time()}))
+        key = urlsplit(run.url).netloc.lower()
+        known = self.server.hget(self.keys.portals, key)
+        started = json.loads(known)["started"] if known else time.time()  # the portal's time budget runs on
+        self.server.hset(self.keys.portals, key,
+                         json.dumps({"url": run.url, "jurisdiction": run.jurisdiction, "started": started}))
+
+    def jurisdiction(self, run: PortalRun) -> str | None:
+        """The portal's jurisdiction as the fleet knows it (whoever parsed its home page)."""
+        raw = self.server.hget(self.keys.portals, urlsplit(run.url).netloc.lower())
+        return json.loads(raw).get("jurisdiction") if raw else None
 
     def incr_budget(self, run: PortalRun) -> int:
         return int(self.server.hincrby(self.keys.budget, urlsplit(run.url).netloc.lower(), 1))
@@ -292,6 +303,8 @@ class WorkerState:
             run = PortalRun(info["url"], None, None, info.get("jurisdiction"))
             run.started -= max(0.0, time.time() - info.get("started", time.time()))
             self.portals[key] = run
+        elif run.jurisdiction is None:  # learnt when another process read the home page
+            run.jurisdiction = self.fleet.jurisdiction(run)
         return run
 
     def portal_id_for(self, url: str) -> None:

@@ -164,6 +164,7 @@ def test_rerun_downloads_nothing_new(crawled) -> None:
     fetched_again = {k: second[k] - first.get(k, 0) for k in second if second[k] - first.get(k, 0)}
     documents = [k for k in fetched_again if any(x in k for x in (".pdf", ".docx", "downfile", "/art/", "/t20"))]
     assert documents == []  # no report page and no attachment downloaded again
+    assert not [k for k in fetched_again if k.endswith("/robots.txt")]  # nor robots.txt, found or not, the same day
     assert sum(fetched_again.values()) < sum(first.values()) * 0.4
     # the second run found every report again, none new, none changed
     second_runs = rows(crawled["db"], "select reports_found, new, changed from crawl_runs order by id")

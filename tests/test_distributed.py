@@ -70,6 +70,12 @@ def found(db: Path) -> set[tuple[int, str]]:
     return {(urlsplit(u).port, urlsplit(u).path) for (u,) in sqlite3.connect(db).execute("select url from reports")}
 
 
+def identities(db: Path) -> list[tuple[str, str, int, str]]:
+    """Every stored report as (jurisdiction, agency, year, path): what a report is keyed by."""
+    return sorted((j, a, y, urlsplit(u).path) for j, a, y, u in
+                  sqlite3.connect(db).execute("select jurisdiction, agency, year, url from reports"))
+
+
 def summary_rows(stdout: str) -> list[list[str]]:
     """The per-portal summary lines printed at the end of `nianbao crawl` (numbers only)."""
     return [line.split()[-5:] for line in stdout.splitlines() if "http://127.0.0.1" in line and "--worker" not in line]
@@ -92,6 +98,7 @@ def test_two_workers_find_what_one_process_finds_fetching_nothing_twice(tmp_path
     assert found(tmp_path / "shared.db") == expected
     single_paths = {path for _, path in found(tmp_path / "single.db")}
     assert {path for _, path in expected} == single_paths
+    assert identities(tmp_path / "shared.db") == identities(tmp_path / "single.db")  # judged alike, no duplicates
     # every page was fetched exactly as often as by a single process (robots.txt: once per process)
     for one, many in zip(single_world.portals, shared_world.portals, strict=True):
         for path, n in many.hits.items():
@@ -225,3 +232,29 @@ def test_workers_wait_when_the_store_falls_behind(redis_url) -> None:
     assert coordinator.next_request() is not None  # the coordinator goes on (and stores meanwhile)
     client.lpop(Keys().items)
     assert worker.next_request() is not None
+
+
+
+def worker_state(redis_url: str):
+    from scrapy.spiders import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import settings_for
+    from crawler.state import WorkerState
+
+    return WorkerState(get_crawler(Spider, settings_for(redis_url, worker=True)))
+
+
+def test_a_jurisdiction_learnt_by_one_process_reaches_the_others(redis_url) -> None:
+    """A worker that took a portal before anyone had read its home page must not judge that
+    portal's reports without the jurisdiction another process learnt meanwhile (it would file
+    them under a different key: duplicates); nor does learning it restart the portal's time budget."""
+    first, second = worker_state(redis_url), worker_state(redis_url)
+    url = "http://127.0.0.1:9/"
+    run = first.add_portal(url, None)
+    assert second.portal_for(url + "xxgk/").jurisdiction is None  # cached before the home page is read
+    started = second.portal_for(url).started
+    time.sleep(1.0)
+    first.set_jurisdiction(run, "温县")
+    assert second.portal_for(url + "xxgk/ndbg/").jurisdiction == "温县"
+    assert worker_state(redis_url).portal_for(url).started == pytest.approx(started, abs=0.3)
