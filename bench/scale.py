@@ -74,8 +74,14 @@ def documents(world: World) -> set[tuple[int, str]]:
     return docs
 
 
-def reports_in(db: Path) -> int:
-    return sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
+def reports_in(db: Path) -> set[tuple[str, str, int, str]]:
+    """Every stored report as (jurisdiction, agency, year, URL)."""
+    return set(sqlite3.connect(db).execute("select jurisdiction, agency, year, url from reports"))
+
+
+def forbidden_fetched(world: World) -> int:
+    """Requests for pages robots.txt forbids (must be none)."""
+    return sum(n for p in world.portals for path, n in p.hits.items() if any(path.startswith(f) for f in p.forbidden))
 
 
 def start_redis(tmp: str) -> tuple[subprocess.Popen, str]:
@@ -120,7 +126,7 @@ def run(world: World, db: Path, flags: list[str], processes: int = 1, redis_url:
     if done.returncode not in (0, 1):  # 1: some portal had errors, which a generated world does not plant
         raise SystemExit(f"crawl failed:\n{done.stderr[-3000:]}")
     requests = sum(sum(p.hits.values()) for p in world.portals) - before
-    return {"seconds": seconds, "requests": requests, "reports": reports_in(db)}
+    return {"seconds": seconds, "requests": requests, "reports": reports_in(db), "forbidden": forbidden_fetched(world)}
 
 
 def main() -> None:
@@ -152,10 +158,13 @@ def main() -> None:
           f"latency {args.latency}s, delay {args.delay}s and 2 at a time per portal, "
           f"{args.concurrency} requests at a time per process\n")
     flags = crawl_flags(args)
+    runs: list[tuple[str, dict]] = []
 
     def line(name: str, r: dict, extra: str = "") -> None:
-        print(f"{name:<22}{r['requests']:>9}{r['reports']:>9}{r['seconds']:>9.1f}{r['requests'] / r['seconds']:>9.1f}"
-              f"{r['reports'] / r['seconds']:>11.1f}{extra}", flush=True)
+        runs.append((name, r))
+        reports = len(r["reports"])
+        print(f"{name:<22}{r['requests']:>9}{reports:>9}{r['seconds']:>9.1f}{r['requests'] / r['seconds']:>9.1f}"
+              f"{reports / r['seconds']:>11.1f}{extra}", flush=True)
 
     print(f"{'run':<22}{'requests':>9}{'reports':>9}{'time s':>9}{'pages/s':>9}{'reports/s':>11}"
           f"{'speed-up':>10}{'max/portal':>12}{'peak req/s':>12}{'Redis MB':>10}")
@@ -184,10 +193,17 @@ def main() -> None:
             speedup = (r["requests"] / r["seconds"]) / (one["requests"] / one["seconds"])
             line(f"distributed, {k} proc", r, f"{speedup:>9.2f}x{busiest:>12}{rate:>12.2f}{peak_mb:>10.1f}")
 
-    print(f"\nrecall: {baseline['reports']}/{n} reports (single process)")
+    print(f"\nrecall: {len(baseline['reports'])}/{n} reports (single process)")
+    for name, r in runs[2:]:
+        extra, missing = len(r["reports"] - baseline["reports"]), len(baseline["reports"] - r["reports"])
+        verdict = f"{extra} extra, {missing} missing" if extra + missing else "the same reports as the single process"
+        print(f"{name}: {verdict}")
+    print(f"pages robots.txt forbids, fetched: {sum(r['forbidden'] for _, r in runs)} (over all runs)")
+    portals = len(world.portals)
     print(f"recrawl of the unchanged world: {recrawl['requests']}/{baseline['requests']} requests = "
-          f"{recrawl['requests'] / baseline['requests']:.1%} of the first crawl; report pages and attachments "
-          f"downloaded again: {len(again)} (of {len(documents(world) & set(first_hits))})")
+          f"{recrawl['requests'] / baseline['requests']:.1%} of the first crawl "
+          f"({(recrawl['requests'] + portals) / baseline['requests']:.1%} a day later, robots.txt read again); "
+          f"report pages and attachments downloaded again: {len(again)} (of {len(documents(world) & set(first_hits))})")
 
 
 if __name__ == "__main__":

@@ -125,6 +125,11 @@ def serve(world: World, base_port: int | None = None) -> Iterator[World]:
             servers.append(server)
         yield world
     finally:
+        # each shutdown waits up to half a second for its loop to notice: stop them all at once
+        stoppers = [threading.Thread(target=server.shutdown) for server in servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
         for server in servers:
-            server.shutdown()
             server.server_close()
