@@ -112,8 +112,10 @@ class IncrementalMiddleware:
     """A rerun does not download what it already has.
 
     * A known report page or attachment checked within ``NIANBAO_REVALIDATE_DAYS``, and a known
-      navigation page checked within ``NIANBAO_NAV_REVALIDATE_DAYS``, is served from the evidence
-      store without touching the network.
+      navigation page or later page of a 年报 list checked within ``NIANBAO_NAV_REVALIDATE_DAYS``,
+      is served from the evidence store without touching the network. A list's first page is
+      always asked for: lists run newest first, so that is where a new report appears (it pushes
+      the oldest entry onto page two, which is known already).
     * Anything else known is requested conditionally (If-None-Match / If-Modified-Since); a 304
       is answered with the stored body so the spider can parse it as usual.
     * A portal's robots.txt, or its absence (404), is reused for ``NIANBAO_ROBOTS_CACHE_HOURS``
@@ -127,8 +129,9 @@ class IncrementalMiddleware:
         self.crawler = crawler
         documents = timedelta(days=crawler.settings.getfloat("NIANBAO_REVALIDATE_DAYS", 7.0))
         navigation = timedelta(days=crawler.settings.getfloat("NIANBAO_NAV_REVALIDATE_DAYS", 7.0))
-        # how long a stored copy stands in for the page, by kind; 年报 lists are always re-checked
+        # how long a stored copy stands in for the page, by kind; a 年报 list's first page: never
         self.fresh_for = {"detail": documents, "attachment": documents, **dict.fromkeys(self.NAV_KINDS, navigation),
+                          "later_page": navigation,
                           "robots": timedelta(hours=crawler.settings.getfloat("NIANBAO_ROBOTS_CACHE_HOURS", 24.0))}
 
     @classmethod
@@ -147,7 +150,8 @@ class IncrementalMiddleware:
         page = state.store.page(request.url)
         if not page:
             return None
-        kind = "robots" if is_robots(request) else request.meta.get("kind")
+        kind = "robots" if is_robots(request) else "later_page" if request.meta.get("later_page") else \
+            request.meta.get("kind")
         fresh = self._fresh(page, kind)
         if fresh and kind == "robots" and page.get("status") == 404:
             return Response(url=request.url, status=404, body=b"", request=request, flags=["cached"])

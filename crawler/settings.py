@@ -77,6 +77,6 @@ NIANBAO_MAX_NAV_DEPTH = 4  # links followed from the home page before reaching a
 NIANBAO_MAX_QUERY_VARIANTS = 12  # distinct query strings per path: stops calendars and endless searches
 NIANBAO_PORTAL_TIME_BUDGET = 1800  # seconds per portal per run
 NIANBAO_REVALIDATE_DAYS = 7.0  # a known report page or attachment is re-checked at most this often
-NIANBAO_NAV_REVALIDATE_DAYS = 7.0  # so is a navigation page (home, 信息公开 area); 年报 lists every run
+NIANBAO_NAV_REVALIDATE_DAYS = 7.0  # so is a navigation page or a 年报 list's later page; its first page: every run
 NIANBAO_ROBOTS_CACHE_HOURS = 24.0  # a portal's robots.txt (or its absence) is reused this long, as RFC 9309 allows
 NIANBAO_PLAYWRIGHT = True  # render JavaScript-only lists in a browser

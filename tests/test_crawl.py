@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -165,6 +166,10 @@ def test_rerun_downloads_nothing_new(crawled) -> None:
     documents = [k for k in fetched_again if any(x in k for x in (".pdf", ".docx", "downfile", "/art/", "/t20"))]
     assert documents == []  # no report page and no attachment downloaded again
     assert not [k for k in fetched_again if k.endswith("/robots.txt")]  # nor robots.txt, found or not, the same day
+    # nor the later pages of a 年报 list (new reports appear on the first, which is always asked for)
+    later_pages = [k for k in second if re.search(r"/(list|index)_\d+\.s?html$", k)]
+    assert later_pages and not [k for k in later_pages if k in fetched_again]
+    assert [k for k in fetched_again if re.search(r"/(list|index)\.s?html$", k)]
     assert sum(fetched_again.values()) < sum(first.values()) * 0.4
     # the second run found every report again, none new, none changed
     second_runs = rows(crawled["db"], "select reports_found, new, changed from crawl_runs order by id")

@@ -150,18 +150,18 @@ class PortalSpider(scrapy.Spider):
         records = discovery.datastore_records(html)
         for fragment in records:
             links += discovery.extract_links(fragment, response.url)
+        # a list's later pages, asked for as such: a rerun reads them from the store while fresh
+        later_pages = ([link.url for link in discovery.pagination(links, response.url)]
+                       + discovery.trs_pages(html, response.url)) if kind == "column" else []
         found_entries = 0
         for link in links:
-            yield from self._follow(run, link, kind, depth, column)
+            if link.url not in later_pages:
+                yield from self._follow(run, link, kind, depth, column)
             if discovery.classify_link(link, kind) in ("detail", "column"):
                 found_entries += 1
         if kind == "column":
-            for link in discovery.pagination(links, response.url):
-                request = self._request(run, link.url, "column", depth, column=column)
-                if request:
-                    yield request
-            for url in discovery.trs_pages(html, response.url):
-                request = self._request(run, url, "column", depth, column=column)
+            for url in later_pages:
+                request = self._request(run, url, "column", depth, column=column, later_page=True)
                 if request:
                     yield request
             spec = discovery.jpage(html) if records else None
@@ -236,7 +236,7 @@ class PortalSpider(scrapy.Spider):
         more = (total is not None and per_page and page * per_page < total) or (total is None and per_page)
         if links and more and page < 200:
             request = self._request(run, guess.page(page + 1), "column", depth, callback=self.parse_api, api=guess,
-                                    api_page=page + 1, column=column)
+                                    api_page=page + 1, column=column, later_page=True)
             if request:
                 yield request
 
