@@ -237,7 +237,6 @@ def test_workers_wait_when_the_store_falls_behind(redis_url) -> None:
     assert worker.next_request() is not None
 
 
-
 def worker_state(redis_url: str):
     from scrapy.spiders import Spider
     from scrapy.utils.test import get_crawler
