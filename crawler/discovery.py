@@ -96,8 +96,13 @@ def extract_links(html: str, base_url: str) -> list[Link]:
     return list(out.values())
 
 
+def portal_key(url: str) -> str:
+    """What identifies a portal: its host:port (download slots, crawl state and the fleet use it)."""
+    return urlsplit(url).netloc.lower()
+
+
 def same_site(url: str, portal_url: str) -> bool:
-    a, b = urlsplit(url).netloc.lower(), urlsplit(portal_url).netloc.lower()
+    a, b = portal_key(url), portal_key(portal_url)
     strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
     return strip(a) == strip(b)
 

@@ -18,15 +18,12 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
+from crawler.discovery import portal_key
 from crawler.state import crawl_state
 from monitor.blobs import sha256
 from monitor.store import now_iso
 
 logger = logging.getLogger(__name__)
-
-
-def netloc(url: str) -> str:
-    return urlsplit(url).netloc.lower()
 
 
 def is_robots(request: Request) -> bool:
@@ -37,7 +34,7 @@ class SlotPerPortalMiddleware:
     """One download slot per host:port, so politeness limits apply per portal, not per IP."""
 
     def process_request(self, request: Request) -> None:
-        request.meta.setdefault("download_slot", netloc(request.url))
+        request.meta.setdefault("download_slot", portal_key(request.url))
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
@@ -282,7 +279,7 @@ class FetchLogMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         if "cached" not in response.flags:  # served from the evidence store: no network, no log
-            missing_robots = response.status == 404 and request.url.endswith("/robots.txt")  # normal: no rules
+            missing_robots = response.status == 404 and is_robots(request)  # normal: no rules
             kind = None if missing_robots else error_kind(response.status)
             if kind is None and is_soft_404(response):
                 kind = "soft404"

@@ -10,10 +10,10 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.discovery import portal_key
 from monitor.blobs import BlobStore, blob_dir, sha256
 from monitor.intake import Judged, Source, judge_fetched
 from monitor.store import Store, is_disk_full, open_store
@@ -30,7 +30,7 @@ def judge_item(item) -> Judged:
         [Source(a.url, a.body, a.content_type, a.filename) for a in item.attachments if a.body],
         title=item.title, portal_jurisdiction=item.jurisdiction, page_agency=item.agency, column=item.column,
         published=item.published, published_source=item.published_source,
-        portal_key=urlsplit(item.portal_url).netloc)
+        portal_key=portal_key(item.portal_url))
 
 
 @dataclass
@@ -65,7 +65,7 @@ class CrawlState:
     def __init__(self, db_path: str, crawler=None) -> None:
         self.store: Store = open_store(db_path)
         self.blobs = BlobStore(blob_dir(db_path))
-        self.portals: dict[str, PortalRun] = {}  # netloc -> run
+        self.portals: dict[str, PortalRun] = {}  # portal_key -> run
         self.crawler = crawler
         self.disk_full = False
         self.variants: dict[str, set[str]] = {}
@@ -90,7 +90,7 @@ class CrawlState:
             raise DiskFull(str(exc)[:200]) from exc
 
     def add_portal(self, url: str, jurisdiction: str | None) -> PortalRun:
-        key = urlsplit(url).netloc.lower()
+        key = portal_key(url)
         if key not in self.portals:
             portal_id = self.store.portal_id(url, jurisdiction)
             self.portals[key] = PortalRun(url, portal_id, self.store.start_run(portal_id), jurisdiction)
@@ -169,7 +169,7 @@ class CrawlState:
             self.fleet.consume(self)
 
     def portal_for(self, url: str) -> PortalRun | None:
-        run = self.portals.get(urlsplit(url).netloc.lower())
+        run = self.portals.get(portal_key(url))
         if run is not None and run.jurisdiction is None and self.fleet is not None:
             run.jurisdiction = self.fleet.jurisdiction(run)  # a worker may have read the home page
         return run
@@ -234,7 +234,7 @@ class FleetLink:
         self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
 
     def share_portal(self, run: PortalRun) -> None:
-        key = urlsplit(run.url).netloc.lower()
+        key = portal_key(run.url)
         known = self.server.hget(self.keys.portals, key)
         started = json.loads(known)["started"] if known else time.time()  # the portal's time budget runs on
         self.server.hset(self.keys.portals, key,
@@ -242,11 +242,11 @@ class FleetLink:
 
     def jurisdiction(self, run: PortalRun) -> str | None:
         """The portal's jurisdiction as the fleet knows it (whoever parsed its home page)."""
-        raw = self.server.hget(self.keys.portals, urlsplit(run.url).netloc.lower())
+        raw = self.server.hget(self.keys.portals, portal_key(run.url))
         return json.loads(raw).get("jurisdiction") if raw else None
 
     def incr_budget(self, run: PortalRun) -> int:
-        return int(self.server.hincrby(self.keys.budget, urlsplit(run.url).netloc.lower(), 1))
+        return int(self.server.hincrby(self.keys.budget, portal_key(run.url), 1))
 
     def new_variant(self, path: str, query: str, limit: int) -> bool:
         key = f"{self.keys.variants}:{hashlib.sha1(path.encode()).hexdigest()[:16]}"
@@ -293,7 +293,7 @@ class WorkerState:
         self.disk_full = False
 
     def portal_for(self, url: str) -> PortalRun | None:
-        key = urlsplit(url).netloc.lower()
+        key = portal_key(url)
         run = self.portals.get(key)
         if run is None:
             raw = self.server.hget(self.keys.portals, key)
@@ -312,7 +312,7 @@ class WorkerState:
 
     def add_portal(self, url: str, jurisdiction: str | None) -> PortalRun:
         run = PortalRun(url, None, None, jurisdiction)
-        self.portals[urlsplit(url).netloc.lower()] = run
+        self.portals[portal_key(url)] = run
         self.fleet.share_portal(run)
         return run
 
