@@ -250,11 +250,11 @@ class FleetLink:
 
     def new_variant(self, path: str, query: str, limit: int) -> bool:
         key = f"{self.keys.variants}:{hashlib.sha1(path.encode()).hexdigest()[:16]}"
-        if self.server.sismember(key, query):
-            return True
-        if self.server.scard(key) >= limit:
+        if not self.server.sadd(key, query):
+            return True  # a variant the fleet already allowed
+        if self.server.scard(key) > limit:  # two processes adding at once never both pass the limit
+            self.server.srem(key, query)
             return False
-        self.server.sadd(key, query)
         return True
 
     def seeding_done(self) -> None:
