@@ -58,8 +58,8 @@ _ADMIN_UNIT = re.compile(
     r"([\u4e00-\u9fff]{1,10}?(?:自治区|自治州|自治县|自治旗|特别行政区|省|市|州|盟|地区|县|区|旗|特区|林区))"
 )
 COUNTY_SUFFIXES = ("自治县", "自治旗", "县", "区", "旗", "特区", "林区", "市")
-TOWNSHIP = re.compile(r"(乡|镇|街道)(人民政府|办事处|政府)?$|街道办事处$|街道办$"
-                      r"|(乡|镇|街道)(党委|党工委)?(和|及)?(人民政府|办事处)$")
+TOWNSHIP = re.compile(r"(乡|镇|街道|苏木)(人民政府|办事处|政府)?$|街道办事处$|街道办$"
+                      r"|(乡|镇|街道|苏木)(党委|党工委)?(和|及)?(人民政府|办事处)$")
 # A unit that is the whole jurisdiction's government: its own name, 人民政府/政府, or a zone's 管委会.
 _GOVERNMENT_TAILS = ("人民政府", "政府", "管理委员会", "管委会", "")
 # Words a name is never made of: labels, the website, the speaker.
@@ -71,7 +71,18 @@ _GENERIC_CRUMBS = re.compile(
     r"首页|政务公开|信息公开|政府信息|年报|年度报告|目录|专栏|部门|乡镇|街道|机构|公开|当前位置|您的位置|正文")
 _OFFICE = re.compile(r"(人民政府|政府)(办公室|办公厅|办)$|政务公开(办公室|办)$"
                      r"|政府信息(与政务)?公开(工作)?(领导小组)?(办公室|办)$|政务服务(和|与)?(大)?数据(资源)?管理局$|政务服务管理局$|政务服务中心$")
-_AGGREGATE = re.compile(r"全(县|区|市|旗|州|省)|各(乡镇|镇|乡|街道|部门|县|区|单位)")
+# Who the text speaks for: the whole jurisdiction (全县, 我区, 各乡镇) or one unit (我局, 本街道).
+_JURISDICTION_WIDE = re.compile(r"[全我本](县|区|市|旗|州|省)(?![长委])|各(乡镇|镇|乡|街道|部门|县|区|单位)")
+_UNIT_SPEAKER = re.compile(r"[我本](局|委|办|中心|镇|乡|街道|苏木|单位|机关|厅|院|所|站|队|部门)")
+_SUBJECT = re.compile(
+    r"(?:^|[，,。；;：:）)]|年度?)(?P<name>[\u4e00-\u9fff]{2,30}?(?:人民政府办公室|政府办公室|政府|街道办事处|街道|苏木|"
+    r"管理委员会|管委会|委员会|局|委|办公室|中心|镇|乡))(?=认真|坚持|深入|全面|始终|紧紧|严格|按照|围绕|以|在|持续|积极|高度|"
+    r"进一步|不断|切实|扎实|聚焦|立足|紧扣|牢固|通过|共|依法|贯彻|主动|紧密|对照|对标|着力|加强|强化|大力)"
+)
+_CONTACT = re.compile(
+    r"(?:疑问|意见|建议|咨询)[^。]{0,30}?(?:请|可)?(?:与|向)(?P<name>[\u4e00-\u9fff]{2,40}?)(?:联系|反映|咨询|提出)"
+)
+_INTERNAL_OFFICE = re.compile(r"^(.+?(?:局|委员会|中心|院|街道办事处|管理委员会))[\u4e00-\u9fff]{0,6}(?:办公室|科|股|室|处)$")
 
 
 def _spaced(labels: tuple[str, ...]) -> str:
@@ -91,6 +102,8 @@ _PUBLISHER_RE = re.compile(
 _TITLE_LABEL_RE = re.compile(
     r"(?:标题|题名|名称|文章标题|信息名称)" + _SEP + r"(?P<value>[^|｜\n]{2,80}?(?:年度报告|年报))"
 )
+# A line that is a sentence (a preamble), not a title.
+_SENTENCE = re.compile(r"[，,；;]|。.|^(根据|依据|按照|依照|本|现)")
 _BREADCRUMB = re.compile(r"(首页|当前位置|您的位置|您现在的位置|所在位置)")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|＞|»|›|→|&gt;|/)\s*")
 _REPORT_PHRASE = re.compile(
@@ -199,14 +212,35 @@ def jurisdiction_of(agency: str | None) -> str | None:
     return county[-1] if county else None
 
 
+def _after_divisions(name: str) -> str:
+    """A name without the divisions it starts with (淮安市洪泽区人民政府 -> 人民政府)."""
+    chain = division_chain(name)
+    return name[len("".join(chain)):] if chain and name.startswith("".join(chain)) else name
+
+
 def canonical_agency(name: str | None) -> str | None:
-    """One name per unit: X县, X县政府 and X县人民政府 are X县人民政府; 管委会 is 管理委员会."""
+    """One name per unit, so that every spelling of a unit gives one key.
+
+    X县, X县政府 and 某市X县人民政府 are X县人民政府 (the lowest division names the unit; the ones
+    above it are dropped); 管委会 is 管理委员会; a township is named without its county (X街道,
+    X街道办 and Y区X街道办事处 are X街道办事处; X镇 is X镇人民政府).
+    """
     name = clean_name(name)
     if not name:
         return None
     name = re.sub(r"管委会$", "管理委员会", name)
     name = re.sub(r"(?<=[区县市旗])政府(?=办公室|办公厅|$)", "人民政府", name)
     name = re.sub(r"(?<=[区县市旗])府办$", "人民政府办公室", name)
+    chain = division_chain(name)
+    if TOWNSHIP.search(name):
+        rest = _after_divisions(name)
+        name = rest if len(rest) >= 3 else name
+        name = re.sub(r"街道(办)?$", "街道办事处", name)
+        name = re.sub(r"(?<=[镇乡])(政府)?$", "人民政府", name)
+        name = re.sub(r"(?<=苏木)(政府)?$", "人民政府", name)
+        return name
+    if len(chain) > 1 and name.startswith("".join(chain)):
+        name = name[len("".join(chain[:-1])):]  # 淮安市洪泽区人民政府 -> 洪泽区人民政府
     jurisdiction = jurisdiction_of(name)
     if jurisdiction and name == jurisdiction:
         return name + ("管理委员会" if divisions.zone(name) == name else "人民政府")
@@ -244,6 +278,9 @@ def level_of(agency: str | None, jurisdiction: str | None) -> Level | None:
     flat = compact(agency)
     if TOWNSHIP.search(flat):
         return "township"
+    rest = _after_divisions(flat)
+    if rest != flat and rest in _GOVERNMENT_TAILS:
+        return "government"
     own = jurisdiction_of(flat) or jurisdiction
     if own and any(flat == own + tail for tail in _GOVERNMENT_TAILS):
         return "government"
@@ -269,7 +306,7 @@ def find_title(lines: list[str], meta_title: str | None = None) -> tuple[str | N
         if seen > 12:
             break
         flat = compact(line)
-        if REPORT_WORDS.search(flat) and len(flat) <= 60 and not _BREADCRUMB.search(flat):
+        if REPORT_WORDS.search(flat) and len(flat) <= 60 and not _BREADCRUMB.search(flat) and not _SENTENCE.search(flat):
             line = _strip_label(line)
             # the agency printed on the line above (a two-line title)
             if previous and not _YEAR_IN_TITLE.search(previous[0]) and AGENCY_SUFFIX.search(compact(previous[0])) \
@@ -307,7 +344,8 @@ def title_agency(title: str) -> str | None:
         name = parts[0] if parts else ""
     name = _KIND_TAIL.sub("", name).strip("：:，,的 ")
     name = re.sub(r"^(关于)", "", name)
-    return clean_name(name)
+    name = clean_name(name)
+    return name if name and looks_like_unit(name) else None
 
 
 def find_period(text: str) -> tuple[int, int] | None:
@@ -385,6 +423,8 @@ class _Head:
     crumb_units: list[str] = field(default_factory=list)
     preamble_title: str | None = None
     compiled_by: str | None = None
+    contact: str | None = None
+    subject: str | None = None
     first_unit: str | None = None
     skip: set[int] = field(default_factory=set)
 
@@ -408,7 +448,7 @@ def _read_head(lines: list[str], title_line: int | None) -> _Head:
             head.skip.add(n)
     flat_head = _CITATION.sub("", compact("".join(raw for _, raw in taken)))[:HEAD_CHARS]
     for m in _REPORT_PHRASE.finditer(flat_head):
-        name = _preamble_name(flat_head[max(0, m.start() - 40):m.start()])
+        name = _preamble_name(_trim_verbs(flat_head[max(0, m.start() - 40):m.start()]))
         if name:
             head.preamble_title = name + flat_head[m.start():m.end()]
             break
@@ -417,6 +457,17 @@ def _read_head(lines: list[str], title_line: int | None) -> _Head:
         name = clean_name(m.group("name")) if m and "报告" in sentence[:m.start()] else None
         if name and looks_like_unit(name):
             head.compiled_by = name
+            break
+    m = _CONTACT.search(flat_head)
+    if m:
+        name = clean_name(m.group("name"))
+        inner = _INTERNAL_OFFICE.match(name or "")
+        name = inner.group(1) if inner else name
+        head.contact = name if name and looks_like_unit(name) else None
+    for m in _SUBJECT.finditer(flat_head):
+        name = clean_name(m.group("name"))
+        if name and looks_like_unit(name) and not name.startswith(("在", "由", "经", "对")):
+            head.subject = name
             break
     for n, raw in taken:
         if n in head.skip or n == title_line:
@@ -441,6 +492,10 @@ def _preamble_name(before: str) -> str | None:
     return name if name and looks_like_unit(name) else None
 
 
+def _trim_verbs(before: str) -> str:
+    return re.sub(r"(特|现|特此|特地)?(编制|制定|发布|公布|印发)(了)?$", "", before)
+
+
 def _signature(lines: list[str], date_line_no: int | None) -> str | None:
     """The unit named just above the date at the end (落款)."""
     if not date_line_no:
@@ -450,6 +505,32 @@ def _signature(lines: list[str], date_line_no: int | None) -> str | None:
         if line:
             return line if looks_like_unit(line) and len(line) <= 30 else None
     return None
+
+
+def speaks_for(text: str) -> Literal["jurisdiction", "unit"] | None:
+    """Whom the text speaks for: the whole jurisdiction (全县, 我区 …) or one unit (我局 …)."""
+    flat = compact(text[:HEAD_CHARS * 4])
+    wide, own = len(_JURISDICTION_WIDE.findall(flat)), len(_UNIT_SPEAKER.findall(flat))
+    if wide > own:
+        return "jurisdiction"
+    return "unit" if own else None
+
+
+def _expand(jurisdiction: str, text: str) -> str:
+    """A jurisdiction's full name when the text abbreviates it (西乌旗 -> 西乌珠穆沁旗)."""
+    if divisions.lookup(jurisdiction) or divisions.zone(jurisdiction) == jurisdiction:
+        return jurisdiction
+    for m in divisions.mentions(compact(text)[:20000]):
+        full = m.name
+        if full[0] == jurisdiction[0] and full[-1] == jurisdiction[-1] and len(full) > len(jurisdiction) \
+                and _subsequence(jurisdiction, full) and any(d.level == "county" for d in m.candidates):
+            return full
+    return jurisdiction
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
 
 
 def _text_jurisdiction(texts: list[str]) -> str | None:
@@ -501,14 +582,16 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
         ("metadata", title_agency(head.metadata_title or page_head.metadata_title or "")),
         ("preamble", title_agency(head.preamble_title) if head.preamble_title else None),
         ("compiled_by", _compiler_unit(head.compiled_by, text)),
+        ("preamble", _compiler_unit(head.contact, text)),
+        ("body", head.subject),
         ("body", head.first_unit),
-        ("metadata", meta.get("publisher") or head.publisher or page_head.publisher),
+        ("metadata", _compiler_unit(meta.get("publisher") or head.publisher or page_head.publisher, text)),
         ("breadcrumb", (head.crumb_units or page_head.crumb_units or [None])[-1]),
         ("body", None),  # the signature, read once the date line is known
         ("page", meta.get("column")),
     ]
     ident.date_line, ident.date_line_no = find_date_line(lines)
-    candidates[7] = ("body", _signature(lines, ident.date_line_no))
+    candidates[-2] = ("body", _compiler_unit(_signature(lines, ident.date_line_no), text))
     named = [(src, clean_name(name)) for src, name in candidates]
     named = [(src, name) for src, name in named if name]
     agency_source, agency = named[0] if named else (None, None)
@@ -527,9 +610,14 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
     if not jurisdiction:
         jurisdiction = _text_jurisdiction([ident.title or "", text])
         jurisdiction_source = "body"
+    if jurisdiction:
+        full = _expand(jurisdiction, "\n".join([ident.title or "", text]))
+        if agency and full != jurisdiction and agency.startswith(jurisdiction):
+            agency = full + agency[len(jurisdiction):]
+        jurisdiction = full
     if agency:
         agency = full_agency_name(agency, jurisdiction)
-    elif jurisdiction and _AGGREGATE.search(compact(text[:HEAD_CHARS * 4])):
+    elif jurisdiction and speaks_for(text) == "jurisdiction":
         agency, agency_source = jurisdiction + "人民政府", jurisdiction_source
     ident.agency = canonical_agency(agency)
     ident.jurisdiction = jurisdiction
@@ -572,14 +660,18 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
 
 
 def _compiler_unit(compiler: str | None, text: str) -> str | None:
-    """The unit whose report a compiled-by sentence names: a government office compiles its government's."""
+    """The unit whose report an office names (compiled by, contact, publisher, signature).
+
+    A government office compiles, posts and signs its government's report: when the text speaks
+    for the whole jurisdiction (全县, 我区 …) the report is the government's.
+    """
+    compiler = clean_name(compiler)
     if not compiler:
         return None
     m = _OFFICE.search(compiler)
-    if m:
-        place = jurisdiction_of(compiler) or compiler[: m.start()]
-        if place and (_AGGREGATE.search(compact(text[:HEAD_CHARS * 4])) or not m.group(0).startswith(("人民政府", "政府"))):
-            return place + "人民政府"
+    if m and speaks_for(text) == "jurisdiction":
+        place = compiler[: m.start()]
+        return (place or "") + "人民政府"
     return compiler
 
 
