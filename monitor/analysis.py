@@ -10,6 +10,7 @@ from monitor.checks import CHECKS
 from monitor.document import Document, read_path
 from monitor.findings import Finding, sort_findings
 from monitor.identity import Identity, identify
+from monitor.layout import relayout_document
 from monitor.sections import Sections, find_sections
 from monitor.spec import FIRST_FORMAT_YEAR
 from monitor.tables import Tables, build_rows, detect_format, parse_tables
@@ -100,6 +101,7 @@ def table_regions(sections: Sections, total_lines: int) -> dict[str, tuple[int, 
 
 
 def analyze_document(doc: Document) -> Report:
+    doc = relayout_document(doc)
     lines = doc.lines
     ident = identify(lines, doc.meta)
     sections = find_sections(lines)

@@ -90,7 +90,18 @@ def check_tables(r: Report) -> list[Finding]:
         for label in table.empty_rows:
             out.append(Finding("TABLE_CELL_COUNT", f"{short}“{label}”一行没有任何数字。",
                                {"table": short, "row": label, "found": 0}))
+        unreadable = [row for row in table.rows if row.run_together and not row.recovered]
+        if unreadable:
+            examples = [row.cells[0].raw for row in unreadable[:3]]
+            out.append(Finding(
+                "TABLE_CELL_COUNT",
+                f"{short}有{len(unreadable)}行的数字在文本中连在一起（如“{examples[0]}”），无法确定各数字所属的列，"
+                "未核验这些行的勾稽关系。",
+                {"table": short, "reason": "digits_run_together", "rows": [row.label for row in unreadable],
+                 "raw": examples, "line": unreadable[0].line}))
         for row in table.rows:
+            if row.run_together and not row.recovered:
+                continue
             if row.label_match == "fuzzy":
                 out.append(Finding("LABEL_NONSTANDARD",
                                    f"{short}行名“{row.found_label}”与格式规定的“{row.label}”不一致。",

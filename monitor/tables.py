@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -332,6 +333,9 @@ class TableRow:
     label_match: str  # exact | alias | fuzzy
     cell_count: int
     expected: int
+    run_together: bool = False  # its numbers ran together in the text (12000012)
+    recovered: bool = False  # ... and exactly one reading of them satisfies the row's own rule
+
 
     def values(self) -> list[int | Decimal | None]:
         return [c.value if c.status == "ok" else None for c in self.cells]
@@ -346,6 +350,7 @@ class TableRow:
             "expected_cells": self.expected,
             "line": self.line,
             "cells": [c.to_json() for c in self.cells],
+            **({"run_together": True, "recovered": self.recovered} if self.run_together else {}),
         }
 
 
@@ -379,6 +384,7 @@ class ParsedTable:
             "span": list(self.span) if self.span else None,
             "rows": [r.to_json() for r in self.rows],
             "missing_rows": self.missing_rows,
+            "recovered": any(r.recovered for r in self.rows),
         }
 
 
@@ -411,6 +417,7 @@ class _Target:
     label: str
     forms: LabelForms
     columns: tuple[ColumnSpec, ...]
+    row_total: bool = False  # its last column is the sum of the others (表三, R2)
 
 
 WINDOW = 8  # how many spec rows a label may skip ahead (missing rows)
@@ -418,7 +425,8 @@ MAX_WRAP = 4  # label-only lines that may precede their numbers
 
 
 def _targets_t3(fmt: FormatSpec) -> list[_Target]:
-    return [_Target(r.key, r.label, LabelForms.of(r.label, r.aliases), fmt.t3_columns) for r in fmt.t3_rows]
+    return [_Target(r.key, r.label, LabelForms.of(r.label, r.aliases), fmt.t3_columns, row_total=True)
+            for r in fmt.t3_rows]
 
 
 def _targets_t2(fmt: FormatSpec) -> list[_Target]:
@@ -485,6 +493,12 @@ def _match_rows(rows: list[Row], targets: list[_Target]) -> tuple[list[TableRow]
 def _table_row(target: _Target, kind: str, found_label: str, values: list[RawCell], line: int,
                end_line: int) -> TableRow:
     expected = len(target.columns)
+    run_together = is_run_together(values, expected)
+    recovered = False
+    if run_together:
+        readings = split_runs([v.text for v in values], expected, _row_total if target.row_total else None)
+        if len(readings) == 1:
+            values, recovered = _cells_of(values, readings[0]), True
     aligned = len(values) == expected
     cells = []
     for n, raw in enumerate(values):
@@ -499,7 +513,77 @@ def _table_row(target: _Target, kind: str, found_label: str, values: list[RawCel
             status = "ok"
         cells.append(Cell(column.label if column else f"第{n + 1}格", raw.text, value, status,
                           column.kind if column else "count", raw.line, raw.col))
-    return TableRow(target.key, target.label, found_label, cells, line, end_line, kind, len(values), expected)
+    return TableRow(target.key, target.label, found_label, cells, line, end_line, kind, len(values), expected,
+                    run_together, recovered)
+
+
+# --------------------------------------------------------------------------- numbers run together
+
+MAX_READINGS = 2  # enough to know whether a reading is the only one
+
+
+def is_run_together(values: list[RawCell], expected: int) -> bool:
+    """Fewer cells than the row has, all plain digits, enough digits for every cell: 6000017."""
+    texts = [_number_compact(v.text) for v in values]
+    return 0 < len(texts) < expected and all(t.isdigit() for t in texts) and sum(map(len, texts)) >= expected
+
+
+def split_runs(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | None) -> list[list[str]]:
+    """The ways (at most two) to read digit ``tokens`` as ``n`` numbers that ``valid`` accepts.
+
+    Each token holds one or more whole numbers (a space is always a boundary); a number has no
+    leading zero. With no rule to check, only a reading with one digit per number is certain.
+    """
+    tokens = [_number_compact(t) for t in tokens]
+    if valid is None:
+        return [[ch for t in tokens for ch in t]] if sum(map(len, tokens)) == n else []
+    out: list[list[str]] = []
+
+    def walk(k: int, start: int, current: list[str]) -> None:
+        if len(out) >= MAX_READINGS or len(current) > n:
+            return
+        if k == len(tokens):
+            if len(current) == n and valid([int(x) for x in current]):
+                out.append(list(current))
+            return
+        token = tokens[k]
+        left = n - len(current)
+        digits_after = sum(len(t) for t in tokens[k + 1:])
+        if left <= 0 or len(token) - start + digits_after < left:
+            return
+        for end in range(start + 1, len(token) + 1):
+            piece = token[start:end]
+            if len(piece) > 1 and piece[0] == "0":
+                break
+            current.append(piece)
+            if end == len(token):
+                walk(k + 1, 0, current)
+            else:
+                walk(k, end, current)
+            current.pop()
+
+    walk(0, 0, [])
+    return out
+
+
+def _row_total(values: list[int]) -> bool:
+    return sum(values[:-1]) == values[-1]
+
+
+def _group_totals(values: list[int]) -> bool:
+    per = len(T4_COLUMNS)
+    return all(sum(values[g:g + per - 1]) == values[g + per - 1] for g in range(0, len(values), per))
+
+
+def _cells_of(values: list[RawCell], reading: list[str]) -> list[RawCell]:
+    """Cells for the numbers of a reading, each pointing at where its digits are printed."""
+    cells, k, offset = [], 0, 0
+    for piece in reading:
+        while _number_compact(values[k].text)[offset:offset + len(piece)] != piece:
+            k, offset = k + 1, 0
+        cells.append(RawCell(piece, values[k].line, values[k].col + offset))
+        offset += len(piece)
+    return cells
 
 
 def _missing(targets: list[_Target], matched: list[TableRow], rows: list[Row]) -> tuple[list[str], list[str]]:
@@ -602,6 +686,12 @@ def parse_t4(rows: list[Row]) -> ParsedTable:
         values.pop()
     if not values:
         return table
+    run_together = is_run_together(values, T4_SIZE)
+    recovered = False
+    if run_together:
+        readings = split_runs([v.text for v in values], T4_SIZE, _group_totals)
+        if len(readings) == 1:
+            values, recovered = _cells_of(values, readings[0]), True
     aligned = len(values) == T4_SIZE
     per = len(T4_COLUMNS)
     first_line = rows[start].line if start is not None else used_rows[0].line
@@ -616,7 +706,7 @@ def parse_t4(rows: list[Row]) -> ParsedTable:
                 "ok" if value is not None else "blank")
             cells.append(Cell(T4_COLUMNS[n].label, raw.text, value, status, "count", raw.line, raw.col))
         table.rows.append(TableRow(key, label, label, cells, used_rows[0].line, used_rows[-1].end_line,
-                                   "exact", len(values), T4_SIZE))
+                                   "exact", len(values), T4_SIZE, run_together, recovered))
     table.span = (first_line, used_rows[-1].end_line)
     return table
 

@@ -1,0 +1,133 @@
+"""Text laid out again where a report reached us flattened onto one line.
+
+A page's text copied, archived or extracted without its line breaks runs headings, prose and
+table rows together: ``…六个部分。一、总体情况2021年，我区…二、主动公开政府信息情况 第二十条…`` and
+``（一）予以公开6000017（二）部分公开…``. Headings and rows are found inside such a line by their
+words (the section headings and the row labels of :mod:`monitor.spec`) and the line is broken
+before and after them, so the section finder and the table parser see the layout they know.
+Digits of a row that ran together stay together here; :mod:`monitor.tables` decides whether they
+can be split.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import cache
+
+from monitor.document import Document, StructuredRow
+from monitor.spec import FORMATS, SECTIONS, T4_GROUPS
+from monitor.tables import strip_numbering
+from monitor.textutil import cn_number
+
+# A line at least this long is read for headings and rows run into it.
+FLAT_LINE_CHARS = 200
+# A line holding this many table row labels is a flattened table.
+MIN_ROW_LABELS = 3
+_NUMERALS = "一二三四五六"
+# Words only a table's header prints.
+_TABLE_HEADER = re.compile(r"信息内容|申请人情况|结果维持|尚未审结")
+
+
+@cache
+def _heading_re() -> re.Pattern[str]:
+    """A numbered section heading anywhere in a line: 三、收到和处理政府信息公开申请情况."""
+    alternatives = []
+    for spec in SECTIONS:
+        words = "|".join(f"(?:{p})" for p in spec.patterns)
+        numeral = _NUMERALS[spec.number - 1]
+        alternatives.append(rf"(?P<s{spec.number}>{numeral}\s*[、.．]\s*(?:政府信息公开(?:工作)?)?(?:{words}))")
+    return re.compile("|".join(alternatives))
+
+
+@cache
+def _row_label_re() -> re.Pattern[str]:
+    """Every table row and group label, with the numbering printed before it."""
+    labels: set[str] = set()
+    for fmt in FORMATS.values():
+        for row in fmt.t3_rows:
+            labels.update(strip_numbering(x) for x in (row.label, *row.aliases))
+            if row.group:
+                labels.add(strip_numbering(row.group))
+        for grid in fmt.t2_rows:
+            labels.update((grid.label, *grid.aliases))
+    labels.discard("")
+    words = sorted((re.escape(x) for x in labels if len(x) >= 2), key=len, reverse=True)
+    numbering = r"(?:[（(][一二三四五六七八九十\d]{1,2}[）)]|[一二三四五六七八九十]{1,2}[、.．]|[1-9][.、．])?"
+    clause = r"第二十条第[（(][一二三四五六七八九十]+[）)]项"
+    return re.compile(rf"(?:{clause}|信息内容|{numbering}(?:{'|'.join(words)}))")
+
+
+def _t4_words() -> tuple[str, ...]:
+    return tuple(label.split("·")[0] for _, label in T4_GROUPS[:1])
+
+
+def relayout_document(doc: Document) -> Document:
+    """The document with its flattened lines broken; its structured table rows follow their lines."""
+    lines = doc.text.split("\n")
+    if not any(len(line) >= FLAT_LINE_CHARS for k, line in enumerate(lines) if k not in doc.structured_rows):
+        return doc
+    out: list[str] = []
+    rows: dict[int, StructuredRow] = {}
+    for k, line in enumerate(lines):
+        if k in doc.structured_rows:
+            rows[len(out)] = doc.structured_rows[k]
+            out.append(line)
+        else:
+            out.extend(split_line(line) if len(line) >= FLAT_LINE_CHARS else [line])
+    return replace(doc, text="\n".join(out), structured_rows=rows, meta=doc.meta)
+
+
+def relayout(text: str) -> str:
+    """``text`` with every flattened line broken at its headings and table rows (others unchanged)."""
+    lines = text.split("\n")
+    if not any(len(line) >= FLAT_LINE_CHARS for line in lines):
+        return text
+    out: list[str] = []
+    for line in lines:
+        out.extend(split_line(line) if len(line) >= FLAT_LINE_CHARS else [line])
+    return "\n".join(out)
+
+
+def split_line(line: str) -> list[str]:
+    """One flattened line as the lines it was: prose, headings, table rows."""
+    cuts: set[int] = set()
+    for m in _heading_re().finditer(line):
+        number = int(next(k for k, v in m.groupdict().items() if v)[1:])
+        numeral = cn_number(line[m.start()])
+        if numeral == number:
+            cuts.update((m.start(), m.end()))
+    pieces = _cut(line, cuts)
+    out: list[str] = []
+    for piece in pieces:
+        out.extend(_split_table(piece))
+    return [p for p in out if p.strip()]
+
+
+def _split_table(piece: str) -> list[str]:
+    """A piece holding several row labels: one line per row, its numbers after its label."""
+    labels = list(_row_label_re().finditer(piece))
+    with_numbers = sum(1 for m in labels if re.match(r"\s*\d", piece[m.end():m.end() + 3]))
+    if len(labels) < MIN_ROW_LABELS or not (_TABLE_HEADER.search(piece) or with_numbers >= MIN_ROW_LABELS):
+        return [piece]
+    cuts = {m.start() for m in labels}
+    for word in _t4_words():
+        at = piece.find(word)
+        if at >= 0:
+            cuts.add(at)
+    rows = []
+    for row in _cut(piece, cuts):
+        # the numbers after a label, and a unit or label after the numbers, apart from it
+        row = re.sub(r"(?<=[\u4e00-\u9fff）)”\"])(?=[-\d])", " ", row)
+        rows.append(re.sub(r"(?<=\d)(?=[\u4e00-\u9fff（(])", " ", row))
+    return rows
+
+
+def _cut(line: str, cuts: set[int]) -> list[str]:
+    points = sorted(c for c in cuts if 0 < c < len(line))
+    pieces, start = [], 0
+    for c in points:
+        pieces.append(line[start:c])
+        start = c
+    pieces.append(line[start:])
+    return [p.strip() for p in pieces if p.strip()]
