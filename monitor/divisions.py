@@ -22,7 +22,7 @@ _PREFECTURE_KINDS = ("地级市", "地区", "自治州", "盟")
 # Functional zones that act as a county-level government for reporting (their 管委会 publishes).
 ZONE_SUFFIXES = (
     "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "综合实验区", "综合试验区", "旅游度假区",
-    "开发区", "高新区", "新区", "示范区", "试验区", "管理区", "工业园区", "产业园区", "园区", "保税区", "港区",
+    "经开区", "开发区", "高新区", "新区", "示范区", "试验区", "管理区", "工业园区", "产业园区", "园区", "保税区", "港区",
 )
 ZONE_RE = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:" + "|".join(ZONE_SUFFIXES) + ")")
 
@@ -102,6 +102,27 @@ def _runs_on(text: str, end: int, name: str) -> bool:
     """Whether a name is only the start of a longer word (市场监督 is not 某市 + 场; 区域 not 区)."""
     nxt = text[end:end + 1]
     return (name[-1], nxt) in (("市", "场"), ("区", "域"))
+
+
+@cache
+def _short_names() -> dict[str, str]:
+    """Provinces and prefectures by the name without their suffix (重庆 -> 重庆市, 鞍山 -> 鞍山市)."""
+    out = {}
+    for name, divs in _index().items():
+        if any(d.level in ("province", "prefecture") for d in divs):
+            short = re.sub(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区|地区|盟)$", "", name)
+            if len(short) >= 2 and short != name:
+                out.setdefault(short, name)
+    return out
+
+
+def short_prefix(text: str) -> str | None:
+    """A province's or prefecture's short name that ``text`` starts with (重庆两江新区 -> 重庆)."""
+    names = _short_names()
+    for length in (4, 3, 2):
+        if text[:length] in names:
+            return text[:length]
+    return None
 
 
 def resolve(name: str, context: str = "") -> Division | None:

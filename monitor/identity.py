@@ -51,7 +51,7 @@ _REPORT_KIND = r"(?:政府信息公开|政务公开|政务信息公开)(?:工作
 _KIND_TAIL = re.compile(r"(关于)?(政府信息公开|政务公开|政务信息公开|信息公开)(工作)?$")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年")
 AGENCY_SUFFIX = re.compile(
-    r"(人民政府|政府|办公室|办公厅|办事处|街道|委员会|管委会|局|委|办|中心|院|所|站|队|厅|署|会|社|馆|镇|乡|公司|处|部)$"
+    r"(人民政府|政府|办公室|办公厅|办事处|街道|委员会|管委会|局|委|办|中心|院|所|站|队|厅|署|会|社|馆|镇|乡|苏木|公司|处|部)$"
 )
 # Administrative units a name may start with, for names the gazetteer does not know.
 _ADMIN_UNIT = re.compile(
@@ -69,13 +69,15 @@ LABEL_WORDS = re.compile(
 NOT_AGENCIES = ("本网", "本站", "网站", "本网站", "门户网站", "原创", "本机关", "本单位", "我局", "本局", "我单位")
 _GENERIC_CRUMBS = re.compile(
     r"首页|政务公开|信息公开|政府信息|年报|年度报告|目录|专栏|部门|乡镇|街道|机构|公开|当前位置|您的位置|正文")
-_OFFICE = re.compile(r"(人民政府|政府)(办公室|办公厅|办)$|政务公开(办公室|办)$"
-                     r"|政府信息(与政务)?公开(工作)?(领导小组)?(办公室|办)$|政务服务(和|与)?(大)?数据(资源)?管理局$|政务服务管理局$|政务服务中心$")
+_OFFICE = re.compile(r"(人民政府|政府)(办公室|办公厅|办)$|政务公开(办公室|办)$|党政(综合)?(办公室|办)$"
+                     r"|(人民)?政府信息(与政务)?公开(工作)?(领导小组)?(办公室|办)$|政务服务(和|与)?(大)?数据(资源)?管理局$|政务服务管理局$|政务服务中心$")
+# A zone named without its place (高新区 on the 鞍山高新区 portal).
+_RELATIVE_ZONE = re.compile(r"^(高新区|开发区|经开区|新区|示范区|试验区|实验区|园区)")
 # Who the text speaks for: the whole jurisdiction (全县, 我区, 各乡镇) or one unit (我局, 本街道).
 _JURISDICTION_WIDE = re.compile(r"[全我本](县|区|市|旗|州|省)(?![长委])|各(乡镇|镇|乡|街道|部门|县|区|单位)")
 _UNIT_SPEAKER = re.compile(r"[我本](局|委|办|中心|镇|乡|街道|苏木|单位|机关|厅|院|所|站|队|部门)")
 _SUBJECT = re.compile(
-    r"(?:^|[，,。；;：:）)]|年度?)(?P<name>[\u4e00-\u9fff]{2,30}?(?:人民政府办公室|政府办公室|政府|街道办事处|街道|苏木|"
+    r"(?:^|[，,。；;：:）)\n]|年度?)(?P<name>[\u4e00-\u9fff]{2,30}?(?:人民政府办公室|政府办公室|政府|街道办事处|街道|苏木|"
     r"管理委员会|管委会|委员会|局|委|办公室|中心|镇|乡))(?=认真|坚持|深入|全面|始终|紧紧|严格|按照|围绕|以|在|持续|积极|高度|"
     r"进一步|不断|切实|扎实|聚焦|立足|紧扣|牢固|通过|共|依法|贯彻|主动|紧密|对照|对标|着力|加强|强化|大力)"
 )
@@ -155,6 +157,9 @@ def clean_name(name: str | None) -> str | None:
     flat = compact(name)
     flat = LABEL_WORDS.sub("", flat)
     flat = flat.strip("：:，,。.的 |｜[]【】《》“”")
+    flat = re.sub(r"(?<=[局委办会府处室心])（[^（）]{2,20}）$", "", flat)  # an alias in brackets
+    if re.search(r"[\dA-Za-z\-/]|我|情况", flat):
+        return None  # dates, codes and sentences are not names
     return flat if len(flat) >= 2 and flat not in NOT_AGENCIES else None
 
 
@@ -163,6 +168,9 @@ def division_chain(name: str) -> list[str]:
     flat = compact(name)
     found = divisions.mentions(flat)
     chain, pos = [], 0
+    short = divisions.short_prefix(flat)
+    if short and found and found[0].start == len(short):
+        chain, pos = [short], len(short)  # 重庆两江新区: 重庆 stands for 重庆市
     for m in found:
         if m.start != pos:
             break
@@ -231,6 +239,8 @@ def canonical_agency(name: str | None) -> str | None:
     name = re.sub(r"管委会$", "管理委员会", name)
     name = re.sub(r"(?<=[区县市旗])政府(?=办公室|办公厅|$)", "人民政府", name)
     name = re.sub(r"(?<=[区县市旗])府办$", "人民政府办公室", name)
+    # 区政府国资局 is the district's 国资局: "政府" between a place and a department is not part of its name
+    name = re.sub(r"(?<=[区县市旗])(人民)?政府(?=[\u4e00-\u9fff]{1,12}(局|委员会|委|中心)$)", "", name)
     chain = division_chain(name)
     if TOWNSHIP.search(name):
         rest = _after_divisions(name)
@@ -258,6 +268,9 @@ def full_agency_name(name: str | None, jurisdiction: str | None) -> str | None:
         return canonical_agency(name)  # townships are named on their own
     if name[:1] in "区县市旗" and len(name) > 2:
         return canonical_agency(jurisdiction + name[1:])
+    relative = _RELATIVE_ZONE.match(name)
+    if relative and divisions.zone(jurisdiction) == jurisdiction:
+        return canonical_agency(jurisdiction + name[relative.end():])
     if name in ("人民政府", "政府"):
         return jurisdiction + "人民政府"
     return canonical_agency(jurisdiction + name)
@@ -298,6 +311,7 @@ def find_title(lines: list[str], meta_title: str | None = None) -> tuple[str | N
         return _strip_label(collapse_spaces(strip_markup(meta_title))), None
     seen = 0
     previous: tuple[str, int] | None = None
+    found: list[tuple[str, int]] = []
     for n, raw in enumerate(lines, 1):
         line = collapse_spaces(strip_markup(raw))
         if not line:
@@ -311,10 +325,13 @@ def find_title(lines: list[str], meta_title: str | None = None) -> tuple[str | N
             # the agency printed on the line above (a two-line title)
             if previous and not _YEAR_IN_TITLE.search(previous[0]) and AGENCY_SUFFIX.search(compact(previous[0])) \
                     and len(compact(previous[0])) <= 30 and not title_agency(line) and not _is_label_line(previous[0]):
-                return previous[0] + line, previous[1]
-            return line, n
+                found.append((previous[0] + line, previous[1]))
+            else:
+                found.append((line, n))
+            if _YEAR_IN_TITLE.search(compact(found[-1][0])):
+                return found[-1]  # a column name (政府信息公开年报) above the title is not the title
         previous = (line, n)
-    return None, None
+    return found[0] if found else (None, None)
 
 
 def _strip_label(title: str) -> str:
@@ -446,7 +463,7 @@ def _read_head(lines: list[str], title_line: int | None) -> _Head:
                     head.crumb_units.append(unit)
         elif _is_label_line(raw) or re.search(r"[|｜]", raw):
             head.skip.add(n)
-    flat_head = _CITATION.sub("", compact("".join(raw for _, raw in taken)))[:HEAD_CHARS]
+    flat_head = "\n".join(_CITATION.sub(_keep_report_titles, compact(raw)) for _, raw in taken)[:HEAD_CHARS]
     for m in _REPORT_PHRASE.finditer(flat_head):
         name = _preamble_name(_trim_verbs(flat_head[max(0, m.start() - 40):m.start()]))
         if name:
@@ -472,18 +489,26 @@ def _read_head(lines: list[str], title_line: int | None) -> _Head:
     for n, raw in taken:
         if n in head.skip or n == title_line:
             continue
-        line = compact(strip_markup(raw))
+        line = clean_name(strip_markup(raw)) or ""
         if looks_like_unit(line) and len(line) <= 30 and not re.match(r"^[一二三四五六七八九十\d（(]", line):
             head.first_unit = line
         break
     return head
 
 
+def _keep_report_titles(m: re.Match[str]) -> str:
+    """Citations are dropped, but not a report's own title in book-title marks (现发布《X县…年度报告》)."""
+    return m.group(0) if REPORT_WORDS.search(m.group(0)) else ""
+
+
 def _preamble_name(before: str) -> str | None:
     """The unit's name just before a report phrase in a preamble (…现公布X县 -> X县).
 
     The name starts where a known division does; failing that, after the verb or mark before it.
+    A report phrase at the start of a line takes the line above (a two-line title).
     """
+    lines = before.split("\n")
+    before = lines[-1] or (lines[-2] if len(lines) > 1 else "")
     for p in range(len(before) - 1):
         found = divisions.mentions(before[p:p + 12])
         if found and found[0].start == 0 and looks_like_unit(before[p:]):
@@ -581,7 +606,7 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
         (title_source, title_agency(ident.title) if ident.title else None),
         ("metadata", title_agency(head.metadata_title or page_head.metadata_title or "")),
         ("preamble", title_agency(head.preamble_title) if head.preamble_title else None),
-        ("compiled_by", _compiler_unit(head.compiled_by, text)),
+        ("compiled_by", _compiler_unit(head.compiled_by, text, compiled=True)),
         ("preamble", _compiler_unit(head.contact, text)),
         ("body", head.subject),
         ("body", head.first_unit),
@@ -618,10 +643,16 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
     if agency:
         agency = full_agency_name(agency, jurisdiction)
     elif jurisdiction and speaks_for(text) == "jurisdiction":
-        agency, agency_source = jurisdiction + "人民政府", jurisdiction_source
+        agency, agency_source = jurisdiction, jurisdiction_source
     ident.agency = canonical_agency(agency)
     ident.jurisdiction = jurisdiction
-    ident.level = level_of(ident.agency, jurisdiction)
+    ident.level = level_of(ident.agency, jurisdiction) if ident.agency else _speaker_level(text)
+    portal = meta.get("portal_jurisdiction")
+    if portal and jurisdiction != portal and ident.agency and _inside(portal, jurisdiction):
+        # a unit on a county's portal named with its prefecture or as a zone: one of the county's units
+        ident.jurisdiction, jurisdiction_source = portal, "page"
+        if ident.level == "government":
+            ident.level = "department"
     if ident.agency and agency_source:
         sources["agency"] = sources["level"] = agency_source
     if jurisdiction and jurisdiction_source:
@@ -659,19 +690,36 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
     return ident
 
 
-def _compiler_unit(compiler: str | None, text: str) -> str | None:
+def _speaker_level(text: str) -> Level | None:
+    """The level of a report whose unit is never named: who the text speaks for."""
+    return {"jurisdiction": "government", "unit": "department"}.get(speaks_for(text) or "")
+
+
+def _inside(county: str, named: str | None) -> bool:
+    """Whether a unit named with ``named`` (a prefecture, or a zone) can belong to ``county``."""
+    if not named:
+        return False
+    if divisions.zone(named) == named and divisions.zone(county) != county:
+        return True
+    return any(d.prefecture == named for d in divisions.lookup(county))
+
+
+def _compiler_unit(compiler: str | None, text: str, compiled: bool = False) -> str | None:
     """The unit whose report an office names (compiled by, contact, publisher, signature).
 
-    A government office compiles, posts and signs its government's report: when the text speaks
-    for the whole jurisdiction (全县, 我区 …) the report is the government's.
+    A government office compiles, posts and signs its government's report. "本报告由X人民政府办公室
+    编制" is the national template's sentence for a government's report, so a compiling office
+    stands for its government unless the text speaks as the office (我办); an office named as
+    contact, publisher or signature does so only when the text speaks for the whole jurisdiction.
     """
     compiler = clean_name(compiler)
     if not compiler:
         return None
     m = _OFFICE.search(compiler)
-    if m and speaks_for(text) == "jurisdiction":
+    speaker = speaks_for(text)
+    if m and (speaker == "jurisdiction" or (compiled and speaker != "unit")):
         place = compiler[: m.start()]
-        return (place or "") + "人民政府"
+        return canonical_agency(place) if place else "人民政府"
     return compiler
 
 
