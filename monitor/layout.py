@@ -16,6 +16,7 @@ from dataclasses import replace
 from functools import cache
 
 from monitor.document import Document, StructuredRow
+from monitor.sections import fuzzy_section
 from monitor.spec import FORMATS, SECTIONS, T4_GROUPS
 from monitor.tables import strip_numbering
 from monitor.textutil import cn_number
@@ -24,7 +25,9 @@ from monitor.textutil import cn_number
 FLAT_LINE_CHARS = 200
 # A line holding this many table row labels is a flattened table.
 MIN_ROW_LABELS = 3
-_NUMERALS = "一二三四五六"
+_NUMERALS = "一二三四五六"  # a heading's numeral; 2007-style reports number 存在的主要问题 四
+_NUMBERED_HEADING = re.compile(r"(?P<numeral>[一二三四五六])[、.．](?P<words>[^，。；\d\s]{4,30}?(?:情况|事项))")
+_SUB_HEADING = re.compile(r"[（(][一二三四五六七八九十][）)]")
 # Words only a table's header prints.
 _TABLE_HEADER = re.compile(r"信息内容|申请人情况|结果维持|尚未审结")
 
@@ -35,8 +38,7 @@ def _heading_re() -> re.Pattern[str]:
     alternatives = []
     for spec in SECTIONS:
         words = "|".join(f"(?:{p})" for p in spec.patterns)
-        numeral = _NUMERALS[spec.number - 1]
-        alternatives.append(rf"(?P<s{spec.number}>{numeral}\s*[、.．]\s*(?:政府信息公开(?:工作)?)?(?:{words}))")
+        alternatives.append(rf"(?P<s{spec.number}>[{_NUMERALS}七八九]\s*[、.．]\s*(?:政府信息公开(?:工作)?)?(?:{words}))")
     return re.compile("|".join(alternatives))
 
 
@@ -52,7 +54,8 @@ def _row_label_re() -> re.Pattern[str]:
         for grid in fmt.t2_rows:
             labels.update((grid.label, *grid.aliases))
     labels.discard("")
-    words = sorted((re.escape(x) for x in labels if len(x) >= 2), key=len, reverse=True)
+    # a space may fall inside a label (本年度办 理结果)
+    words = sorted((r"\s*".join(map(re.escape, x)) for x in labels if len(x) >= 2), key=len, reverse=True)
     numbering = r"(?:[（(][一二三四五六七八九十\d]{1,2}[）)]|[一二三四五六七八九十]{1,2}[、.．]|[1-9][.、．])?"
     clause = r"第二十条第[（(][一二三四五六七八九十]+[）)]项"
     return re.compile(rf"(?:{clause}|信息内容|{numbering}(?:{'|'.join(words)}))")
@@ -93,9 +96,10 @@ def split_line(line: str) -> list[str]:
     """One flattened line as the lines it was: prose, headings, table rows."""
     cuts: set[int] = set()
     for m in _heading_re().finditer(line):
-        number = int(next(k for k, v in m.groupdict().items() if v)[1:])
-        numeral = cn_number(line[m.start()])
-        if numeral == number:
+        cuts.update((m.start(), m.end()))
+    for m in _NUMBERED_HEADING.finditer(line):
+        # a misspelt heading: its words, up to 情况/事项, close to exactly one canonical heading
+        if m.start() not in cuts and fuzzy_section(m.group("words")) == cn_number(m.group("numeral")):
             cuts.update((m.start(), m.end()))
     pieces = _cut(line, cuts)
     out: list[str] = []
@@ -111,6 +115,7 @@ def _split_table(piece: str) -> list[str]:
     if len(labels) < MIN_ROW_LABELS or not (_TABLE_HEADER.search(piece) or with_numbers >= MIN_ROW_LABELS):
         return [piece]
     cuts = {m.start() for m in labels}
+    cuts |= {m.start() for m in _SUB_HEADING.finditer(piece)}  # prose after the table: （二）主动公开的主要类别
     for word in _t4_words():
         at = piece.find(word)
         if at >= 0:

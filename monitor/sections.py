@@ -8,6 +8,7 @@ document order with increasing section numbers, preferring candidates whose nume
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,20 @@ MAX_HEADING_CHARS = 48
 _TOP_NUMERAL = re.compile(r"^(?:第)?([一二三四五六七八九十]+|\d{1,2})(?:部分)?\s*[、.．,，:：\s]\s*")
 _SUB_NUMERAL = re.compile(r"^[（(]([一二三四五六七八九十]+|\d{1,2})[）)]\s*")
 _COMPILED = [(s.number, [re.compile(r"(政府信息公开(工作)?)?" + p) for p in s.patterns]) for s in SECTIONS]
+
+
+# Canonical heading words, to recognise a misspelt heading (四、政府信息公开行政法复议、行政诉讼情况).
+_CANONICAL_WORDS = [(spec.number, compact(spec.canonical)[2:]) for spec in SECTIONS]
+FUZZY_RATIO = 0.9
+
+
+def fuzzy_section(words: str) -> int | None:
+    """The section whose canonical heading ``words`` (numbering removed) misspell, if exactly one."""
+    flat = compact(words)
+    hits = [n for n, canonical in _CANONICAL_WORDS
+            if abs(len(flat) - len(canonical)) <= 3
+            and difflib.SequenceMatcher(None, flat, canonical).ratio() >= FUZZY_RATIO]
+    return hits[0] if len(hits) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,10 @@ def heading_candidates(lines: list[str]) -> list[Heading]:
             else:
                 rest = line
         flat = compact(rest)
+        fuzzy = fuzzy_section(flat) if numeral and not sub and len(flat) <= MAX_HEADING_CHARS else None
+        if fuzzy is not None and fuzzy == numeral:
+            out.append(Heading(fuzzy, n, line, numeral, sub))
+            continue
         for number, patterns in _COMPILED:
             for pattern in patterns:
                 hit = pattern.match(flat)

@@ -81,8 +81,13 @@ def is_number_text(text: str) -> bool:
     return bool(NUMBER_RE.match(_number_compact(text)))
 
 
+# A unit printed after a number (1234 件, 5949.09万元) is not part of it.
+_UNIT = re.compile(r"(?<=\d)(件|条|个|项|次|人次|元|万元)$")
+UNIT_WORD = re.compile(r"^(件|条|个|项|次|人次|元|万元)$")
+
+
 def _number_compact(text: str) -> str:
-    return compact(text).replace(",", "").replace("，", "").replace("−", "-")
+    return _UNIT.sub("", compact(text).replace(",", "").replace("，", "").replace("−", "-"))
 
 
 def is_value_text(text: str) -> bool:
@@ -201,6 +206,9 @@ def _row_from_spaces(raw: str, ln: int) -> Row | None:
     tokens = [(m.group(), m.start() + 1) for m in re.finditer(r"\S+", raw)]
     if not tokens:
         return None
+    # a unit word after the last number (… 395394432.52 元) belongs to no cell
+    while len(tokens) > 1 and UNIT_WORD.match(tokens[-1][0]) and is_value_text(tokens[-2][0]):
+        tokens.pop()
     k = len(tokens)
     while k > 0 and is_value_text(tokens[k - 1][0]):
         k -= 1
@@ -532,11 +540,13 @@ def split_runs(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | N
     """The ways (at most two) to read digit ``tokens`` as ``n`` numbers that ``valid`` accepts.
 
     Each token holds one or more whole numbers (a space is always a boundary); a number has no
-    leading zero. With no rule to check, only a reading with one digit per number is certain.
+    leading zero. A reading with one digit per number is certain; any other needs a rule to check.
     """
     tokens = [_number_compact(t) for t in tokens]
+    if sum(map(len, tokens)) == n:
+        return [[ch for t in tokens for ch in t]]  # one digit per number: the only reading, no rule needed
     if valid is None:
-        return [[ch for t in tokens for ch in t]] if sum(map(len, tokens)) == n else []
+        return []
     out: list[list[str]] = []
 
     def walk(k: int, start: int, current: list[str]) -> None:
