@@ -55,6 +55,8 @@ def cn_number(text: str) -> int | None:
         return None
     if "十" in text:
         tens, _, units = text.partition("十")
+        if len(tens) > 1 or len(units) > 1 or "十" in units:
+            return None  # not a numeral: 一四十
         t = CN_DIGITS[tens] if tens else 1
         u = CN_DIGITS[units] if units else 0
         return t * 10 + u
