@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -88,8 +89,9 @@ def check_tables(r: Report) -> list[Finding]:
             out.append(Finding("TABLE_ROW_MISSING", f"{short}缺少“{label}”一行。",
                                {"table": short, "row": label}))
         for label in table.empty_rows:
-            out.append(Finding("TABLE_CELL_COUNT", f"{short}“{label}”一行没有任何数字。",
-                               {"table": short, "row": label, "found": 0}))
+            # the row is printed but none of its cells holds a number: blank cells, not a missing row
+            out.append(Finding("TABLE_CELL_BLANK", f"{short}“{label}”一行的各栏均为空。",
+                               {"table": short, "row": label, "found": 0, "columns": "all"}))
         unreadable = [row for row in table.rows if row.run_together and not row.recovered]
         if unreadable:
             examples = [row.cells[0].raw for row in unreadable[:3]]
@@ -271,39 +273,158 @@ def _r6(r: Report) -> list[Finding]:
 
 # --------------------------------------------------------------------------- text against tables
 
-_NUM = r"(\d+)\s*(?:件|条|个|宗|份|起)"
-TEXT_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("received", re.compile(r"(?:收到|新收|受理)[^。，；,;\d]{0,14}?申请[^。，；,;\d]{0,6}?(?:共计|共|计|为)?" + _NUM)),
-    ("received", re.compile(r"申请(?:共计|共|计|为)?" + _NUM)),
-    ("review", re.compile(r"行政复议(?:案件|申请)?(?:共计|共|计|为)?" + _NUM)),
-    ("litigation", re.compile(r"行政诉讼(?:案件)?(?:共计|共|计|为)?" + _NUM)),
+@dataclass(frozen=True)
+class TextFact:
+    """A count the prose may state, the words that introduce it, and what the tables say for it."""
+
+    key: str
+    name: str  # for the message
+    keywords: re.Pattern[str]  # the words a number must follow, in the same clause
+    needs: str = ""  # a word the clause must also hold (申请 for a count of applications)
+
+
+# Longer keywords first: "予以公开和部分公开" before "予以公开", "不予公开" before "予以公开".
+TEXT_FACTS: tuple[TextFact, ...] = (
+    TextFact("carried_in", "上年结转申请", re.compile(r"上(一)?年(度)?结转"), "申请"),
+    TextFact("received", "收到政府信息公开申请", re.compile(r"收到|新收|受理|接收|共收"), "申请"),
+    TextFact("disclosed_or_partly", "予以公开和部分公开", re.compile(r"予以公开(及|和|与|、)部分公开")),
+    TextFact("withheld", "不予公开", re.compile(r"不予公开")),
+    TextFact("disclosed", "予以公开", re.compile(r"(?<!不)予以公开|同意公开|全部公开")),
+    TextFact("partly", "部分公开", re.compile(r"部分公开")),
+    TextFact("unable", "无法提供", re.compile(r"无法提供")),
+    TextFact("declined", "不予处理", re.compile(r"不予处理")),
+    TextFact("review", "行政复议", re.compile(r"行政复议(案件|申请)?")),
+    TextFact("litigation", "行政诉讼", re.compile(r"行政诉讼(案件)?")),
+    TextFact("normative_in_force", "现行有效的行政规范性文件", re.compile(r"现行有效(的)?(行政)?规范性文件")),
 )
+# Words that end a count's clause: a number belongs to the last keyword before it in its clause.
+_CLAUSE = re.compile(r"[，,；;。：:（）()、！？]")
+_COUNT = re.compile(r"(?<![\d.第])(\d+)\s*(?:件|宗|起|个)(?![\d%])")
+# Words that make a clause about something else than the report year's count (同比, 累计 …).
+_OTHER_MEASURE = re.compile(r"同比|增长|减少|累计|历年|占|比例|较上年|上年同期|其中自然人|自然人|法人")
+# A zero stated in words.
 TEXT_ZERO_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("received", re.compile(r"(未|没有)(收到|受理)[^。；;]{0,10}申请|无依申请公开(事项|申请|件)")),
-    ("review", re.compile(r"(未发生|没有发生|无)[^。；;]{0,16}行政复议")),
-    ("litigation", re.compile(r"(未发生|没有发生|无)[^。；;]{0,16}行政诉讼")),
+    ("received", re.compile(r"(未|没有)(收到|受理)[^。；;]{0,10}申请(?!人)|无依申请公开(事项|申请|件)")),
+    ("review", re.compile(r"(未发生|没有发生|无)[^。；;，,]{0,16}行政复议")),
+    ("litigation", re.compile(r"(未发生|没有发生|无)[^。；;，,]{0,16}行政诉讼")),
 )
-TEXT_FACT_NAMES = {"received": "收到政府信息公开申请", "review": "行政复议", "litigation": "行政诉讼"}
+TEXT_FACT_NAMES = {f.key: f.name for f in TEXT_FACTS}
+
+
+def stated_counts(line: str) -> list[tuple[str, int, str]]:
+    """(fact, number, clause) for every count the prose binds to a fact.
+
+    A number belongs to the last fact keyword before it in the same clause: in
+    "共受理申请120件，答复118件（含上年结转申请2件）" 120 is received, 118 nothing (答复 is not a
+    fact), and 2 is carried over. A clause about another measure (同比, 自然人 …) states nothing.
+    """
+    flat = compact(line)
+    out = []
+    for clause in _CLAUSE.split(flat):
+        if not clause or _OTHER_MEASURE.search(clause):
+            continue
+        hits = []
+        for fact in TEXT_FACTS:
+            if fact.needs and fact.needs not in clause:
+                continue
+            hits += [(m.start(), m.end(), fact.key) for m in fact.keywords.finditer(clause)]
+        hits.sort(key=lambda h: (h[0], -h[1]))
+        kept: list[tuple[int, int, str]] = []
+        for h in hits:  # overlapping keywords: the earliest, longest one
+            if not kept or h[0] >= kept[-1][1]:
+                kept.append(h)
+        for m in _COUNT.finditer(clause):
+            before = [h for h in kept if h[1] <= m.start()]
+            if before:
+                out.append((before[-1][2], int(m.group(1)), clause))
+        for key, pattern in TEXT_ZERO_FACTS:
+            if pattern.search(clause) and not _COUNT.search(clause):
+                out.append((key, 0, clause))
+    return out
+
+
+_SENTENCE_END = re.compile(r"[。；;：:！？!?]$")
+WRAP_MIN_CHARS = 15
+_CONTINUES = re.compile(r"[及和与、的为共计其]$")  # a line cut inside a phrase: 予以公开及⏎部分公开 42 件
+
+
+def prose_sentences(r: Report) -> list[tuple[int, str]]:
+    """Prose lines with the lines a PDF or a narrow page wrapped joined again, each with its first line.
+
+    A long line that does not end a sentence continues on the next one (…受理政府⏎信息公开申请 17 件).
+    """
+    out: list[tuple[int, str]] = []
+    previous_line = None
+    for n, line in r.prose_lines():
+        text = line.strip()
+        if not text:
+            previous_line = None
+            continue
+        if out and previous_line == n - 1 and not _SENTENCE_END.search(out[-1][1]) \
+                and (len(out[-1][1]) >= WRAP_MIN_CHARS or _CONTINUES.search(out[-1][1])):
+            out[-1] = (out[-1][0], out[-1][1] + text)
+        else:
+            out.append((n, text))
+        previous_line = n
+    return out
+
+
+def _total(row: TableRow | None) -> Number | None:
+    """A row's total; a blank total (TABLE_CELL_BLANK) is read as the sum of the row's printed numbers."""
+    if row is None or row.cell_count != row.expected or not row.cells:
+        return None
+    cell = row.cells[-1]
+    if cell.status == "ok":
+        return cell.value
+    parts = row.cells[:-1]
+    if cell.status == "blank" and not cell.raw.strip() and all(c.status in ("ok", "blank") for c in parts) \
+            and any(c.status == "ok" for c in parts):
+        return sum(c.value for c in parts if c.status == "ok" and c.value is not None)
+    return None
+
+
+def _parts_sum(row: TableRow | None) -> list[Number]:
+    if row is None or row.cell_count != row.expected or any(c.status != "ok" for c in row.cells):
+        return []
+    return [sum(c.value for c in row.cells[:-1] if c.value is not None)]
+
+
+def _sum(values: list[Number | None]) -> Number | None:
+    return None if not values or any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
 def _table_facts(r: Report) -> dict[str, list[Number]]:
     """What the tables say for each fact the text may state (several acceptable readings)."""
     facts: dict[str, list[Number]] = {}
     t3 = r.tables.t3
-    received, carried = t3.row("received"), t3.row("carried_in")
-    if received and received.cell_count == received.expected:
-        total = received.cells[-1]
-        if total.status == "ok" and total.value is not None:
-            facts["received"] = [total.value]
-            if carried and carried.cell_count == carried.expected and carried.cells[-1].status == "ok":
-                facts["received"].append(total.value + (carried.cells[-1].value or 0))
-    t4 = {row.key: row for row in r.tables.t4.rows if row.cell_count == row.expected}
-    review = t4.get(T4_GROUPS[0][0])
-    if review and review.cells[-1].status == "ok" and review.cells[-1].value is not None:
-        facts["review"] = [review.cells[-1].value]
-    lit = [t4.get(key) for key, _ in T4_GROUPS[1:]]
-    if all(lit) and all(row.cells[-1].status == "ok" for row in lit if row):
-        facts["litigation"] = [sum(row.cells[-1].value or 0 for row in lit if row)]
+    spec = FORMATS[r.tables.format or CURRENT_FORMAT]
+    new, carried = _total(t3.row("received")), _total(t3.row("carried_in"))
+    if new is not None:
+        # 收到 is read both ways: the year's new applications, or new and carried over; a total the
+        # row's own numbers contradict (R2) is no better than their sum
+        facts["received"] = [new] + ([new + carried] if carried is not None else []) + _parts_sum(t3.row("received"))
+    if carried is not None:
+        facts["carried_in"] = [carried]
+    disclosed, partly = _total(t3.row("disclosed")), _total(t3.row("partly_disclosed"))
+    for key, value in (("disclosed", disclosed), ("partly", partly),
+                       ("disclosed_or_partly", _sum([disclosed, partly]))):
+        if value is not None:
+            facts[key] = [value]
+    for key, group in (("withheld", "（三）不予公开"), ("unable", "（四）无法提供"), ("declined", "（五）不予处理")):
+        value = _sum([_total(t3.row(row.key)) for row in spec.t3_rows if row.group == group])
+        if value is not None:
+            facts[key] = [value]
+    t4 = {row.key: row for row in r.tables.t4.rows}
+    review = _total(t4.get(T4_GROUPS[0][0]))
+    if review is not None:
+        facts["review"] = [review]
+    litigation = _sum([_total(t4.get(key)) for key, _ in T4_GROUPS[1:]])
+    if litigation is not None:
+        facts["litigation"] = [litigation]
+    normative = r.tables.t2.row("normative_documents")
+    if r.tables.format == CURRENT_FORMAT and normative and normative.cell_count == normative.expected \
+            and normative.cells[-1].status == "ok" and normative.cells[-1].value is not None:
+        facts["normative_in_force"] = [normative.cells[-1].value]
     return facts
 
 
@@ -313,23 +434,17 @@ def check_text_tables(r: Report) -> list[Finding]:
         return []
     out = []
     reported: set[str] = set()
-    for n, line in r.prose_lines():
-        flat = compact(line)
-        stated: list[tuple[str, int, str]] = []
-        for fact, pattern in TEXT_FACTS:
-            stated += [(fact, int(m.group(1)), m.group(0)) for m in pattern.finditer(flat)]
-        for fact, pattern in TEXT_ZERO_FACTS:
-            stated += [(fact, 0, m.group(0)) for m in pattern.finditer(flat)]
-        for fact, value, snippet in stated:
+    for n, line in prose_sentences(r):
+        for fact, value, clause in stated_counts(line):
             if fact not in facts or fact in reported or value in facts[fact]:
                 continue
             reported.add(fact)
             table_value = facts[fact][0]
             out.append(Finding(
                 "TEXT_TABLE_MISMATCH",
-                f"正文第{n}行称{TEXT_FACT_NAMES[fact]}{value}件（“{snippet}”），统计表中为{_fmt(table_value)}件。",
+                f"正文第{n}行称{TEXT_FACT_NAMES[fact]}{value}件（“{clause}”），统计表中为{_fmt(table_value)}件。",
                 {"rule": "T1", "fact": fact, "text_value": value, "table_value": table_value, "line": n,
-                 "snippet": snippet}))
+                 "snippet": clause}))
     return out
 
 

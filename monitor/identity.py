@@ -360,7 +360,7 @@ def title_agency(title: str) -> str | None:
         parts = REPORT_WORDS.split(flat)
         name = parts[0] if parts else ""
     name = _KIND_TAIL.sub("", name).strip("：:，,的 ")
-    name = re.sub(r"^(关于)", "", name)
+    name = re.sub(r"^关于|关于$", "", name)
     name = clean_name(name)
     return name if name and looks_like_unit(name) else None
 

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import product
+from math import prod
 from typing import Any, Literal
 
 from monitor.document import Document, StructuredRow
@@ -39,6 +41,7 @@ Layout = Literal["tab", "cells", "space", "structured"]
 NUMBER_RE = re.compile(r"^[-+]?\d+(\.\d+)?$")
 # Cells that stand where a number belongs but are not one: dashes, slashes, 无.
 PLACEHOLDER_RE = re.compile(r"^([-—–~～/\\×xX*＊]+|无|空)$")
+PAGE_MARKER = re.compile(r"^\s*([-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)\s*$")
 NUMBERING_RE = re.compile(
     r"^(第?[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|[一二三四五六七八九十]+[、.．])"
 )
@@ -90,9 +93,13 @@ def _number_compact(text: str) -> str:
     return _UNIT.sub("", compact(text).replace(",", "").replace("，", "").replace("−", "-"))
 
 
+# Numbers that ran together with their signs or decimal points (2648-18538, 13575394432.52).
+RUN_RE = re.compile(r"^\d[\d.]*(-\d[\d.]*)+$|^\d+\.\d+\.\d[\d.]*$")
+
+
 def is_value_text(text: str) -> bool:
     t = _number_compact(text)
-    return bool(t) and bool(NUMBER_RE.match(t) or PLACEHOLDER_RE.match(t))
+    return bool(t) and bool(NUMBER_RE.match(t) or PLACEHOLDER_RE.match(t) or RUN_RE.match(t))
 
 
 def build_rows(doc: Document) -> list[Row]:
@@ -120,6 +127,8 @@ def build_rows(doc: Document) -> list[Row]:
         if not raw.strip() and raw.count("\t") != 1:
             flush()
             continue
+        if PAGE_MARKER.match(raw):
+            continue  # "- 3 -" printed at a page break inside a table
         if raw.startswith("\t") and raw.count("\t") == 1:
             cell = raw[1:]
             block.append([cell.strip(), ln, 2 + len(cell) - len(cell.lstrip())])
@@ -432,6 +441,21 @@ WINDOW = 8  # how many spec rows a label may skip ahead (missing rows)
 MAX_WRAP = 4  # label-only lines that may precede their numbers
 
 
+@lru_cache(maxsize=1)
+def _group_labels() -> tuple[str, ...]:
+    groups = {compact(row.group) for fmt in FORMATS.values() for row in fmt.t3_rows if row.group}
+    return tuple(sorted(groups))
+
+
+def is_group_fragment(label: str) -> bool:
+    """A piece of a table's group label (三、本年度办理结果, （六）其他处理) printed one or a few characters
+    per line beside the rows, which is not part of any row's label."""
+    text = compact(label)
+    if not text:
+        return True
+    return len(text) <= 2 or (len(text) <= 6 and any(text in group for group in _group_labels()))
+
+
 def _targets_t3(fmt: FormatSpec) -> list[_Target]:
     return [_Target(r.key, r.label, LabelForms.of(r.label, r.aliases), fmt.t3_columns, row_total=True)
             for r in fmt.t3_rows]
@@ -456,9 +480,13 @@ def _match_rows(rows: list[Row], targets: list[_Target]) -> tuple[list[TableRow]
         candidates: list[tuple[str, int]] = [(row.label, i)]
         j = i - 1
         prefix = ""
-        while j >= 0 and i - j <= MAX_WRAP and not rows[j].values and j not in used:
-            prefix = rows[j].label + prefix
-            candidates.append((prefix + row.label, j))
+        wrapped = 0
+        while j >= 0 and wrapped < MAX_WRAP and not rows[j].values and j not in used:
+            if not is_group_fragment(rows[j].label):
+                # a vertical group label (（六）其⏎他处理) printed between a row's wrapped lines is skipped
+                prefix = rows[j].label + prefix
+                candidates.append((prefix + row.label, j))
+                wrapped += 1
             j -= 1
         best: tuple[int, str, int, str] | None = None  # (target index, kind, first row, label)
         for wanted in ("exact", "fuzzy"):
@@ -533,16 +561,22 @@ MAX_READINGS = 2  # enough to know whether a reading is the only one
 def is_run_together(values: list[RawCell], expected: int) -> bool:
     """Fewer cells than the row has, all plain digits, enough digits for every cell: 6000017."""
     texts = [_number_compact(v.text) for v in values]
-    return 0 < len(texts) < expected and all(t.isdigit() for t in texts) and sum(map(len, texts)) >= expected
+    digits = sum(sum(ch.isdigit() for ch in t) for t in texts)
+    return 0 < len(texts) < expected and digits >= expected \
+        and all(t.isdigit() or RUN_RE.match(t) or NUMBER_RE.match(t) for t in texts) \
+        and any(len(t) > 1 for t in texts)
 
 
-def split_runs(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | None) -> list[list[str]]:
-    """The ways (at most two) to read digit ``tokens`` as ``n`` numbers that ``valid`` accepts.
+def split_runs(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | None,
+               limit: int = MAX_READINGS) -> list[list[str]]:
+    """The ways (at most ``limit``) to read digit ``tokens`` as ``n`` numbers that ``valid`` accepts.
 
     Each token holds one or more whole numbers (a space is always a boundary); a number has no
     leading zero. A reading with one digit per number is certain; any other needs a rule to check.
     """
     tokens = [_number_compact(t) for t in tokens]
+    if not all(t.isdigit() for t in tokens):
+        return []  # signs and decimal points: too many readings to be sure of one
     if sum(map(len, tokens)) == n:
         return [[ch for t in tokens for ch in t]]  # one digit per number: the only reading, no rule needed
     if valid is None:
@@ -550,7 +584,7 @@ def split_runs(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | N
     out: list[list[str]] = []
 
     def walk(k: int, start: int, current: list[str]) -> None:
-        if len(out) >= MAX_READINGS or len(current) > n:
+        if len(out) >= limit or len(current) > n:
             return
         if k == len(tokens):
             if len(current) == n and valid([int(x) for x in current]):
@@ -622,7 +656,57 @@ def parse_t3(rows: list[Row], fmt: FormatSpec) -> ParsedTable:
     table = ParsedTable("t3", matched, span=_span(rows, used))
     if matched:
         table.missing_rows, table.empty_rows = _missing(targets, matched, rows)
+        _resolve_by_columns(table, fmt, {t.key: t for t in targets})
     return table
+
+
+MAX_ROW_READINGS = 32
+MAX_COMBINATIONS = 4096
+
+
+def _resolve_by_columns(table: ParsedTable, fmt: FormatSpec, targets: dict[str, _Target]) -> None:
+    """Rows whose run of digits has several readings under their own total (R2) are settled by the
+    columns: the one combination of readings under which every column balances (R1) and adds up
+    to its total (R3). Then R1 and R3 hold by construction, so nothing is judged from a guess; with
+    no such combination, or several, the rows stay unreadable."""
+    open_rows = [row for row in table.rows if row.run_together and not row.recovered]
+    if not open_rows:
+        return
+    choices = []
+    for row in open_rows:
+        readings = split_runs([c.raw for c in row.cells], row.expected, _row_total, limit=MAX_ROW_READINGS)
+        if not readings or len(readings) == MAX_ROW_READINGS:
+            return
+        choices.append(readings)
+    if prod(len(c) for c in choices) > MAX_COMBINATIONS:
+        return
+    results = [r.key for r in fmt.t3_rows if r.role == "result"]
+    needed = {*results, "received", "carried_in", "total", "carried_out"}
+    fixed = {row.key: [c.value for c in row.cells] for row in table.rows
+             if not (row.run_together and not row.recovered) and row.cell_count == row.expected}
+    if any(key not in fixed and key not in {r.key for r in open_rows} for key in needed):
+        return
+    if any(v is None for key in needed if key in fixed for v in fixed[key]):
+        return
+    found = []
+    for combo in product(*choices):
+        values = dict(fixed)
+        values.update({row.key: [int(x) for x in reading] for row, reading in zip(open_rows, combo, strict=True)})
+        columns = range(len(values["total"]))
+        if all(sum(values[key][k] for key in results) == values["total"][k]
+               and values["received"][k] + values["carried_in"][k] == values["total"][k] + values["carried_out"][k]
+               for k in columns):
+            found.append(combo)
+            if len(found) > 1:
+                return
+    if len(found) != 1:
+        return
+    for n, (row, reading) in enumerate(zip(open_rows, found[0], strict=True)):
+        raw = [RawCell(c.raw, c.line or row.line, c.col or 1) for c in row.cells]
+        fresh = _table_row(targets[row.key], row.label_match, row.found_label, _cells_of(raw, reading),
+                           row.line, row.end_line)
+        fresh.run_together = fresh.recovered = True
+        table.rows[table.rows.index(open_rows[n])] = fresh
 
 
 def parse_t2(rows: list[Row], fmt: FormatSpec) -> ParsedTable:
@@ -642,6 +726,8 @@ def parse_t2(rows: list[Row], fmt: FormatSpec) -> ParsedTable:
         checked.add(id(header))
         cells = _header_cells(header)
         expected = by_key[tr.key].columns
+        if len(cells) == 1 < len(expected):
+            cells = _slice_header(cells[0], expected)
         if len(cells) != len(expected):
             continue
         for found, col in zip(cells, expected, strict=True):
@@ -656,6 +742,20 @@ def _header_above(rows: list[Row], line: int) -> Row | None:
         if compact(r.label).startswith("信息内容"):
             return r
     return None
+
+
+def _slice_header(cell: RawCell, expected: tuple[ColumnSpec, ...]) -> list[RawCell]:
+    """A header whose column labels ran together (本年制发件数本年废纸件数现行有效件数), cut at the
+    expected labels' lengths when the lengths add up exactly; else the one cell as it was."""
+    text = compact(cell.text)
+    lengths = [len(compact(col.label)) for col in expected]
+    if len(text) != sum(lengths):
+        return [cell]
+    out, at = [], 0
+    for n in lengths:
+        out.append(RawCell(text[at:at + n], cell.line, cell.col + at))
+        at += n
+    return out
 
 
 def _header_cells(row: Row) -> list[RawCell]:
