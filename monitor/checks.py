@@ -75,6 +75,9 @@ def _row_label(table: ParsedTable, row: TableRow) -> str:
     return f"{TABLE_SHORT[table.name]}“{row.label}”"
 
 
+BLANK_GROUP_ROWS = 3  # rows with the same blank columns reported as one finding
+
+
 def check_tables(r: Report) -> list[Finding]:
     if not r.structured_year and not r.tables.format:
         return []
@@ -101,6 +104,7 @@ def check_tables(r: Report) -> list[Finding]:
                 "未核验这些行的勾稽关系。",
                 {"table": short, "reason": "digits_run_together", "rows": [row.label for row in unreadable],
                  "raw": examples, "line": unreadable[0].line}))
+        blank_rows: dict[tuple[str, ...], list[tuple[TableRow, list[Cell]]]] = {}
         for row in table.rows:
             if row.run_together and not row.recovered:
                 continue
@@ -118,9 +122,20 @@ def check_tables(r: Report) -> list[Finding]:
                 continue
             blanks = [c for c in row.cells if c.status == "blank"]
             if blanks:
-                cols = "、".join(c.column for c in blanks)
+                blank_rows.setdefault(tuple(c.column for c in blanks), []).append((row, blanks))
+        for columns, group in blank_rows.items():
+            cols = "、".join(columns)
+            if len(group) >= BLANK_GROUP_ROWS:
+                # one column left blank down the table (a 总计 never filled in): one finding, not one per row
+                cells = [_src(c) for _, blanks in group for c in blanks]
+                out.append(Finding("TABLE_CELL_BLANK", f"{short}有{len(group)}行的“{cols}”栏为空或不是数字"
+                                   f"（如“{group[0][0].label}”）。",
+                                   {"table": short, "column": cols, "columns": list(columns),
+                                    "rows": [row.label for row, _ in group], "cells": cells}))
+                continue
+            for row, blanks in group:
                 out.append(Finding("TABLE_CELL_BLANK", f"{_row_label(table, row)}的“{cols}”栏为空或不是数字。",
-                                   {"table": short, "row": row.label, "columns": [c.column for c in blanks],
+                                   {"table": short, "row": row.label, "columns": list(columns),
                                     "raw": [c.raw for c in blanks], "cells": [_src(c) for c in blanks]}))
         for issue in table.header_issues:
             out.append(Finding("LABEL_NONSTANDARD", f"{short}列名“{issue.found}”与格式规定的“{issue.expected}”不一致。",

@@ -70,6 +70,8 @@ class Row:
     end_line: int
     layout: Layout
     trailing_empty: int = 0  # empty cells after the label that the layout reads as gaps
+    blank_tail: RawCell | None = None  # the empty last cell of a tab row, where a total may be left blank
+    cells_after: int = 0  # cells after the last label (tab rows)
 
     @property
     def label(self) -> str:
@@ -193,7 +195,8 @@ def _row_from_cells(cells: list[tuple[str | None, int, int]], layout: Layout) ->
     label_cells = [RawCell(cells[k][0] or "", cells[k][1], cells[k][2]) for k in labels]
     after = list(range(last_label + 1, len(cells)))
     values: list[RawCell] = []
-    trailing_empty = 0
+    trailing_empty = cells_after = 0
+    blank_tail = None
     if layout == "tab":
         # Empties around the numbers are merged-cell gaps; only those between numbers are blanks.
         value_idx = [k for k in after if kinds[k] == "value"]
@@ -201,13 +204,17 @@ def _row_from_cells(cells: list[tuple[str | None, int, int]], layout: Layout) ->
             span = range(value_idx[0], value_idx[-1] + 1)
             values = [RawCell(cells[k][0] or "", cells[k][1], cells[k][2]) for k in span if kinds[k] != "gap"]
         trailing_empty = sum(1 for k in after if kinds[k] == "empty")
+        tail = after[-1] if after else None
+        if tail is not None and kinds[tail] == "empty" and value_idx and tail > value_idx[-1]:
+            blank_tail = RawCell("", cells[tail][1], cells[tail][2])
+        cells_after = sum(1 for k in after if kinds[k] != "gap")
     else:
         values = [RawCell(cells[k][0] or "", cells[k][1], cells[k][2]) for k in after
                   if kinds[k] in ("value", "empty")]
     if not label_cells and not any(v.text for v in values):
         return None
     line_nos = [c[1] for c in cells]
-    return Row(label_cells, values, min(line_nos), max(line_nos), layout, trailing_empty)
+    return Row(label_cells, values, min(line_nos), max(line_nos), layout, trailing_empty, blank_tail, cells_after)
 
 
 def _row_from_spaces(raw: str, ln: int) -> Row | None:
@@ -510,6 +517,8 @@ def _match_rows(rows: list[Row], targets: list[_Target]) -> tuple[list[TableRow]
         if not values and row.trailing_empty >= expected:
             last = row.label_cells[-1] if row.label_cells else None
             values = [RawCell("", row.line, last.col if last else 1) for _ in range(expected)]
+        elif target.row_total and row.blank_tail and len(values) == expected - 1 and row.cells_after == expected:
+            values.append(row.blank_tail)  # a 总计 left blank: the row's last cell is there, and empty
         k = i + 1
         # numbers that spilled onto following lines (PDF text)
         while len(values) < expected and k < len(rows) and not rows[k].label_cells and rows[k].has_numbers \
