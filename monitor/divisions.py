@@ -125,6 +125,23 @@ def short_prefix(text: str) -> str | None:
     return None
 
 
+def place_prefix(text: str) -> str | None:
+    """The division a name's first characters stand for, counties included (平潭综合实验区 -> 平潭县)."""
+    short = short_prefix(text)
+    if short:
+        return expand_short(short)
+    for length in (4, 3, 2):
+        names = [text[:length] + suffix for suffix in ("县", "区", "市", "旗") if lookup(text[:length] + suffix)]
+        if len(names) == 1:
+            return names[0]
+    return None
+
+
+def expand_short(short: str) -> str:
+    """The full name a short prefix stands for (鞍山 -> 鞍山市)."""
+    return _short_names().get(short, short)
+
+
 def resolve(name: str, context: str = "") -> Division | None:
     """The one division ``name`` means, using the provinces and prefectures named in ``context``."""
     divs = lookup(name)

@@ -387,16 +387,23 @@ def body_years(lines: list[str], skip: set[int]) -> Counter[int]:
 
 
 def find_date_line(lines: list[str]) -> tuple[date | None, int | None]:
-    """The date printed at the end of a report (落款日期)."""
-    tail = [(n, raw.strip()) for n, raw in enumerate(lines, 1) if raw.strip()][-8:]
-    for n, line in reversed(tail):
-        flat = compact(line)
-        m = DATE_RE.fullmatch(flat) or DATE_RE.fullmatch(flat.rstrip("。"))
-        if m:
-            d = match_to_date(m)
-            if d:
-                return d, n
+    """The date printed at the end of a report (落款日期), or under its title where some units put it."""
+    filled = [(n, raw.strip()) for n, raw in enumerate(lines, 1) if raw.strip()]
+    for n, line in reversed(filled[-8:]):
+        found = _date_only(line)
+        if found:
+            return found, n
+    for n, line in filled[:5]:
+        found = _date_only(line)
+        if found and "年" in line:  # 2026年1月8日 under the title; an ISO date there is page metadata
+            return found, n
     return None, None
+
+
+def _date_only(line: str) -> date | None:
+    flat = compact(line)
+    m = DATE_RE.fullmatch(flat) or DATE_RE.fullmatch(flat.rstrip("。"))
+    return match_to_date(m) if m else None
 
 
 def find_published(text: str) -> tuple[date | None, str | None]:
@@ -731,7 +738,13 @@ def _place(ident: Identity, context: list[str]) -> None:
     if division:
         ident.division_code, ident.province = division.code, division.province
         return
-    provinces = [m.name for c in context[:2] for m in divisions.mentions(compact(c))
-                 if any(d.level == "province" for d in m.candidates)]
-    if provinces:
-        ident.province = provinces[0]
+    # a zone or an unknown name: the province its own name or the text points to most
+    votes: Counter[str] = Counter()
+    own = divisions.place_prefix(compact(ident.jurisdiction))
+    named = [m.name for c in context for m in divisions.mentions(compact(c)[:6000])]
+    for weight, name in [(3, own)] * bool(own) + [(1, n) for n in named]:
+        provinces = {d.province for d in divisions.lookup(name)}
+        if len(provinces) == 1:
+            votes[provinces.pop()] += weight
+    if votes:
+        ident.province = votes.most_common(1)[0][0]

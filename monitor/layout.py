@@ -19,7 +19,7 @@ from monitor.document import Document, StructuredRow
 from monitor.sections import fuzzy_section
 from monitor.spec import FORMATS, SECTIONS, T4_GROUPS
 from monitor.tables import strip_numbering
-from monitor.textutil import cn_number
+from monitor.textutil import cn_number, to_simplified
 
 # A line at least this long is read for headings and rows run into it.
 FLAT_LINE_CHARS = 200
@@ -27,6 +27,11 @@ FLAT_LINE_CHARS = 200
 MIN_ROW_LABELS = 3
 _NUMERALS = "一二三四五六"  # a heading's numeral; 2007-style reports number 存在的主要问题 四
 _NUMBERED_HEADING = re.compile(r"(?P<numeral>[一二三四五六])[、.．](?P<words>[^，。；\d\s]{4,30}?(?:情况|事项))")
+# A signature run into a flattened line: …。 [此函] X局 2022年1月13日 [附件下载 …]
+_SIGNATURE = re.compile(
+    r"(?<=[。；;！\s])(?P<unit>[^。；;，,\s\d]{2,40}?(?:局|委员会|委|办公室|人民政府|政府|中心|办事处|街道|镇|乡|苏木))"
+    r"\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)(?=\s|$)"
+)
 _SUB_HEADING = re.compile(r"[（(][一二三四五六七八九十][）)]")
 # Words only a table's header prints.
 _TABLE_HEADER = re.compile(r"信息内容|申请人情况|结果维持|尚未审结")
@@ -66,7 +71,13 @@ def _t4_words() -> tuple[str, ...]:
 
 
 def relayout_document(doc: Document) -> Document:
-    """The document with its flattened lines broken; its structured table rows follow their lines."""
+    """The document in simplified script with its flattened lines broken; its structured table rows
+    follow their lines."""
+    simplified = to_simplified(doc.text)
+    if simplified != doc.text:
+        meta = {k: to_simplified(v) for k, v in doc.meta.items()}
+        rows = {k: [to_simplified(c) if c else c for c in row] for k, row in doc.structured_rows.items()}
+        doc = replace(doc, text=simplified, meta=meta, structured_rows=rows)
     lines = doc.text.split("\n")
     if not any(len(line) >= FLAT_LINE_CHARS for k, line in enumerate(lines) if k not in doc.structured_rows):
         return doc
@@ -101,6 +112,10 @@ def split_line(line: str) -> list[str]:
         # a misspelt heading: its words, up to 情况/事项, close to exactly one canonical heading
         if m.start() not in cuts and fuzzy_section(m.group("words")) == cn_number(m.group("numeral")):
             cuts.update((m.start(), m.end()))
+    signatures = list(_SIGNATURE.finditer(line))
+    if signatures:
+        signature = signatures[-1]  # the last one: the signature closes the report
+        cuts.update((signature.start("unit"), signature.start("date"), signature.end("date")))
     pieces = _cut(line, cuts)
     out: list[str] = []
     for piece in pieces:

@@ -20,6 +20,20 @@ CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2,
              "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
+# Characters that only traditional Chinese writes (區 縣 鎮 報 開 …): a copy in traditional script.
+_TRADITIONAL = re.compile(r"[區縣鎮鄉報開資業體們說會機關處與於這時發財務]")
+TRADITIONAL_SHARE = 0.005
+
+
+def to_simplified(text: str) -> str:
+    """Text in simplified script: some copies of reports reach us converted to traditional."""
+    if not text or len(_TRADITIONAL.findall(text)) < max(3, TRADITIONAL_SHARE * len(text)):
+        return text
+    import zhconv
+
+    return zhconv.convert(text, "zh-cn")
+
+
 def clean_artifacts(text: str) -> str:
     """Drop converter artifacts such as ``[bookmark: _GoBack]`` that are not report text."""
     return _ARTIFACTS.sub("", text)
