@@ -25,7 +25,7 @@ import numpy as np
 
 from monitor.deadlines import Deadline, days_late, deadline_for, latest_due_year
 from monitor.findings import Finding
-from monitor.identity import level_of
+from monitor.identity import canonical_agency, level_of
 from monitor.registry import Registry
 from monitor.similarity import COPY_THRESHOLD, candidate_pairs, confirm, shingles
 from monitor.spec import APPLICANT_COLUMNS, FINDINGS, SEVERITY_ORDER
@@ -157,18 +157,23 @@ def expected_units(reports: list[KnownReport], registry: Registry, jurisdiction:
     for an earlier year (unless retired), and the jurisdiction's government itself."""
     config = registry.jurisdictions.get(jurisdiction)
     units: dict[str, str] = {}
-    retired = {u.name: u.retired for u in config.units if u.retired is not None} if config else {}
+    retired = {unit_name(u.name): u.retired for u in config.units if u.retired is not None} if config else {}
     if _named(jurisdiction):
-        units[f"{jurisdiction}人民政府"] = "government"
+        units[unit_name(jurisdiction)] = "government"
     for u in config.units if config else []:
         if u.retired is None or year < u.retired:
-            units[u.name] = u.level or level_of(u.name, jurisdiction) or "department"
+            units[unit_name(u.name)] = u.level or level_of(u.name, jurisdiction) or "department"
     for r in reports:
         if r.jurisdiction != jurisdiction:
             continue
         if r.year == year or (r.year < year and year < retired.get(r.agency, 10**4)):
             units.setdefault(r.agency, r.level or level_of(r.agency, jurisdiction) or "department")
     return units
+
+
+def unit_name(name: str) -> str:
+    """A configured unit's key: the canonical name its reports are stored under (温县 -> 温县人民政府)."""
+    return canonical_agency(name) or name
 
 
 def _named(jurisdiction: str) -> bool:

@@ -202,12 +202,61 @@ def _m005_service(db: sqlite_utils.Database) -> None:
     db["job_runs"].create_index(["job", "id"])
 
 
+def _merge_report(db: sqlite_utils.Database, keep: int, drop: int) -> None:
+    """Move one report's versions and findings to another report of the same unit and year."""
+    for version in list(db.query("select id, text_hash, first_seen, last_seen from report_versions where report_id = ?",
+                                 [drop])):
+        twin = list(db.query("select id from report_versions where report_id = ? and text_hash = ?",
+                             [keep, version["text_hash"]]))
+        if twin:  # the same text seen under both names: one version, seen over both spans
+            db.execute("update report_versions set first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) "
+                       "where id = ?", [version["first_seen"], version["last_seen"], twin[0]["id"]])
+            db.execute("delete from findings where version_id = ?", [version["id"]])
+            db.execute("delete from report_versions where id = ?", [version["id"]])
+    db.execute("update report_versions set report_id = ? where report_id = ?", [keep, drop])
+    db.execute("update findings set report_id = ? where report_id = ?", [keep, drop])
+    db.execute("update tracked_findings set report_id = ? where report_id = ?", [keep, drop])
+    db.execute("update reports set current_version_id = (select id from report_versions where report_id = ? "
+               "order by last_seen desc, id desc limit 1) where id = ?", [keep, keep])
+    db.execute("update reports set first_seen = min(first_seen, (select first_seen from reports where id = ?)), "
+               "last_seen = max(last_seen, (select last_seen from reports where id = ?)) where id = ?", [drop, drop, keep])
+    db.execute("delete from reports where id = ?", [drop])
+
+
+def _m006_canonical_units(db: sqlite_utils.Database) -> None:
+    """One key per unit: reports stored as X县 or X县政府 become X县人民政府's (merged when both exist),
+    and their tracked findings follow, so no finding is resolved and opened again under a new name."""
+    from monitor.identity import canonical_agency
+
+    for row in list(db.query("select id, jurisdiction, agency, year from reports")):
+        name = canonical_agency(row["agency"]) or row["agency"]
+        if name == row["agency"]:
+            continue
+        same = list(db.query("select id from reports where jurisdiction = ? and agency = ? and year = ?",
+                             [row["jurisdiction"], name, row["year"]]))
+        if same:
+            _merge_report(db, keep=same[0]["id"], drop=row["id"])
+        else:
+            db.execute("update reports set agency = ? where id = ?", [name, row["id"]])
+    for row in list(db.query("select id, key, agency from tracked_findings")):
+        name = canonical_agency(row["agency"]) or row["agency"]
+        if name == row["agency"]:
+            continue
+        parts = row["key"].split("|")
+        parts[1] = name
+        key = "|".join(parts)
+        if list(db.query("select 1 from tracked_findings where key = ?", [key])):
+            continue  # the canonical unit's finding is already tracked
+        db.execute("update tracked_findings set agency = ?, key = ? where id = ?", [name, key, row["id"]])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
     ("003_monitor", _m003_monitor),
     ("004_compact_judging", _m004_compact_judging),
     ("005_service", _m005_service),
+    ("006_canonical_units", _m006_canonical_units),
 ]
 
 

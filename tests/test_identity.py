@@ -91,3 +91,57 @@ def test_section_order_and_missing() -> None:
     sections = find_sections(text.split("\n"))
     assert sections.missing == [4, 5]
     assert sections.out_of_order == [2] or sections.out_of_order == [3]
+
+
+@pytest.mark.parametrize("names", [
+    ("温县", "温县政府", "温县人民政府", "河南省焦作市温县人民政府"),
+    ("区政府国资局", None, "浑南区国资局", "沈阳市浑南区政府国资局"),  # 区政府国资局 with its district
+    ("东湖街道", "东湖街道办", "东湖街道办事处", "绍兴市越城区东湖街道办事处"),
+    ("鞍山高新区", "鞍山高新区管委会", "鞍山高新区管理委员会", None),
+])
+def test_one_unit_one_name(names: tuple[str | None, ...]) -> None:
+    """Every spelling of a unit gives one key (issue 11 #4)."""
+    from monitor.identity import canonical_agency, full_agency_name
+
+    spelled = [n for n in names if n]
+    keys = {canonical_agency(full_agency_name(n, "浑南区") if n.startswith("区") else n) for n in spelled}
+    assert len(keys) == 1, keys
+
+
+def test_government_titled_by_its_place_is_not_a_second_unit(tmp_path) -> None:
+    """A portal that titles the government's report "温县2023年…" stores it as 温县人民政府's: the
+    configured 温县人民政府 is not declared MISSING and no unit "温县" appears."""
+    from monitor.intake import Source, judge_fetched
+    from monitor.judge import expected_units, unit_name
+
+    html = ("<html><head><title>温县2023年政府信息公开工作年度报告</title></head><body><div class='content'>"
+            "<p>一、总体情况</p><p>" + "2023年，全县政府信息公开工作稳步推进。" * 10 + "</p></div></body></html>")
+    judged = judge_fetched(Source("http://127.0.0.1/a.html", html.encode()), [], title="温县2023年政府信息公开工作年度报告",
+                           portal_jurisdiction="温县")
+    assert (judged.agency, judged.level) == ("温县人民政府", "government")
+    assert unit_name("温县") == unit_name("温县人民政府") == judged.agency
+    assert set(expected_units([], _registry(), "温县", 2023)) == {"温县人民政府"}
+
+
+def _registry():
+    from monitor.registry import Registry
+
+    return Registry()
+
+
+def test_migration_merges_spellings_of_one_unit(tmp_path) -> None:
+    """A store written before units were canonical: 温县's rows become 温县人民政府's, merged."""
+    from monitor.store import _m006_canonical_units, open_store
+
+    store = open_store(tmp_path / "n.db")
+    report = analyze_text("温县2023年政府信息公开工作年度报告\n一、总体情况\n" + "正文。" * 20)
+    a = store.record_report(report, jurisdiction="温县", agency="温县", year=2023, url="http://127.0.0.1/a")
+    b = store.record_report(report, jurisdiction="温县", agency="温县人民政府", year=2023, url="http://127.0.0.1/b")
+    c = store.record_report(report, jurisdiction="温县", agency="温县政府", year=2022, url="http://127.0.0.1/c")
+    assert len({a.report_id, b.report_id, c.report_id}) == 3
+    with store.transaction():
+        _m006_canonical_units(store.db)
+    rows = {(r["agency"], r["year"]) for r in store.db["reports"].rows}
+    assert rows == {("温县人民政府", 2023), ("温县人民政府", 2022)}
+    assert store.db.execute("select count(*) from report_versions where report_id = ?", [b.report_id]).fetchone()[0] >= 1
+    assert store.db.execute("pragma foreign_key_check").fetchall() == []
