@@ -143,7 +143,7 @@ class CrawlState:
                 judged.report, url=item.url, seen_at=item.fetched_at, jurisdiction=judged.jurisdiction,
                 agency=judged.agency, level=judged.level, year=judged.year, published=judged.published,
                 published_source=judged.published_source, portal_id=run.portal_id if run else None,
-                index_no=item.index_no,
+                index_no=item.index_no, identity=judged.identity,
                 evidence={"source_hash": source_hash, "page_blob": page_blob,
                           "attachment_url": files[attachment].url if attachment is not None else None,
                           "attachment_blob": blobs[attachment] if attachment is not None else None})

@@ -42,7 +42,7 @@ Source = Literal["title", "metadata", "preamble", "compiled_by", "breadcrumb", "
 SOURCES: tuple[Source, ...] = ("title", "metadata", "preamble", "compiled_by", "breadcrumb", "body", "page")
 SOURCE_NAMES: dict[str, str] = {
     "title": "标题", "metadata": "页面信息栏", "preamble": "导语", "compiled_by": "编制说明",
-    "breadcrumb": "页面导航", "body": "正文", "page": "所在网站栏目", "period": "统计期限",
+    "breadcrumb": "页面导航", "body": "正文", "page": "所在网站", "period": "统计期限",
 }
 
 REPORT_WORDS = re.compile(r"(政府信息公开|政务公开|政务信息公开|信息公开)[^，。]{0,8}(年度报告|年报|工作报告|报告)")
@@ -731,20 +731,24 @@ def _compiler_unit(compiler: str | None, text: str, compiled: bool = False) -> s
 
 
 def _place(ident: Identity, context: list[str]) -> None:
-    """The jurisdiction's GB/T 2260 code and province, when the name is unambiguous in context."""
-    if not ident.jurisdiction:
-        return
-    division = divisions.resolve(ident.jurisdiction, "".join(compact(c) for c in context))
+    if ident.jurisdiction:
+        ident.division_code, ident.province = locate(ident.jurisdiction, context)
+
+
+def locate(jurisdiction: str, context: list[str]) -> tuple[str | None, str | None]:
+    """A jurisdiction's GB/T 2260 code and its province, when the name is unambiguous in context.
+
+    A zone (no code) or a name the gazetteer does not know gets the province its own name or the
+    text points to most, and no code.
+    """
+    division = divisions.resolve(jurisdiction, "".join(compact(c) for c in context))
     if division:
-        ident.division_code, ident.province = division.code, division.province
-        return
-    # a zone or an unknown name: the province its own name or the text points to most
+        return division.code, division.province
     votes: Counter[str] = Counter()
-    own = divisions.place_prefix(compact(ident.jurisdiction))
+    own = divisions.place_prefix(compact(jurisdiction))
     named = [m.name for c in context for m in divisions.mentions(compact(c)[:6000])]
     for weight, name in [(3, own)] * bool(own) + [(1, n) for n in named]:
         provinces = {d.province for d in divisions.lookup(name)}
         if len(provinces) == 1:
             votes[provinces.pop()] += weight
-    if votes:
-        ident.province = votes.most_common(1)[0][0]
+    return None, votes.most_common(1)[0][0] if votes else None

@@ -7,11 +7,20 @@ they live here as pure functions; the pipeline only moves bytes in and rows out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from monitor.analysis import Report, analyze_document
 from monitor.document import Document, read_document
-from monitor.identity import canonical_agency, full_agency_name, jurisdiction_of, level_of, title_agency, title_year
+from monitor.identity import (
+    canonical_agency,
+    full_agency_name,
+    jurisdiction_of,
+    level_of,
+    locate,
+    title_agency,
+    title_year,
+)
 from monitor.textutil import parse_date
 
 # A page that holds at least this much of a report is read itself rather than its attachment.
@@ -36,6 +45,7 @@ class Judged:
     published: str | None
     published_source: str | None
     source: Source  # the page or attachment whose text was judged
+    identity: dict[str, Any] = field(default_factory=dict)  # division_code, province, sources (see identity_of)
 
 
 def _with_page_facts(doc: Document, title: str, published: str | None, page_agency: str | None,
@@ -90,5 +100,17 @@ def judge_fetched(page: Source, attachments: list[Source], *, title: str, portal
     year = title_year(title) or ident.year
     level = level_of(agency, jurisdiction_of(agency) or jurisdiction or None)
     date = parse_date(published) if published else ident.published
+    sources = dict(ident.sources)
+    if portal_jurisdiction:
+        sources["jurisdiction"] = "page"
+    if title_agency(title):
+        sources["agency"] = sources["level"] = "title"
+    if title_year(title):
+        sources["year"] = "title"
+    if published:
+        sources["published"] = "page" if published_source == "URL" else "metadata"
+    code, province = (ident.division_code, ident.province) if jurisdiction == ident.jurisdiction else \
+        locate(jurisdiction, [agency, title, report.text[:4000]])
     return Judged(report, jurisdiction, agency, year, level, date.isoformat() if date else None,
-                  published_source if published else ident.published_source, source)
+                  published_source if published else ident.published_source, source,
+                  {"division_code": code, "province": province, "sources": sources})

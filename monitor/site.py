@@ -27,6 +27,7 @@ import jinja2
 
 from monitor.blobs import BlobStore, blob_dir
 from monitor.health import ERROR_KIND_NAMES, portal_health
+from monitor.identity import SOURCE_NAMES
 from monitor.judge import STATUS_NAMES, Evaluation, StatusRow, evaluate
 from monitor.registry import Registry
 from monitor.similarity import COPY_THRESHOLD, MIN_CHARS, SHINGLE
@@ -268,7 +269,7 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
     for r in report_rows:
         versions = [dict(v) for v in store.db.query(
             "select id, first_seen, last_seen, format, text_chars, text_hash, page_blob, attachment_blob, "
-            "attachment_url from report_versions where report_id = ? order by id", [r["id"]])]
+            "attachment_url, identity from report_versions where report_id = ? order by id", [r["id"]])]
         current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
         for v in versions:
             v["current"] = v["id"] == current["id"]
@@ -287,7 +288,9 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
             tables = json.loads(version[1] or "{}")
             found = set(json.loads(version[2] or "[]"))
             fmt = FORMATS.get(version[3] or "")
+            identity = json.loads(current.get("identity") or "{}")
             return {"title": f"{r['agency']} {r['year']}年度年报核查", "r": dict(r), "status": status_json,
+                    "identity": identity, "source_names": SOURCE_NAMES,
                     "versions": versions, "findings": findings, "text": version[0] or "",
                     "tables": _tables(tables, _highlights(findings, tables)), "archives": archives,
                     "sections": [{"canonical": s.canonical, "found": s.number in found} for s in SECTIONS],

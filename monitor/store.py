@@ -250,6 +250,11 @@ def _m006_canonical_units(db: sqlite_utils.Database) -> None:
         db.execute("update tracked_findings set agency = ?, key = ? where id = ?", [name, key, row["id"]])
 
 
+def _m007_identity(db: sqlite_utils.Database) -> None:
+    """Each version keeps where its identity came from: division code, province, sources (JSON)."""
+    db["report_versions"].add_column("identity", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
@@ -257,6 +262,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("004_compact_judging", _m004_compact_judging),
     ("005_service", _m005_service),
     ("006_canonical_units", _m006_canonical_units),
+    ("007_identity", _m007_identity),
 ]
 
 
@@ -333,11 +339,13 @@ class Store:
         portal_id: int | None = None,
         index_no: str | None = None,
         evidence: dict[str, Any] | None = None,
+        identity: dict[str, Any] | None = None,
     ) -> Recorded:
         """Store a judged report: a new report, a new text version, or one more sighting.
 
         ``evidence`` holds the version's provenance: ``source_hash`` (of the bytes it was read
-        from), ``page_blob``, ``attachment_url``, ``attachment_blob``.
+        from), ``page_blob``, ``attachment_url``, ``attachment_blob``. ``identity`` says where the
+        key's fields came from (division_code, province, sources); by default the analysis's own.
         """
         from monitor.textutil import iso
 
@@ -385,6 +393,9 @@ class Store:
                     "title": ident.title, "text": report.text, "text_chars": analysis["text_chars"],
                     "template": report.template, "sections": json.dumps(analysis["sections"]),
                     "tables": json.dumps(analysis["tables"], ensure_ascii=False),
+                    "identity": json.dumps(identity or {"division_code": ident.division_code,
+                                                         "province": ident.province, "sources": ident.sources},
+                                           ensure_ascii=False),
                     "first_seen": seen_at, "last_seen": seen_at, **(evidence or {}),
                 }).last_pk
                 db["findings"].insert_all(

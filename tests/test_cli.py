@@ -6,7 +6,8 @@ import json
 
 from tests.conftest import SEEDS, nianbao
 
-REQUIRED = {"path", "title", "agency", "jurisdiction", "year", "level", "published", "template", "sections",
+REQUIRED = {"path", "title", "agency", "jurisdiction", "division_code", "province", "identity_sources", "year", "level",
+            "published", "template", "sections",
             "tables", "findings"}
 
 
@@ -24,6 +25,9 @@ def test_analyze_json_one_line_per_file() -> None:
             assert set(f) == {"code", "severity", "message", "detail"}
     assert objs[2]["template"] == "2019" and objs[2]["year"] == 2019 and objs[2]["published"] is None
     assert objs[1]["sections"] == [1, 2, 3, 4, 5, 6]
+    # identity contract (issue 11): GB/T 2260 code, province, where each field came from
+    assert objs[0]["jurisdiction"] == "文峰区" and objs[0]["division_code"] == "410502"
+    assert objs[0]["province"] == "河南省" and objs[0]["identity_sources"]["agency"] == "title"
 
 
 def test_analyze_bad_path_fails_only_that_path(tmp_path) -> None:

@@ -86,6 +86,9 @@ def test_report_page_shows_failed_cells_and_findings(site, world_db, browser) ->
     findings = page.locator("ul.findings li").all_inner_texts()
     assert any("单元格数量不符" in f and "TABLE_CELL_COUNT" in f for f in findings)
     assert any("逾期公布" in f for f in findings)  # published two weeks late on its portal
+    # where each identity field came from (issue 11): the title names the unit, the portal the county
+    assert "标题" in page.locator(".source[data-field=agency]").inner_text()
+    assert "所在网站" in page.locator(".source[data-field=jurisdiction]").inner_text()
     # the label as printed, beside the standard one
     assert page.locator("table.tbl th", has_text="原文：2.其他法律法规禁止公开").count() == 1
     archive = page.get_by_role("link", name="网页原文")
