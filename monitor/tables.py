@@ -71,7 +71,7 @@ class Row:
     layout: Layout
     trailing_empty: int = 0  # empty cells after the label that the layout reads as gaps
     blank_tail: RawCell | None = None  # the empty last cell of a tab row, where a total may be left blank
-    cells_after: int = 0  # cells after the last label (tab rows)
+    cells_after: int = 0  # cells from the first number to the end of a tab row
 
     @property
     def label(self) -> str:
@@ -207,7 +207,7 @@ def _row_from_cells(cells: list[tuple[str | None, int, int]], layout: Layout) ->
         tail = after[-1] if after else None
         if tail is not None and kinds[tail] == "empty" and value_idx and tail > value_idx[-1]:
             blank_tail = RawCell("", cells[tail][1], cells[tail][2])
-        cells_after = sum(1 for k in after if kinds[k] != "gap")
+        cells_after = len(after) - after.index(value_idx[0]) if value_idx else 0
     else:
         values = [RawCell(cells[k][0] or "", cells[k][1], cells[k][2]) for k in after
                   if kinds[k] in ("value", "empty")]
@@ -222,9 +222,9 @@ def _row_from_spaces(raw: str, ln: int) -> Row | None:
     tokens = [(m.group(), m.start() + 1) for m in re.finditer(r"\S+", raw)]
     if not tokens:
         return None
-    # a unit word after the last number (… 395394432.52 元) belongs to no cell
-    while len(tokens) > 1 and UNIT_WORD.match(tokens[-1][0]) and is_value_text(tokens[-2][0]):
-        tokens.pop()
+    # a unit word after a number (3 件, … 395394432.52 元) belongs to no cell
+    tokens = [t for k, t in enumerate(tokens)
+              if not (k and UNIT_WORD.match(t[0]) and is_value_text(tokens[k - 1][0]))]
     k = len(tokens)
     while k > 0 and is_value_text(tokens[k - 1][0]):
         k -= 1
@@ -571,17 +571,26 @@ def is_run_together(values: list[RawCell], expected: int) -> bool:
     """Fewer cells than the row has, all plain digits, enough digits for every cell: 6000017."""
     texts = [_number_compact(v.text) for v in values]
     digits = sum(sum(ch.isdigit() for ch in t) for t in texts)
-    return 0 < len(texts) < expected and digits >= expected \
-        and all(t.isdigit() or RUN_RE.match(t) or NUMBER_RE.match(t) for t in texts) \
-        and any(len(t) > 1 for t in texts)
+    if not (0 < len(texts) < expected and digits >= expected
+            and all(t.isdigit() or RUN_RE.match(t) or NUMBER_RE.match(t) for t in texts)):
+        return False
+    # evidence of a run, not of one cell missing: a "number" with a leading zero (00, 0121), a sign or
+    # point inside, or at least two cells fewer than the row has
+    return any((len(t) > 1 and t[0] == "0") or RUN_RE.match(t) for t in texts) or len(texts) <= expected - 2
+
+
+MAX_NUMBER_DIGITS = 6  # no count in these tables runs to a million
+MAX_SPLIT_STEPS = 20_000  # a run with more readings than this to try is left unread
 
 
 def split_runs(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | None,
-               limit: int = MAX_READINGS) -> list[list[str]]:
+               limit: int = MAX_READINGS, group: int | None = None) -> list[list[str]]:
     """The ways (at most ``limit``) to read digit ``tokens`` as ``n`` numbers that ``valid`` accepts.
 
     Each token holds one or more whole numbers (a space is always a boundary); a number has no
-    leading zero. A reading with one digit per number is certain; any other needs a rule to check.
+    leading zero and at most six digits. A reading with one digit per number is certain; any other
+    needs a rule to check. ``valid`` is applied to every ``group`` numbers as soon as they are read
+    (表四's three groups of five), so a wrong start is dropped at once; bounded work, always.
     """
     tokens = [_number_compact(t) for t in tokens]
     if not all(t.isdigit() for t in tokens):
@@ -590,42 +599,48 @@ def split_runs(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | N
         return [[ch for t in tokens for ch in t]]  # one digit per number: the only reading, no rule needed
     if valid is None:
         return []
+    size = group or n
     out: list[list[str]] = []
+    digits_from = [sum(len(t) for t in tokens[k:]) for k in range(len(tokens) + 1)]
+    steps = 0
 
-    def walk(k: int, start: int, current: list[str]) -> None:
-        if len(out) >= limit or len(current) > n:
-            return
+    def walk(k: int, start: int, current: list[int], pieces: list[str]) -> bool:
+        nonlocal steps
+        steps += 1
+        if steps > MAX_SPLIT_STEPS:
+            return False
+        if len(current) % size == 0 and current and not valid(current[-size:]):
+            return True
         if k == len(tokens):
-            if len(current) == n and valid([int(x) for x in current]):
-                out.append(list(current))
-            return
-        token = tokens[k]
+            if len(current) == n:
+                out.append(list(pieces))
+            return len(out) < limit
         left = n - len(current)
-        digits_after = sum(len(t) for t in tokens[k + 1:])
-        if left <= 0 or len(token) - start + digits_after < left:
-            return
-        for end in range(start + 1, len(token) + 1):
+        remaining = len(tokens[k]) - start + digits_from[k + 1]
+        if left <= 0 or remaining < left or remaining > left * MAX_NUMBER_DIGITS:
+            return True
+        token = tokens[k]
+        for end in range(start + 1, min(len(token), start + MAX_NUMBER_DIGITS) + 1):
             piece = token[start:end]
             if len(piece) > 1 and piece[0] == "0":
                 break
-            current.append(piece)
-            if end == len(token):
-                walk(k + 1, 0, current)
-            else:
-                walk(k, end, current)
+            current.append(int(piece))
+            pieces.append(piece)
+            more = walk(k + 1, 0, current, pieces) if end == len(token) else walk(k, end, current, pieces)
             current.pop()
+            pieces.pop()
+            if not more:
+                return False
+        return True
 
-    walk(0, 0, [])
+    finished = walk(0, 0, [], [])
+    if not finished and len(out) < limit:
+        return []  # ran out of steps before knowing: not certain
     return out
 
 
 def _row_total(values: list[int]) -> bool:
     return sum(values[:-1]) == values[-1]
-
-
-def _group_totals(values: list[int]) -> bool:
-    per = len(T4_COLUMNS)
-    return all(sum(values[g:g + per - 1]) == values[g + per - 1] for g in range(0, len(values), per))
 
 
 def _cells_of(values: list[RawCell], reading: list[str]) -> list[RawCell]:
@@ -808,7 +823,7 @@ def parse_t4(rows: list[Row]) -> ParsedTable:
     run_together = is_run_together(values, T4_SIZE)
     recovered = False
     if run_together:
-        readings = split_runs([v.text for v in values], T4_SIZE, _group_totals)
+        readings = split_runs([v.text for v in values], T4_SIZE, _row_total, group=len(T4_COLUMNS))
         if len(readings) == 1:
             values, recovered = _cells_of(values, readings[0]), True
     aligned = len(values) == T4_SIZE
