@@ -317,6 +317,7 @@ _CLAUSE = re.compile(r"[，,；;。：:（）()、！？]")
 _COUNT = re.compile(r"(?<![\d.第])(\d+)\s*(?:件|宗|起|个)(?![\d%])")
 # Words that make a clause about something else than the report year's count (同比, 累计 …).
 _OTHER_MEASURE = re.compile(r"同比|增长|减少|累计|历年|占|比例|较上年|上年同期|其中自然人|自然人|法人")
+_ZERO_HINT = re.compile(r"未|没有|无")
 # A zero stated in words.
 TEXT_ZERO_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("received", re.compile(r"(未|没有)(收到|受理)[^。；;]{0,10}申请(?!人)|无依申请公开(事项|申请|件)")),
@@ -336,7 +337,7 @@ def stated_counts(line: str) -> list[tuple[str, int, str]]:
     flat = compact(line)
     out = []
     for clause in _CLAUSE.split(flat):
-        if not clause or _OTHER_MEASURE.search(clause):
+        if not clause or not (_COUNT.search(clause) or _ZERO_HINT.search(clause)) or _OTHER_MEASURE.search(clause):
             continue
         hits = []
         for fact in TEXT_FACTS:

@@ -67,8 +67,52 @@ def _index() -> dict[str, tuple[Division, ...]]:
 
 
 @cache
-def _lengths() -> tuple[int, ...]:
-    return tuple(sorted({len(n) for n in _index()}, reverse=True))
+def _lengths_by_first() -> dict[str, tuple[int, ...]]:
+    """For each character a name starts with, the lengths of those names, longest first."""
+    starts: dict[str, set[int]] = defaultdict(set)
+    for name in _index():
+        starts[name[0]].add(len(name))
+    return {ch: tuple(sorted(lengths, reverse=True)) for ch, lengths in starts.items()}
+
+
+@cache
+def _by_first() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for name in _index():
+        out[name[0]].append(name)
+    return {ch: tuple(names) for ch, names in out.items()}
+
+
+@cache
+def _upper_names() -> dict[str, str]:
+    """Province and prefecture names (unambiguous ones) -> their province."""
+    out = {}
+    for name, divs in _index().items():
+        provinces = {d.province for d in divs if d.level != "county"}
+        if len(provinces) == 1:
+            out[name] = provinces.pop()
+    return out
+
+
+_UPPER_SUFFIX = re.compile(r"省|市|自治区|自治州|地区|盟")
+
+
+def provinces_named(text: str) -> list[str]:
+    """The province of every province or prefecture ``text`` names, found from their suffixes."""
+    names = _upper_names()
+    out = []
+    for m in _UPPER_SUFFIX.finditer(text):
+        for length in range(2, 9):
+            name = text[max(0, m.end() - length):m.end()]
+            if name in names:
+                out.append(names[name])
+                break
+    return out
+
+
+def names_starting(ch: str) -> tuple[str, ...]:
+    """Every division name that starts with ``ch``."""
+    return _by_first().get(ch, ())
 
 
 def lookup(name: str) -> tuple[Division, ...]:
@@ -79,12 +123,12 @@ def lookup(name: str) -> tuple[Division, ...]:
 def mentions(text: str) -> list[Mention]:
     """Division names in ``text``, longest first at each position, left to right, not overlapping."""
     index = _index()
-    lengths = _lengths()
+    by_first = _lengths_by_first()
     out: list[Mention] = []
     i = 0
     n = len(text)
     while i < n:
-        for length in lengths:
+        for length in by_first.get(text[i], ()):
             if i + length > n:
                 continue
             name = text[i:i + length]

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from monitor import divisions
@@ -150,6 +151,7 @@ class Identity:
 # --------------------------------------------------------------------------- names
 
 
+@lru_cache(maxsize=1 << 14)
 def clean_name(name: str | None) -> str | None:
     """A unit name without labels, brackets or the words around it; None when nothing is left."""
     if not name:
@@ -163,7 +165,8 @@ def clean_name(name: str | None) -> str | None:
     return flat if len(flat) >= 2 and flat not in NOT_AGENCIES else None
 
 
-def division_chain(name: str) -> list[str]:
+@lru_cache(maxsize=1 << 14)
+def division_chain(name: str) -> tuple[str, ...]:
     """The divisions a name starts with, outermost first (福建省南平市延平区教育局 -> 福建省, 南平市, 延平区)."""
     flat = compact(name)
     found = divisions.mentions(flat)
@@ -178,11 +181,11 @@ def division_chain(name: str) -> list[str]:
         pos = m.end
     if chain:
         zone = divisions.zone(flat[pos:])
-        return [*chain, zone] if zone else chain
+        return (*chain, zone) if zone else tuple(chain)
     zone = divisions.zone(flat)
     if zone:
-        return [zone]
-    return _regex_chain(flat)
+        return (zone,)
+    return tuple(_regex_chain(flat))
 
 
 def _regex_chain(flat: str) -> list[str]:
@@ -206,6 +209,7 @@ def _regex_chain(flat: str) -> list[str]:
     return units
 
 
+@lru_cache(maxsize=1 << 14)
 def jurisdiction_of(agency: str | None) -> str | None:
     """The lowest division an agency's name starts with (温县商务局 -> 温县; 南平市人民政府 -> 南平市)."""
     if not agency:
@@ -226,6 +230,7 @@ def _after_divisions(name: str) -> str:
     return name[len("".join(chain)):] if chain and name.startswith("".join(chain)) else name
 
 
+@lru_cache(maxsize=1 << 14)
 def canonical_agency(name: str | None) -> str | None:
     """One name per unit, so that every spelling of a unit gives one key.
 
@@ -276,6 +281,7 @@ def full_agency_name(name: str | None, jurisdiction: str | None) -> str | None:
     return canonical_agency(jurisdiction + name)
 
 
+@lru_cache(maxsize=1 << 14)
 def looks_like_unit(name: str | None) -> bool:
     """Whether a short text is a unit's name (a division, a zone, or a name with an agency suffix)."""
     if not name or len(name) > 40 or re.search(r"[。，,；;！？]", name) or REPORT_WORDS.search(name):
@@ -516,10 +522,9 @@ def _preamble_name(before: str) -> str | None:
     """
     lines = before.split("\n")
     before = lines[-1] or (lines[-2] if len(lines) > 1 else "")
-    for p in range(len(before) - 1):
-        found = divisions.mentions(before[p:p + 12])
-        if found and found[0].start == 0 and looks_like_unit(before[p:]):
-            return before[p:]
+    for found in divisions.mentions(before):
+        if looks_like_unit(before[found.start:]):
+            return before[found.start:]
     name = clean_name(_PREAMBLE_CUT.sub("", before))
     return name if name and looks_like_unit(name) else None
 
@@ -541,7 +546,12 @@ def _signature(lines: list[str], date_line_no: int | None) -> str | None:
 
 def speaks_for(text: str) -> Literal["jurisdiction", "unit"] | None:
     """Whom the text speaks for: the whole jurisdiction (全县, 我区 …) or one unit (我局 …)."""
-    flat = compact(text[:HEAD_CHARS * 4])
+    return _speaks_for(text[:HEAD_CHARS * 4])
+
+
+@lru_cache(maxsize=64)
+def _speaks_for(head: str) -> Literal["jurisdiction", "unit"] | None:
+    flat = compact(head)
     wide, own = len(_JURISDICTION_WIDE.findall(flat)), len(_UNIT_SPEAKER.findall(flat))
     if wide > own:
         return "jurisdiction"
@@ -550,12 +560,12 @@ def speaks_for(text: str) -> Literal["jurisdiction", "unit"] | None:
 
 def _expand(jurisdiction: str, text: str) -> str:
     """A jurisdiction's full name when the text abbreviates it (西乌旗 -> 西乌珠穆沁旗)."""
-    if divisions.lookup(jurisdiction) or divisions.zone(jurisdiction) == jurisdiction:
-        return jurisdiction
-    for m in divisions.mentions(compact(text)[:20000]):
-        full = m.name
-        if full[0] == jurisdiction[0] and full[-1] == jurisdiction[-1] and len(full) > len(jurisdiction) \
-                and _subsequence(jurisdiction, full) and any(d.level == "county" for d in m.candidates):
+    if divisions.lookup(jurisdiction) or divisions.zone(jurisdiction) == jurisdiction or len(jurisdiction) > 4:
+        return jurisdiction  # a known name, or too long to be an abbreviation (they are 西乌旗, 阿左旗)
+    flat = compact(text)[:HEAD_CHARS * 3]
+    for full in divisions.names_starting(jurisdiction[0]):
+        if full[-1] == jurisdiction[-1] and len(full) > len(jurisdiction) and _subsequence(jurisdiction, full) \
+                and full in flat and any(d.level == "county" for d in divisions.lookup(full)):
             return full
     return jurisdiction
 
@@ -664,7 +674,7 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
         sources["agency"] = sources["level"] = agency_source
     if jurisdiction and jurisdiction_source:
         sources["jurisdiction"] = jurisdiction_source
-    _place(ident, [ident.agency or "", ident.title or "", meta.get("page_text", "")[:2000], text[:4000]])
+    _place(ident, [ident.agency or "", ident.title or "", meta.get("page_text", "")[:HEAD_CHARS], text[:HEAD_CHARS]])
 
     # the year
     ident.period = find_period(text)
@@ -746,9 +756,11 @@ def locate(jurisdiction: str, context: list[str]) -> tuple[str | None, str | Non
         return division.code, division.province
     votes: Counter[str] = Counter()
     own = divisions.place_prefix(compact(jurisdiction))
-    named = [m.name for c in context for m in divisions.mentions(compact(c)[:6000])]
-    for weight, name in [(3, own)] * bool(own) + [(1, n) for n in named]:
+    named = [m.name for c in context[:2] for m in divisions.mentions(compact(c))]  # the name and the title
+    for weight, name in [(3, own)] * bool(own) + [(2, n) for n in named]:
         provinces = {d.province for d in divisions.lookup(name)}
         if len(provinces) == 1:
             votes[provinces.pop()] += weight
+    for c in context[2:]:
+        votes.update(divisions.provinces_named(compact(c)))
     return None, votes.most_common(1)[0][0] if votes else None

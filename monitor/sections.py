@@ -29,9 +29,13 @@ FUZZY_RATIO = 0.9
 def fuzzy_section(words: str) -> int | None:
     """The section whose canonical heading ``words`` (numbering removed) misspell, if exactly one."""
     flat = compact(words)
-    hits = [n for n, canonical in _CANONICAL_WORDS
-            if abs(len(flat) - len(canonical)) <= 3
-            and difflib.SequenceMatcher(None, flat, canonical).ratio() >= FUZZY_RATIO]
+    hits = []
+    for n, canonical in _CANONICAL_WORDS:
+        if abs(len(flat) - len(canonical)) > 3:
+            continue
+        matcher = difflib.SequenceMatcher(None, flat, canonical)
+        if matcher.quick_ratio() >= FUZZY_RATIO and matcher.ratio() >= FUZZY_RATIO:
+            hits.append(n)
     return hits[0] if len(hits) == 1 else None
 
 
@@ -86,10 +90,6 @@ def heading_candidates(lines: list[str]) -> list[Heading]:
             else:
                 rest = line
         flat = compact(rest)
-        fuzzy = fuzzy_section(flat) if numeral and not sub and len(flat) <= MAX_HEADING_CHARS else None
-        if fuzzy is not None and fuzzy == numeral:
-            out.append(Heading(fuzzy, n, line, numeral, sub))
-            continue
         for number, patterns in _COMPILED:
             for pattern in patterns:
                 hit = pattern.match(flat)
@@ -103,6 +103,11 @@ def heading_candidates(lines: list[str]) -> list[Heading]:
             else:
                 continue
             break
+        else:
+            # a numbered heading whose words are a misspelling of exactly one section's
+            if numeral and not sub and flat.endswith(("情况", "事项")) and len(flat) <= MAX_HEADING_CHARS \
+                    and fuzzy_section(flat) == numeral:
+                out.append(Heading(numeral, n, line, numeral, sub))
     return out
 
 

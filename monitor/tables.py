@@ -92,7 +92,8 @@ UNIT_WORD = re.compile(r"^(件|条|个|项|次|人次|元|万元)$")
 
 
 def _number_compact(text: str) -> str:
-    return _UNIT.sub("", compact(text).replace(",", "").replace("，", "").replace("−", "-"))
+    t = compact(text).replace(",", "").replace("，", "").replace("−", "-")
+    return _UNIT.sub("", t) if t and not t[-1].isdigit() else t
 
 
 # Numbers that ran together with their signs or decimal points (2648-18538, 13575394432.52).
@@ -569,6 +570,8 @@ MAX_READINGS = 2  # enough to know whether a reading is the only one
 
 def is_run_together(values: list[RawCell], expected: int) -> bool:
     """Fewer cells than the row has, all plain digits, enough digits for every cell: 6000017."""
+    if not 0 < len(values) < expected:
+        return False
     texts = [_number_compact(v.text) for v in values]
     digits = sum(sum(ch.isdigit() for ch in t) for t in texts)
     if not (0 < len(texts) < expected and digits >= expected

@@ -39,16 +39,26 @@ def clean_artifacts(text: str) -> str:
     return _ARTIFACTS.sub("", text)
 
 
+# compact() in one pass: full-width digits and marks to half-width, "(" ")" to full width, quote marks
+# and every whitespace character (what the regex \s matches, plus zero-width space and BOM) dropped.
+_COMPACT = str.maketrans({
+    **{k: v for k, v in zip("０１２３４５６７８９．，／－＋：", "0123456789.,/-+:", strict=True)},
+    "［": "[", "］": "]", "(": "（", ")": "）",
+    **dict.fromkeys("“”\"'‘’「」『』〝〞"),
+    **dict.fromkeys(chr(c) for c in range(0x10000) if chr(c).isspace()),
+    "\u200b": None, "\ufeff": None,
+})
+
+
 def compact(text: str) -> str:
     """Text for matching: no whitespace, no quote marks, half-width digits, one bracket style.
 
     Labels wrap, carry stray spaces and use either bracket width; comparing compacted forms
     makes "结果 维持", "结果\\n维持" and "结果维持" the same label.
     """
-    text = clean_artifacts(text).translate(_FULLWIDTH)
-    text = text.replace("(", "（").replace(")", "）")
-    text = _QUOTES.sub("", text)
-    return _SPACES.sub("", text)
+    if "[bookmark" in text:
+        text = clean_artifacts(text)
+    return text.translate(_COMPACT)
 
 
 def strip_markup(line: str) -> str:
