@@ -314,7 +314,7 @@ TEXT_FACTS: tuple[TextFact, ...] = (
 )
 # Words that end a count's clause: a number belongs to the last keyword before it in its clause.
 _CLAUSE = re.compile(r"[，,；;。：:（）()、！？]")
-_COUNT = re.compile(r"(?<![\d.第])(\d+)\s*(?:件|宗|起|个)(?![\d%])")
+_COUNT = re.compile(r"(?<![\d.第])(\d+)\s*(?:件|宗|起)(?![\d%])")
 # Words that make a clause about something else than the report year's count (同比, 累计 …).
 _OTHER_MEASURE = re.compile(r"同比|增长|减少|累计|历年|占|比例|较上年|上年同期|其中自然人|自然人|法人")
 _ZERO_HINT = re.compile(r"未|没有|无")
@@ -324,7 +324,12 @@ TEXT_ZERO_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("review", re.compile(r"(未发生|没有发生|无)[^。；;，,]{0,16}行政复议")),
     ("litigation", re.compile(r"(未发生|没有发生|无)[^。；;，,]{0,16}行政诉讼")),
 )
-TEXT_FACT_NAMES = {f.key: f.name for f in TEXT_FACTS}
+_SENTENCE = re.compile(r"[。；;！？]")
+_SUBJECT = re.compile(r"行政复议|行政诉讼")
+_OUTCOME = re.compile(r"(结果)?维持(原)?(决定|判决|原行政行为)?|(结果)?纠正|被纠错")
+TEXT_FACT_NAMES = {f.key: f.name for f in TEXT_FACTS} | {
+    "review_upheld": "行政复议结果维持", "review_corrected": "行政复议结果纠正",
+    "litigation_upheld": "行政诉讼结果维持", "litigation_corrected": "行政诉讼结果纠正"}
 
 
 def stated_counts(line: str) -> list[tuple[str, int, str]]:
@@ -333,29 +338,44 @@ def stated_counts(line: str) -> list[tuple[str, int, str]]:
     A number belongs to the last fact keyword before it in the same clause: in
     "共受理申请120件，答复118件（含上年结转申请2件）" 120 is received, 118 nothing (答复 is not a
     fact), and 2 is carried over. A clause about another measure (同比, 自然人 …) states nothing.
+    维持/纠正 counts belong to the review or litigation the sentence last named
+    ("行政复议3件，其中维持2件、纠正1件").
     """
     flat = compact(line)
     out = []
-    for clause in _CLAUSE.split(flat):
-        if not clause or not (_COUNT.search(clause) or _ZERO_HINT.search(clause)) or _OTHER_MEASURE.search(clause):
-            continue
-        hits = []
-        for fact in TEXT_FACTS:
-            if fact.needs and fact.needs not in clause:
+    for sentence in _SENTENCE.split(flat):
+        subject = None  # review | litigation, once the sentence names one
+        for clause in _CLAUSE.split(sentence):
+            if not clause:
                 continue
-            hits += [(m.start(), m.end(), fact.key) for m in fact.keywords.finditer(clause)]
-        hits.sort(key=lambda h: (h[0], -h[1]))
-        kept: list[tuple[int, int, str]] = []
-        for h in hits:  # overlapping keywords: the earliest, longest one
-            if not kept or h[0] >= kept[-1][1]:
-                kept.append(h)
-        for m in _COUNT.finditer(clause):
-            before = [h for h in kept if h[1] <= m.start()]
-            if before:
-                out.append((before[-1][2], int(m.group(1)), clause))
-        for key, pattern in TEXT_ZERO_FACTS:
-            if pattern.search(clause) and not _COUNT.search(clause):
-                out.append((key, 0, clause))
+            named = [m for m in _SUBJECT.finditer(clause)]
+            if not (_COUNT.search(clause) or _ZERO_HINT.search(clause)) or _OTHER_MEASURE.search(clause):
+                subject = ("review" if "复议" in named[-1].group(0) else "litigation") if named else subject
+                continue
+            hits = []
+            for fact in TEXT_FACTS:
+                if fact.needs and fact.needs not in clause:
+                    continue
+                hits += [(m.start(), m.end(), fact.key) for m in fact.keywords.finditer(clause)]
+            for m in _OUTCOME.finditer(clause):
+                last = [n for n in named if n.end() <= m.start()]
+                about = ("review" if "复议" in last[-1].group(0) else "litigation") if last else subject
+                if about:
+                    hits.append((m.start(), m.end(), f"{about}_{'upheld' if '维持' in m.group(0) else 'corrected'}"))
+            hits.sort(key=lambda h: (h[0], -h[1]))
+            kept: list[tuple[int, int, str]] = []
+            for h in hits:  # overlapping keywords: the earliest, longest one
+                if not kept or h[0] >= kept[-1][1]:
+                    kept.append(h)
+            for m in _COUNT.finditer(clause):
+                before = [h for h in kept if h[1] <= m.start()]
+                if before:
+                    out.append((before[-1][2], int(m.group(1)), clause))
+            for key, pattern in TEXT_ZERO_FACTS:
+                if pattern.search(clause) and not _COUNT.search(clause):
+                    out.append((key, 0, clause))
+            if named:
+                subject = "review" if "复议" in named[-1].group(0) else "litigation"
     return out
 
 
@@ -399,6 +419,12 @@ def _total(row: TableRow | None) -> Number | None:
     return None
 
 
+def _cell(row: TableRow | None, k: int) -> Number | None:
+    if row is None or row.cell_count != row.expected or len(row.cells) <= k or row.cells[k].status != "ok":
+        return None
+    return row.cells[k].value
+
+
 def _parts_sum(row: TableRow | None) -> list[Number]:
     if row is None or row.cell_count != row.expected or any(c.status != "ok" for c in row.cells):
         return []
@@ -437,6 +463,13 @@ def _table_facts(r: Report) -> dict[str, list[Number]]:
     litigation = _sum([_total(t4.get(key)) for key, _ in T4_GROUPS[1:]])
     if litigation is not None:
         facts["litigation"] = [litigation]
+    for k, outcome in ((0, "upheld"), (1, "corrected")):
+        value = _cell(t4.get(T4_GROUPS[0][0]), k)
+        if value is not None:
+            facts[f"review_{outcome}"] = [value]
+        value = _sum([_cell(t4.get(key), k) for key, _ in T4_GROUPS[1:]])
+        if value is not None:
+            facts[f"litigation_{outcome}"] = [value]
     normative = r.tables.t2.row("normative_documents")
     if r.tables.format == CURRENT_FORMAT and normative and normative.cell_count == normative.expected \
             and normative.cells[-1].status == "ok" and normative.cells[-1].value is not None:

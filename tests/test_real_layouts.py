@@ -176,3 +176,19 @@ def test_labels_are_never_part_of_a_name() -> None:
 def test_relayout_leaves_ordinary_text_alone() -> None:
     text = render_text(report())
     assert relayout(text) == text
+
+
+def test_review_and_litigation_outcomes_against_table_four() -> None:
+    from monitor.checks import stated_counts
+
+    assert stated_counts("本机关发生行政复议案件3件，其中维持2件、纠正1件；行政诉讼5件，结果维持4件。") == [
+        ("review", 3, "本机关发生行政复议案件3件"), ("review_upheld", 2, "其中维持2件"),
+        ("review_corrected", 1, "纠正1件"), ("litigation", 5, "行政诉讼5件"), ("litigation_upheld", 4, "结果维持4件")]
+    tables = consistent_tables(random.Random(4), "2021", scale=6)
+    t4 = tables.t4  # 复议: 维持, 纠正, 其他, 尚未审结, 总计
+    prose = f"行政复议{t4[4]}件，其中维持{t4[0]}件、纠正{t4[1]}件。"
+    text = render_text(SynthReport("青川区教育局", 2023, tables, jurisdiction="青川区"))
+    text = text.replace("一、总体情况\n", "一、总体情况\n" + prose + "\n", 1)
+    assert "TEXT_TABLE_MISMATCH" not in codes(text)
+    wrong = text.replace(f"维持{t4[0]}件", f"维持{t4[0] + 1}件")
+    assert [f.detail["fact"] for f in analyze_text(wrong).findings if f.code == "TEXT_TABLE_MISMATCH"] == ["review_upheld"]
