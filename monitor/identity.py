@@ -619,6 +619,7 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
         ident.title, title_source = head.preamble_title, "preamble"
 
     # the agency: the most trusted source that names one
+    ident.date_line, ident.date_line_no = find_date_line(lines)
     candidates: list[tuple[Source, str | None]] = [
         (title_source, title_agency(ident.title) if ident.title else None),
         ("metadata", title_agency(head.metadata_title or page_head.metadata_title or "")),
@@ -629,11 +630,9 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
         ("body", head.first_unit),
         ("metadata", _compiler_unit(meta.get("publisher") or head.publisher or page_head.publisher, text)),
         ("breadcrumb", (head.crumb_units or page_head.crumb_units or [None])[-1]),
-        ("body", None),  # the signature, read once the date line is known
+        ("body", _compiler_unit(_signature(lines, ident.date_line_no), text)),
         ("page", meta.get("column")),
     ]
-    ident.date_line, ident.date_line_no = find_date_line(lines)
-    candidates[-2] = ("body", _compiler_unit(_signature(lines, ident.date_line_no), text))
     named = [(src, clean_name(name)) for src, name in candidates]
     named = [(src, name) for src, name in named if name]
     agency_source, agency = named[0] if named else (None, None)
@@ -672,6 +671,8 @@ def identify(lines: list[str], meta: dict[str, str]) -> Identity:
             ident.level = "department"
     if ident.agency and agency_source:
         sources["agency"] = sources["level"] = agency_source
+    elif ident.level:
+        sources["level"] = "body"  # whom the text speaks for
     if jurisdiction and jurisdiction_source:
         sources["jurisdiction"] = jurisdiction_source
     _place(ident, [ident.agency or "", ident.title or "", meta.get("page_text", "")[:HEAD_CHARS], text[:HEAD_CHARS]])

@@ -33,6 +33,7 @@ _SIGNATURE = re.compile(
     r"\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)(?=\s|$)"
 )
 _SUB_HEADING = re.compile(r"[（(][一二三四五六七八九十][）)]")
+T4_HEADER = T4_GROUPS[0][1]
 # Words only a table's header prints.
 _TABLE_HEADER = re.compile(r"信息内容|申请人情况|结果维持|尚未审结")
 
@@ -64,10 +65,6 @@ def _row_label_re() -> re.Pattern[str]:
     numbering = r"(?:[（(][一二三四五六七八九十\d]{1,2}[）)]|[一二三四五六七八九十]{1,2}[、.．]|[1-9][.、．])?"
     clause = r"第二十条第[（(][一二三四五六七八九十]+[）)]项"
     return re.compile(rf"(?:{clause}|信息内容|{numbering}(?:{'|'.join(words)}))")
-
-
-def _t4_words() -> tuple[str, ...]:
-    return tuple(label.split("·")[0] for _, label in T4_GROUPS[:1])
 
 
 def relayout_document(doc: Document) -> Document:
@@ -131,10 +128,9 @@ def _split_table(piece: str) -> list[str]:
         return [piece]
     cuts = {m.start() for m in labels}
     cuts |= {m.start() for m in _SUB_HEADING.finditer(piece)}  # prose after the table: （二）主动公开的主要类别
-    for word in _t4_words():
-        at = piece.find(word)
-        if at >= 0:
-            cuts.add(at)
+    at = piece.find(T4_HEADER)
+    if at >= 0:
+        cuts.add(at)  # 表四's header starts at 行政复议
     rows = []
     for row in _cut(piece, cuts):
         # the numbers after a label, and a unit or label after the numbers, apart from it
