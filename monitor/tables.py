@@ -91,6 +91,7 @@ _UNIT = re.compile(r"(?<=\d)(件|条|个|项|次|人次|元|万元)$")
 UNIT_WORD = re.compile(r"^(件|条|个|项|次|人次|元|万元)$")
 
 
+@lru_cache(maxsize=8192)
 def _number_compact(text: str) -> str:
     t = compact(text).replace(",", "").replace("，", "").replace("−", "-")
     return _UNIT.sub("", t) if t and not t[-1].isdigit() else t
@@ -100,6 +101,7 @@ def _number_compact(text: str) -> str:
 RUN_RE = re.compile(r"^\d[\d.]*(-\d[\d.]*)+$|^\d+\.\d+\.\d[\d.]*$")
 
 
+@lru_cache(maxsize=8192)
 def is_value_text(text: str) -> bool:
     t = _number_compact(text)
     return bool(t) and bool(NUMBER_RE.match(t) or PLACEHOLDER_RE.match(t) or RUN_RE.match(t))
@@ -158,6 +160,10 @@ def _positions(raw: str, sep: str) -> list[tuple[str, int]]:
 def _row_from_tabs(raw: str, ln: int) -> Row | None:
     cells: list[tuple[str | None, int, int]] = []
     for text, col in _positions(raw, "\t"):
+        stripped = text.strip()
+        if " " not in stripped and "\u3000" not in stripped:
+            cells.append((stripped, ln, col + len(text) - len(text.lstrip())))
+            continue
         # "行政规范性文件 5": a number close to its label lost its tab (PDF); split it off
         tokens = [(m.group(), col + m.start()) for m in re.finditer(r"\S+", text)]
         k = len(tokens)
