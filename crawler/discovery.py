@@ -3,7 +3,8 @@
 A guided crawl, not a mirror: from the home page we follow only links toward the 信息公开 area,
 its 年报 column(s), their per-year and per-unit sub-columns, their pagination, and the report
 entries themselves. CMS quirks (Hanweb datastores, TRS ``createPageHTML``, JSON list APIs,
-JavaScript redirects) are decoded here so the spider stays a thin loop over these answers.
+JavaScript redirects) are decoded here and, for lists, in :mod:`crawler.cms` (one module per CMS
+family), so the spider stays a thin loop over these answers.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ SUBCOLUMN_WORDS = ("部门", "乡镇", "街道", "区政府", "县政府", "本�
 NOT_COLUMN_WORDS = ("搜索", "检索", "查询", "日历", "留言", "订阅", "登录", "解读")
 NOT_COLUMN_URL = re.compile(r"(search|query|calendar|login|rss)", re.I)
 NEXT_PAGE = re.compile(r"^(下一页|下页|后页|后一页|next|›|»|>)$", re.I)
-PAGE_URL = re.compile(r"(index|list|default)_\d+\.\w+$|[?&](page|pageNum|pageNo|pageIndex|currpage|PAGENUM)=\d+|"
+PAGE_URL = re.compile(r"(index|list|default|[a-z]+)[_-]\d+\.\w+$|[?&](page|pageNum|pageNo|pageIndex|currpage|PAGENUM|"
+                      r"currentPage|curPage|pn|p)=\d+|"
                       r"/\d{1,3}\.s?html?$", re.I)
 DATE_IN_URL = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|date=")
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:")
@@ -67,9 +69,12 @@ def _nearby_date(a: lxml.html.HtmlElement) -> str | None:
 
 
 def canonical(url: str) -> str:
-    """URL identity: fragment dropped, host lower-cased; the query string is kept (it selects units)."""
+    """URL identity: fragment dropped, host lower-cased; the query string is kept (it selects units).
+
+    A gkmlpt address keeps its numeric fragment: ``annualreport#2629`` names the category."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+    keep = parts.fragment if parts.fragment.isdigit() and "/gkmlpt/" in parts.path else ""
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, keep))
 
 
 def extract_links(html: str, base_url: str) -> list[Link]:
@@ -166,72 +171,6 @@ def js_redirect(html: str) -> str | None:
     if not m:
         return None
     return m.group(1) or m.group(2)
-
-
-_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
-_TOTAL_RECORD = re.compile(r"totalRecord\s*:\s*['\"]?(\d+)")
-_PER_PAGE = re.compile(r"perPage\s*:\s*['\"]?(\d+)")
-_GROUP_SIZE = re.compile(r"groupSize\s*:\s*['\"]?(\d+)")
-_PROXY = re.compile(r"proxyUrl\s*:\s*['\"]([^'\"]+)['\"]")
-_PARAM_OBJ = re.compile(r"var\s+param_\w+\s*=\s*\{(.*?)\}", re.S)
-_PARAM_KV = re.compile(r"(\w+)\s*:\s*(?:'([^']*)'|\"([^\"]*)\"|(\d+))")
-
-
-def datastore_records(text: str) -> list[str]:
-    """HTML fragments of a Hanweb datastore (inline ``<script type="text/xml">`` or a dataproxy reply)."""
-    return _RECORD.findall(text)
-
-
-@dataclass(frozen=True)
-class JPage:
-    total: int
-    per_page: int
-    group_size: int
-    proxy: str
-    form: dict[str, str]
-
-    def requests(self, page_url: str) -> list[tuple[str, dict[str, str]]]:
-        """The POSTs that fetch every record after the inline first group."""
-        step = self.per_page * self.group_size
-        out = []
-        for start in range(step + 1, self.total + 1, step):
-            end = min(start + step - 1, self.total)
-            url = urljoin(page_url, self.proxy) + "?" + urlencode(
-                {"startrecord": start, "endrecord": end, "perpage": self.per_page})
-            out.append((url, self.form))
-        return out
-
-
-def jpage(html: str) -> JPage | None:
-    total, per_page, proxy = _TOTAL_RECORD.search(html), _PER_PAGE.search(html), _PROXY.search(html)
-    params = _PARAM_OBJ.search(html)
-    if not (total and per_page and params):
-        return None
-    group = _GROUP_SIZE.search(html)
-    form = {}
-    for m in _PARAM_KV.finditer(params.group(1)):
-        form[m.group(1)] = next(g for g in m.groups()[1:] if g is not None)
-    return JPage(int(total.group(1)), int(per_page.group(1)), int(group.group(1)) if group else 3,
-                 proxy.group(1) if proxy else "/module/web/jpage/dataproxy.jsp", form)
-
-
-_CREATE_PAGE = re.compile(
-    r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]")
-_COUNT_PAGE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
-
-
-def trs_pages(html: str, page_url: str) -> list[str]:
-    """Every page of a TRS list from its ``createPageHTML(count, current, prefix, ext)`` call."""
-    m = _CREATE_PAGE.search(html)
-    if not m:
-        count = _COUNT_PAGE.search(html)
-        if not count:
-            return []
-        n, prefix, ext = int(count.group(1)), "index", "html"
-    else:
-        n, prefix, ext = int(m.group(1)), m.group(3), m.group(4)
-    return [canonical(urljoin(page_url, f"{prefix}.{ext}" if k == 0 else f"{prefix}_{k}.{ext}"))
-            for k in range(min(n, 500))]
 
 
 # --------------------------------------------------------------------------- JSON list APIs

@@ -70,6 +70,7 @@ class Keys:
         self.seen = f"{prefix}:seen"
         self.items = f"{prefix}:items"
         self.fetches = f"{prefix}:fetches"
+        self.lists = f"{prefix}:lists"  # list walks' outcomes (the coordinator records them)
         self.known = f"{prefix}:known"  # report pages fresh in the store: workers skip them
         self.sightings = f"{prefix}:sightings"  # known pages still listed (the coordinator records)
         self.portals = f"{prefix}:portals"
@@ -386,7 +387,8 @@ class Fleet:
         parked = sum(self.server.hlen(self.keys.processing(m.decode()))
                      for m in self.server.smembers(self.keys.workers))
         return (self.server.zcard(self.keys.queue) + parked + self.server.llen(self.keys.items)
-                + self.server.llen(self.keys.fetches) + self.server.llen(self.keys.sightings))
+                + self.server.llen(self.keys.fetches) + self.server.llen(self.keys.sightings)
+                + self.server.llen(self.keys.lists))
 
     def spider_idle(self, spider) -> None:
         if self.server.exists(self.keys.done):

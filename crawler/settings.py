@@ -79,4 +79,5 @@ NIANBAO_PORTAL_TIME_BUDGET = 1800  # seconds per portal per run
 NIANBAO_REVALIDATE_DAYS = 7.0  # a known report page or attachment is re-checked at most this often
 NIANBAO_NAV_REVALIDATE_DAYS = 7.0  # so is a navigation page or a 年报 list's later page; its first page: every run
 NIANBAO_ROBOTS_CACHE_HOURS = 24.0  # a portal's robots.txt (or its absence) is reused this long, as RFC 9309 allows
-NIANBAO_PLAYWRIGHT = True  # render JavaScript-only lists in a browser
+NIANBAO_PLAYWRIGHT = True  # render JavaScript-only lists in a browser, and page lists no adapter could finish
+NIANBAO_BROWSER_MAX_CLICKS = 60  # next-page clicks per list in the browser fallback

@@ -52,12 +52,14 @@ class PortalRun:
     errors: Counter[str] = field(default_factory=Counter)
     budget_cuts: Counter[str] = field(default_factory=Counter)
     scheduled: int = 0  # requests the spider scheduled for this portal (budget)
+    lists: list[dict] = field(default_factory=list)  # each 年报 list walked: stated, found, adapter, complete
 
     def summary(self) -> dict:
         return {"url": self.url, "jurisdiction": self.jurisdiction, "requests": self.requests, "pages": self.pages,
                 "reports_found": self.reports_found, "new": self.new, "changed": self.changed,
                 "unchanged": self.unchanged, "lookalikes": self.lookalikes, "errors": sum(self.errors.values()),
                 "error_kinds": dict(self.errors), "budget_cuts": dict(self.budget_cuts),
+                "lists": len(self.lists), "lists_incomplete": sum(1 for x in self.lists if x["complete"] is False),
                 "duration_s": round(time.monotonic() - self.started, 2)}
 
 
@@ -168,6 +170,19 @@ class CrawlState:
         if self.fleet is not None:
             self.fleet.consume(self)
 
+    def record_list(self, url: str, result: dict) -> None:
+        """A 年报 list walk ended: keep what it stated and found (LIST_INCOMPLETE when short)."""
+        run = self.portal_for(url)
+        if run is None:
+            return
+        run.lists.append(result)
+        if result.get("complete") is False:
+            logger.warning("[%s] 年报列表不完整：%s（声明 %s 条/%s 页，找到 %s 条，适配器 %s，原因 %s）",
+                           run.jurisdiction or run.url, result["column"], result.get("stated"),
+                           result.get("stated_pages"), result["found"], result["adapter"], result.get("reason"))
+        with self.writes():
+            self.store.record_list(run.run_id, run.portal_id, result)
+
     def portal_for(self, url: str) -> PortalRun | None:
         run = self.portals.get(portal_key(url))
         if run is not None and run.jurisdiction is None and self.fleet is not None:
@@ -198,7 +213,10 @@ class CrawlState:
             if run.jurisdiction:  # learnt from the home page when not configured
                 self.store.portal_id(run.url, run.jurisdiction)
             summary = run.summary()
-            self.store.finish_run(run.run_id, status=status, pages=run.pages, requests=run.requests,
+            # a run that could not see a whole list is not a clean success
+            run_status = "incomplete" if status == "finished" and summary["lists_incomplete"] else status
+            summary["status"] = run_status
+            self.store.finish_run(run.run_id, status=run_status, pages=run.pages, requests=run.requests,
                                   reports_found=run.reports_found, new=run.new, changed=run.changed,
                                   errors=summary["errors"], error_kinds=json.dumps(summary["error_kinds"]),
                                   duration_s=summary["duration_s"])
@@ -267,7 +285,12 @@ class FleetLink:
     def consume(self, state: CrawlState) -> None:
         from crawler.distributed import decode
 
+        def record_list(data: bytes) -> None:
+            info = json.loads(data)
+            state.record_list(info["url"], info["result"])
+
         for key, handle in ((self.keys.fetches, lambda d: state.record_fetch(**json.loads(d))),
+                            (self.keys.lists, record_list),
                             (self.keys.sightings, lambda d: state.sighting(d.decode())),
                             (self.keys.items, lambda d: state.store_item(decode(d)))):
             for data in self.server.lpop(key, self.BATCH) or []:
@@ -333,6 +356,9 @@ class WorkerState:
 
     def record_fetch(self, network: bool = True, **fields) -> None:
         self.server.rpush(self.keys.fetches, json.dumps({"network": network, **fields}, default=str))
+
+    def record_list(self, url: str, result: dict) -> None:
+        self.server.rpush(self.keys.lists, json.dumps({"url": url, "result": result}))
 
     def is_known(self, url: str) -> bool:
         return bool(self.server.sismember(self.keys.known, url))

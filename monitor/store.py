@@ -255,6 +255,18 @@ def _m007_identity(db: sqlite_utils.Database) -> None:
     db["report_versions"].add_column("identity", str)
 
 
+def _m008_list_checks(db: sqlite_utils.Database) -> None:
+    """Each 年报 list a run walked: what it stated, what was found, which adapter read it. A list
+    that found less than it states is LIST_INCOMPLETE (crawler health)."""
+    db["list_checks"].create(
+        {"id": int, "run_id": int, "portal_id": int, "column_url": str, "adapter": str, "stated": int,
+         "stated_pages": int, "found": int, "pages": int, "complete": int, "reason": str, "stop": str,
+         "browser": int, "checked_at": str},
+        pk="id", foreign_keys=[("portal_id", "portals", "id")],
+    )
+    db["list_checks"].create_index(["run_id"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
@@ -263,6 +275,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("005_service", _m005_service),
     ("006_canonical_units", _m006_canonical_units),
     ("007_identity", _m007_identity),
+    ("008_list_checks", _m008_list_checks),
 ]
 
 
@@ -457,6 +470,22 @@ class Store:
 
     def log_fetch(self, **fields: Any) -> None:
         self.db["fetches"].insert(fields)
+
+    def record_list(self, run_id: int | None, portal_id: int | None, result: dict[str, Any]) -> None:
+        """One list walk's outcome (see :class:`crawler.cms.base.Walk`); the latest per column and run."""
+        complete = result.get("complete")
+        row = {"run_id": run_id, "portal_id": portal_id, "column_url": result["column"], "adapter": result["adapter"],
+               "stated": result.get("stated"), "stated_pages": result.get("stated_pages"), "found": result["found"],
+               "pages": result.get("pages"), "complete": None if complete is None else int(bool(complete)),
+               "reason": result.get("reason"), "stop": result.get("stop"), "browser": int(bool(result.get("browser"))),
+               "checked_at": now_iso()}
+        with self.transaction() as db:
+            db.execute("delete from list_checks where run_id is ? and column_url = ?", [run_id, result["column"]])
+            db["list_checks"].insert(row)
+
+    def list_checks(self, run_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query("select * from list_checks where run_id = ? order by column_url",
+                                               [run_id])]
 
     def start_run(self, portal_id: int) -> int:
         return self.db["crawl_runs"].insert({"portal_id": portal_id, "started_at": now_iso(),

@@ -20,9 +20,11 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Request, Response, TextResponse
-from scrapy_playwright.page import PageMethod
 
-from crawler import discovery
+from crawler import cms, discovery
+from crawler.browser import browser_pages
+from crawler.cms import Fetch, Walk
+from crawler.cms.base import is_pager_link
 from crawler.discovery import Link, PageKind
 from crawler.items import FetchedFile, ReportItem
 from crawler.middlewares import is_soft_404
@@ -76,8 +78,9 @@ class PortalSpider(scrapy.Spider):
             state.fleet.seeding_done()  # a distributed crawl may now be declared complete when quiet
 
     def _request(self, run: PortalRun, url: str, kind: PageKind, depth: int, callback=None,
-                 **meta: Any) -> Request | None:
-        """A request within the portal's budgets, or None when a budget says stop."""
+                 fetch: Fetch | None = None, **meta: Any) -> Request | None:
+        """A request within the portal's budgets, or None when a budget says stop. A list walk's
+        follow-up (``fetch``) is bounded by the walk itself, not by the query-variant cap."""
         settings = self.crawler.settings
         url = discovery.canonical(url)
         if not discovery.same_site(url, run.url):
@@ -89,16 +92,23 @@ class PortalSpider(scrapy.Spider):
         if kind in ("nav", "area", "deptindex", "dept") and depth > settings.getint("NIANBAO_MAX_NAV_DEPTH"):
             return None
         parts = urlsplit(url)
-        if parts.query and not state.new_variant(parts.netloc + parts.path, parts.query,
-                                                 settings.getint("NIANBAO_MAX_QUERY_VARIANTS")):
+        if fetch is None and parts.query and not state.new_variant(
+                parts.netloc + parts.path, parts.query, settings.getint("NIANBAO_MAX_QUERY_VARIANTS")):
             self._budget(run, "query")
             return None
         if not state.take_budget(run, settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL")):
             self._budget(run, "pages")
             return None
-        return Request(url, callback=callback or (self.parse_detail if kind == "detail" else self.parse_page),
-                       errback=self.errback, priority=PRIORITY.get(kind, 0),
-                       meta={"kind": kind, "depth_nav": depth, **meta})
+        callback = callback or (self.parse_detail if kind == "detail" else self.parse_page)
+        meta = {"kind": kind, "depth_nav": depth, **meta}
+        if fetch is None:
+            return Request(url, callback=callback, errback=self.errback, priority=PRIORITY.get(kind, 0), meta=meta)
+        headers = dict(fetch.headers)
+        if fetch.method == "POST":
+            return FormRequest(url, formdata=dict(fetch.form), headers=headers, callback=callback,
+                               errback=self.list_errback, priority=PRIORITY.get(kind, 0), meta=meta, dont_filter=True)
+        return Request(url, headers=headers, callback=callback, errback=self.list_errback,
+                       priority=PRIORITY.get(kind, 0), meta=meta, dont_filter=True)
 
     def _budget(self, run: PortalRun, which: str) -> None:
         """A budget cut the crawl short: counted, not an error of the portal."""
@@ -147,32 +157,127 @@ class PortalSpider(scrapy.Spider):
                 yield request
             return
         links = discovery.extract_links(html, response.url)
-        records = discovery.datastore_records(html)
-        for fragment in records:
-            links += discovery.extract_links(fragment, response.url)
-        # a list's later pages, asked for as such: a rerun reads them from the store while fresh
-        later_pages = ([link.url for link in discovery.pagination(links, response.url)]
-                       + discovery.trs_pages(html, response.url)) if kind == "column" else []
-        found_entries = 0
-        for link in links:
-            if link.url not in later_pages:
+        if kind != "column":
+            for link in links:
                 yield from self._follow(run, link, kind, depth, column)
-            if discovery.classify_link(link, kind) in ("detail", "column"):
-                found_entries += 1
-        if kind == "column":
-            for url in later_pages:
-                request = self._request(run, url, "column", depth, column=column, later_page=True)
-                if request:
-                    yield request
-            spec = discovery.jpage(html) if records else None
-            if spec:
-                for url, form in spec.requests(response.url):
-                    yield FormRequest(url, formdata=form, callback=self.parse_datastore, errback=self.errback,
-                                      headers={"X-Requested-With": "XMLHttpRequest", "Referer": response.url},
-                                      meta={"kind": "column", "depth_nav": depth, "column": column},
-                                      priority=PRIORITY["column"])
-            if not found_entries and not records:
-                yield from self._hidden_list(run, response, html, depth, column)
+            return
+        # a 年报 list's first page: the adapter of its CMS family reads it and plans the walk
+        adapter, page = cms.open_list(html, response.url, links)
+        walk = Walk(response.url, adapter.name)
+        walk.first_page = tuple(e.url for e in page.entries)
+        if discovery.looks_js_only(html):
+            walk.context["js_only"] = "1"
+        walk.take(page)
+        for link in self._unique(links + page.entries):
+            if link.url not in walk.asked_urls and not is_pager_link(link):
+                yield from self._follow(run, link, kind, depth, column)
+        yield from self._advance(run, walk, depth, column)
+
+    @staticmethod
+    def _unique(links: list[Link]) -> list[Link]:
+        seen: dict[str, Link] = {}
+        for link in links:
+            if link.url not in seen or len(link.text) > len(seen[link.url].text):
+                seen[link.url] = link
+        return list(seen.values())
+
+    # ------------------------------------------------------------------ list walks
+
+    def _advance(self, run: PortalRun, walk: Walk, depth: int, column: str | None) -> Iterator[Any]:
+        """The walk's next request, or its end: the browser fallback or the list's record."""
+        while (fetch := walk.next_fetch()) is not None:
+            request = self._request(run, fetch.url, "column", depth, callback=self.parse_list, fetch=fetch,
+                                    walk=walk, list_fetch=fetch, column=column, later_page=True)
+            if request is not None:
+                yield request
+                return
+            walk.stop = "budget"
+            walk.pending.clear()
+        yield from self._finish_walk(run, walk, depth, column)
+
+    def _finish_walk(self, run: PortalRun, walk: Walk, depth: int, column: str | None) -> Iterator[Any]:
+        needs_browser = walk.complete is False or (not walk.entries and walk.context.get("js_only"))
+        if needs_browser and not walk.browser:
+            if self.crawler.settings.getbool("NIANBAO_PLAYWRIGHT"):
+                logger.info("列表 %s 由 %s 读取不完整（声明 %s，找到 %s）：改用浏览器翻页", walk.column, walk.adapter,
+                            walk.stated_records or walk.stated_pages, walk.found)
+                walk.browser = True
+                yield Request(walk.column, callback=self.parse_browser_list, errback=self.list_errback,
+                              dont_filter=True, priority=PRIORITY["column"],
+                              meta={"kind": "column", "depth_nav": depth, "column": column, "walk": walk,
+                                    "playwright": True, "playwright_include_page": True,
+                                    "playwright_page_goto_kwargs": {"wait_until": "networkidle"}})
+                return
+            if not walk.entries and walk.context.get("js_only"):
+                logger.warning("栏目 %s 需要浏览器渲染，但已关闭 Playwright", walk.column)
+                if walk.complete is None:
+                    walk.blocked_next = True  # nothing could be seen: say so
+        crawl_state(self.crawler).record_list(run.url, walk.result())
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        """A list walk's follow-up reply: the adapter reads it, the walk goes on."""
+        run = crawl_state(self.crawler).portal_for(response.url) or \
+            crawl_state(self.crawler).portal_for(response.meta["walk"].column)
+        walk: Walk = response.meta["walk"]
+        fetch: Fetch = response.meta["list_fetch"]
+        depth, column = response.meta.get("depth_nav", 0), response.meta.get("column")
+        if run is None:
+            return
+        body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        page = cms.ADAPTERS[walk.adapter].reply(body, fetch, walk)
+        walk.pages += 1
+        walk.take(page)
+        links = page.entries
+        if fetch.reply == "html" and isinstance(response, TextResponse) and not is_soft_404(response):
+            links = self._unique(discovery.extract_links(body, response.url) + page.entries)
+        for link in links:
+            if link.url not in walk.asked_urls and link.url != walk.column and not is_pager_link(link):
+                yield from self._follow(run, link, "column", depth, column)
+        yield from self._advance(run, walk, depth, column)
+
+    def list_errback(self, failure) -> Iterator[Any]:
+        """A list follow-up failed (404 past the end, a timeout, robots): the walk goes on without it."""
+        yield from self.errback(failure)
+        request = failure.request
+        walk: Walk | None = request.meta.get("walk")
+        if walk is None:
+            return
+        run = crawl_state(self.crawler).portal_for(walk.column)
+        if run is None:
+            return
+        walk.errors += 1
+        if request.meta.get("playwright"):  # the browser could not page it: record what was found
+            crawl_state(self.crawler).record_list(run.url, walk.result())
+            return
+        if walk.stop == "end":
+            walk.stop = "error"
+        yield from self._advance(run, walk, request.meta.get("depth_nav", 0), request.meta.get("column"))
+
+    async def parse_browser_list(self, response: Response) -> AsyncIterator[Any]:
+        """The browser fallback: page a list by clicking its next-page control until it stops changing."""
+        page = response.meta["playwright_page"]
+        walk: Walk = response.meta["walk"]
+        depth, column = response.meta.get("depth_nav", 0), response.meta.get("column")
+        run = crawl_state(self.crawler).portal_for(walk.column)
+        try:
+            snapshots = await browser_pages(page, self.crawler.settings.getint("NIANBAO_BROWSER_MAX_CLICKS"))
+        finally:
+            await page.close()
+        if run is None:
+            return
+        before = walk.found
+        for html in snapshots:
+            links = discovery.extract_links(html, walk.column)
+            adapter_page = cms.ADAPTERS["generic"].open(html, walk.column, links)
+            for link in self._unique(links + adapter_page.entries):
+                if link.url not in walk.entries and not is_pager_link(link):
+                    for request in self._follow(run, link, "column", depth, column):
+                        yield request
+            walk.take(cms.ListPage(adapter_page.entries))
+        walk.adapter = f"{walk.adapter}+browser"
+        if walk.found > before:
+            logger.warning("列表 %s：适配器漏读 %s 条，浏览器补齐", walk.column, walk.found - before)
+        crawl_state(self.crawler).record_list(run.url, walk.result())
 
     def _follow(self, run: PortalRun, link: Link, kind: PageKind, depth: int, column: str | None) -> Iterator[Request]:
         target = discovery.classify_link(link, kind)
@@ -192,53 +297,6 @@ class PortalSpider(scrapy.Spider):
             request = self._request(run, link.url, target, depth + 1, column=column)
         if request:
             yield request
-
-    def parse_datastore(self, response: Response) -> Iterator[Any]:
-        run = crawl_state(self.crawler).portal_for(response.url)
-        if run is None:
-            return
-        for fragment in discovery.datastore_records(response.text):
-            for link in discovery.extract_links(fragment, response.url):
-                yield from self._follow(run, link, "column", response.meta.get("depth_nav", 0),
-                                        response.meta.get("column"))
-
-    def _hidden_list(self, run: PortalRun, response: TextResponse, html: str, depth: int,
-                     column: str | None) -> Iterator[Request]:
-        """A 年报 column with no entries in its HTML: call its JSON API, else render it."""
-        guesses = discovery.api_guesses(html, response.url)
-        for guess in guesses[:3]:
-            request = self._request(run, guess.page(1), "column", depth, callback=self.parse_api, api=guess,
-                                    api_page=1, column=column)
-            if request:
-                yield request
-        if guesses or response.meta.get("playwright") or not discovery.looks_js_only(html):
-            return
-        if not self.crawler.settings.getbool("NIANBAO_PLAYWRIGHT"):
-            logger.warning("栏目 %s 需要浏览器渲染，但已关闭 Playwright", response.url)
-            return
-        yield Request(response.url, callback=self.parse_page, errback=self.errback, dont_filter=True,
-                      priority=PRIORITY["column"],
-                      meta={"kind": "column", "depth_nav": depth, "column": column, "playwright": True,
-                            "playwright_page_goto_kwargs": {"wait_until": "networkidle"},
-                            "playwright_page_methods": [PageMethod("wait_for_timeout", 300)]})
-
-    def parse_api(self, response: Response) -> Iterator[Any]:
-        run = crawl_state(self.crawler).portal_for(response.url)
-        if run is None:
-            return
-        links, total = discovery.json_links(response.body, response.url)
-        depth, column = response.meta.get("depth_nav", 0), response.meta.get("column")
-        for link in links:
-            yield from self._follow(run, link, "column", depth, column)
-        guess: discovery.ApiGuess = response.meta["api"]
-        page = response.meta["api_page"]
-        per_page = len(links)
-        more = (total is not None and per_page and page * per_page < total) or (total is None and per_page)
-        if links and more and page < 200:
-            request = self._request(run, guess.page(page + 1), "column", depth, callback=self.parse_api, api=guess,
-                                    api_page=page + 1, column=column, later_page=True)
-            if request:
-                yield request
 
     # ------------------------------------------------------------------ reports
 
