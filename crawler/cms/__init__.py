@@ -11,11 +11,11 @@ from crawler.cms.anhui import Anhui
 from crawler.cms.base import Adapter, Fetch, ListPage, Walk
 from crawler.cms.generic import Generic, JsonApi
 from crawler.cms.gkmlpt import Gkmlpt
-from crawler.cms.hanweb import Hanweb, Jpaas
+from crawler.cms.hanweb import Hanweb, Jpaas, XxgkSearch
 from crawler.cms.trs import Trs
 from crawler.discovery import Link
 
-ORDER: tuple[Adapter, ...] = (Hanweb(), Jpaas(), Gkmlpt(), Anhui(), Trs(), JsonApi(), Generic())
+ORDER: tuple[Adapter, ...] = (Hanweb(), Jpaas(), XxgkSearch(), Gkmlpt(), Anhui(), Trs(), JsonApi(), Generic())
 ADAPTERS: dict[str, Adapter] = {a.name: a for a in ORDER}
 
 __all__ = ["ADAPTERS", "Adapter", "Fetch", "ListPage", "Walk", "open_list"]

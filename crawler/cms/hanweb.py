@@ -23,8 +23,8 @@ import json
 import re
 from urllib.parse import quote, urlencode, urlsplit
 
-from crawler.cms.base import Adapter, Fetch, ListPage, Walk, absolute, entry_links, fragment_links, same_origin
-from crawler.discovery import Link
+from crawler.cms.base import Adapter, Fetch, ListPage, Walk, absolute, entry_links, fragment_links, same_origin, text_totals
+from crawler.discovery import Link, extract_links
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _DATASTORE = re.compile(r"<datastore>", re.I)
@@ -237,4 +237,51 @@ class Jpaas(Adapter):
             page.follow = [self._fetch(endpoint, params, fetch.page + 1, referer)]
         else:
             page.end = True
+        return page
+
+
+# --------------------------------------------------------------------------- 信息公开目录 module
+
+_XXGK_FORM = re.compile(r"""<form[^>]*action\s*=\s*(["'])([^"']*/module/xxgk/search[^"']*)\1[^>]*>(.*?)</form>""",
+                        re.S | re.I)
+_INPUT = re.compile(r"""<input[^>]*>""", re.I)
+_ATTR = re.compile(r"""(\w+)\s*=\s*(["'])(.*?)\2""", re.S)
+_CURRPAGE = re.compile(r"([?&]currpage=)\d+", re.I)
+
+
+class XxgkSearch(Adapter):
+    """Hanweb's 信息公开目录 (``/module/xxgk/search.jsp``): pages by POSTing the page's form with
+    ``currpage`` (in the action's query and in the form); the page states 共N页."""
+
+    name = "hanweb-xxgk"
+
+    def open(self, html: str, url: str, links: list[Link]) -> ListPage | None:
+        form = _XXGK_FORM.search(html)
+        if not form:
+            return None
+        action = absolute(htmllib.unescape(form.group(2)), url)
+        fields = {}
+        for tag in _INPUT.findall(form.group(3)):
+            attrs = {k.lower(): htmllib.unescape(v) for k, _, v in _ATTR.findall(tag)}
+            if attrs.get("name"):
+                fields[attrs["name"]] = attrs.get("value", "")
+        records, pages = text_totals(re.sub(r"<[^>]+>", " ", html))
+        entries = entry_links(links)
+        context = {"action": action, "fields": json.dumps(fields, ensure_ascii=False)}
+        follow = [self._fetch(context, n) for n in range(2, (pages or 2) + 1)] if same_origin(action, url) else []
+        return ListPage(entries, follow, stated_records=records, stated_pages=pages, context=context)
+
+    def _fetch(self, ctx: dict[str, str], n: int) -> Fetch:
+        fields = {**json.loads(ctx["fields"]), "currpage": str(n)}
+        action = _CURRPAGE.sub(lambda m: f"{m.group(1)}{n}", ctx["action"])
+        if not _CURRPAGE.search(action):
+            action += ("&" if "?" in action else "?") + f"currpage={n}"
+        return Fetch(action, "POST", tuple(fields.items()), page=n)
+
+    def reply(self, body: str, fetch: Fetch, walk: Walk) -> ListPage:
+        entries = entry_links(extract_links(body, fetch.url))
+        new = [e for e in entries if e.url not in walk.entries]
+        page = ListPage(entries if new else [], end=not new)
+        if new and walk.stated_pages is None:
+            page.follow = [self._fetch(walk.context, fetch.page + 1)]
         return page

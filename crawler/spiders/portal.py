@@ -196,7 +196,8 @@ class PortalSpider(scrapy.Spider):
         yield from self._finish_walk(run, walk, depth, column)
 
     def _finish_walk(self, run: PortalRun, walk: Walk, depth: int, column: str | None) -> Iterator[Any]:
-        needs_browser = walk.complete is False or (not walk.entries and walk.context.get("js_only"))
+        needs_browser = (walk.complete is False and walk.reason != "permission") or \
+            (not walk.entries and walk.context.get("js_only"))
         if needs_browser and not walk.browser:
             if self.crawler.settings.getbool("NIANBAO_PLAYWRIGHT"):
                 logger.info("列表 %s 由 %s 读取不完整（声明 %s，找到 %s）：改用浏览器翻页", walk.column, walk.adapter,
@@ -212,7 +213,9 @@ class PortalSpider(scrapy.Spider):
                 logger.warning("栏目 %s 需要浏览器渲染，但已关闭 Playwright", walk.column)
                 if walk.complete is None:
                     walk.blocked_next = True  # nothing could be seen: say so
-        crawl_state(self.crawler).record_list(run.url, walk.result())
+        if walk.found or walk.complete is not None or walk.browser or walk.stated_records is not None:
+            crawl_state(self.crawler).record_list(run.url, walk.result())
+        # else: a navigation page that only looked like a list (no entry, nothing stated)
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         """A list walk's follow-up reply: the adapter reads it, the walk goes on."""
