@@ -107,12 +107,18 @@ def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+RUN_STATUS_NAMES = {"finished": "完成", "incomplete": "不完整", "interrupted": "中断", "shutdown": "中止",
+                    "disk_full": "磁盘已满", "running": "进行中"}
+
+
 def _print_summaries(summaries: list[dict]) -> None:
     click.echo("\n门户网站                              页面  年报  新增  更新  错误")
     for s in summaries:
         name = f"{s['jurisdiction'] or ''} {s['url']}".strip()
         click.echo(f"{name:<36}{s['pages']:>6}{s['reports_found']:>6}{s['new']:>6}{s['changed']:>6}{s['errors']:>6}"
                    + (f"  （{', '.join(f'{k} {v}' for k, v in s['error_kinds'].items())}）" if s["errors"] else ""))
+        if s.get("lists_incomplete"):
+            click.echo(f"  ⚠ {s['lists_incomplete']} 个年报列表不完整（声明的多于找到的），详见 `nianbao health`")
 
 
 @main.command()
@@ -360,7 +366,8 @@ def health(db: str, fmt: str) -> None:
         kinds = "，".join(f"{ERROR_KIND_NAMES.get(k, k)} {n}" for k, n in p["error_kinds"].items())
         click.echo(f"{p['url']}  {p['jurisdiction'] or ''}")
         if p["last_run"]:
-            click.echo(f"  最近一次：{p['last_run'][:16].replace('T', ' ')}（{p['status']}），页面 {p['pages']}，"
+            status = RUN_STATUS_NAMES.get(p["status"], p["status"])
+            click.echo(f"  最近一次：{p['last_run'][:16].replace('T', ' ')}（{status}），页面 {p['pages']}，"
                        f"年报 {p['reports_found']}（新增 {p['new']}，更新 {p['changed']}），错误 {p['errors']}"
                        + (f"（{kinds}）" if kinds else "") + f"，用时 {p['duration_s']} 秒")
         else:

@@ -6,7 +6,9 @@ From each portal's run history we raise operator alerts:
 ``zero_result``  a portal that yielded reports before and now yields none or far fewer;
 ``failing``      a portal failing several runs in a row;
 ``column_gone``  a 年报 column that answered before and now is 404/410 or a soft 404;
-``error_spike``  far more errors than the portal's usual.
+``error_spike``  far more errors than the portal's usual;
+``LIST_INCOMPLETE`` a 年报 list that states more entries (or pages) than the crawl could read, or
+                 shows a next-page control nothing could follow (finding code in ``monitor.spec``).
 
 Alerts have a lifecycle like findings and go only to the operator addresses in the configuration.
 """
@@ -19,13 +21,16 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from monitor.spec import FINDINGS
 from monitor.store import Store, now_iso
 
 RECENT_RUNS = 8
 FAILING_RUNS = 3  # consecutive failed runs that make a portal "failing"
 DROP_RATIO = 0.5  # a run finding less than half the usual reports is a drop
 ALERT_TITLES = {"zero_result": "年报数量骤降", "failing": "连续抓取失败", "column_gone": "年报栏目消失",
-                "error_spike": "错误激增"}
+                "error_spike": "错误激增", "LIST_INCOMPLETE": FINDINGS["LIST_INCOMPLETE"].title}
+LIST_REASONS = {"shortfall": "找到的少于声明的", "permission": "栏目声明有记录但返回为空（可能需要权限）",
+                "unfollowable_pager": "翻页控件无法跟随", "page_bound": "超过单个列表的页数上限"}
 ERROR_KIND_NAMES = {"dns": "域名解析失败", "tls": "TLS/证书错误", "timeout": "超时", "connection": "连接被重置",
                     "truncated": "响应不完整", "4xx": "4xx 错误", "5xx": "5xx 错误", "waf": "WAF 拦截（412/521）",
                     "robots": "robots.txt 禁止", "redirect_loop": "重定向循环", "soft404": "软 404"}
@@ -53,6 +58,7 @@ class PortalHealth:
     last_run: dict[str, Any] | None
     runs: list[dict[str, Any]]
     alerts: list[Alert]
+    lists: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         run = self.last_run or {}
@@ -61,6 +67,10 @@ class PortalHealth:
                 "reports_found": run.get("reports_found"), "new": run.get("new"), "changed": run.get("changed"),
                 "errors": run.get("errors"), "error_kinds": json.loads(run.get("error_kinds") or "{}"),
                 "duration_s": run.get("duration_s"), "runs": len(self.runs),
+                "lists": [{"column": x["column_url"], "stated": x["stated"], "stated_pages": x["stated_pages"],
+                           "found": x["found"], "adapter": x["adapter"],
+                           "complete": None if x["complete"] is None else bool(x["complete"]),
+                           "reason": x["reason"]} for x in self.lists],
                 "alerts": [{"kind": a.kind, "message": a.message} for a in self.alerts]}
 
 
@@ -77,11 +87,14 @@ def portal_health(store: Store) -> list[PortalHealth]:
     for portal in store.db.query("select * from portals order by url"):
         recent = [r for r in runs.get(portal["id"], []) if r["status"] != "running"]
         alerts: list[Alert] = []
+        lists: list[dict[str, Any]] = []
         if recent:
+            lists = store.list_checks(recent[0]["id"])
             alerts += _run_alerts(portal, recent)
             alerts += _column_alerts(store, portal, recent[0])
+            alerts += _list_alerts(portal, lists)
         out.append(PortalHealth(portal["id"], portal["url"], portal["jurisdiction"], recent[0] if recent else None,
-                                recent, alerts))
+                                recent, alerts, lists))
     return out
 
 
@@ -133,6 +146,23 @@ def _column_alerts(store: Store, portal: dict[str, Any], latest: dict[str, Any])
             alerts.append(Alert("column_gone", portal["id"], portal["url"], row["url"],
                                 f"年报栏目 {row['url']} 此前可以访问，本次返回 {what}：栏目可能已迁移。",
                                 {"column": row["url"], "status": row["status"], "error_kind": row["error_kind"]}))
+    return alerts
+
+
+def _list_alerts(portal: dict[str, Any], lists: list[dict[str, Any]]) -> list[Alert]:
+    """年报 lists of the latest run that found less than they state (LIST_INCOMPLETE)."""
+    alerts = []
+    for x in lists:
+        if x["complete"] != 0:
+            continue
+        stated = f"{x['stated']} 条" if x["stated"] is not None else (
+            f"{x['stated_pages']} 页" if x["stated_pages"] is not None else "未声明总数")
+        why = LIST_REASONS.get(x["reason"] or "", x["reason"] or "")
+        alerts.append(Alert("LIST_INCOMPLETE", portal["id"], portal["url"], x["column_url"],
+                            f"年报列表 {x['column_url']} 不完整：声明 {stated}，找到 {x['found']} 条（{why}；"
+                            f"读取方式 {x['adapter']}）。该栏目的年报可能漏报。",
+                            {"column": x["column_url"], "stated": x["stated"], "stated_pages": x["stated_pages"],
+                             "found": x["found"], "adapter": x["adapter"], "reason": x["reason"]}))
     return alerts
 
 

@@ -37,6 +37,7 @@ from monitor.spec import (
     FINDINGS,
     FORMATS,
     LEVEL_NAMES,
+    PUBLIC_FINDINGS,
     SECTIONS,
     SEVERITY_NAMES,
     SEVERITY_ORDER,
@@ -444,6 +445,6 @@ def _methodology() -> dict[str, Any]:
                      "fingerprints": f.fingerprints, "t3_rows": len(f.t3_rows),
                      "results": sum(1 for r in f.t3_rows if r.role == "result")} for f in FORMATS.values()],
         "rules": CONSISTENCY_RULES,
-        "findings": sorted(FINDINGS.values(), key=lambda f: (SEVERITY_ORDER[f.severity], f.code)),
+        "findings": sorted(PUBLIC_FINDINGS.values(), key=lambda f: (SEVERITY_ORDER[f.severity], f.code)),
         "similarity": {"shingle": SHINGLE, "threshold": COPY_THRESHOLD, "min_chars": MIN_CHARS},
     }

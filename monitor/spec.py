@@ -388,6 +388,7 @@ class FindingSpec:
     title: str  # a short Chinese name for lists
     explanation: str  # what it means, for a clerk
     per_report: bool = True  # False: needs several reports or the calendar (monitor)
+    channel: str = "public"  # "operator": crawler health, sent to the operator only, never to an office
 
 
 FINDINGS: dict[str, FindingSpec] = {
@@ -434,8 +435,12 @@ FINDINGS: dict[str, FindingSpec] = {
                     "与本单位上一年度年报几乎相同（已忽略年份和数字）。", False),
         FindingSpec("COPIED_FROM_OTHER", "warning", "疑似照抄其他单位",
                     "与其他单位同年度年报几乎相同（已忽略年份和数字）。", False),
+        FindingSpec("LIST_INCOMPLETE", "error", "年报列表不完整",
+                    "年报栏目声明的条数或页数多于抓取到的：列表未被完整读取，监测结果可能漏报。", False,
+                    channel="operator"),
     )
 }
+PUBLIC_FINDINGS: dict[str, FindingSpec] = {code: f for code, f in FINDINGS.items() if f.channel == "public"}
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}

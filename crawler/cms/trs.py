@@ -39,8 +39,7 @@ def _args(raw: str, html: str) -> list[str | int]:
 
 def pager(html: str) -> tuple[int, str, str, int | None] | None:
     """(page count, prefix, extension, stated records) from the page's pager script."""
-    m = _CALL.search(html)
-    if m:
+    for m in _CALL.finditer(html):  # the first call that parses (not the function's definition)
         args = _args(m.group(1), html)
         if args and isinstance(args[0], str) and len(args) >= 5:
             args = args[1:]  # a container id first
@@ -49,6 +48,7 @@ def pager(html: str) -> tuple[int, str, str, int | None] | None:
         if len(ints) == 2 and len(strs) == 2:
             total = args[4] if len(args) > 4 and isinstance(args[4], int) else None
             return ints[0], strs[0] or "index", strs[1] or "html", total
+        continue
     count = re.search(_VAR_INT.format(name="countPage"), html)
     if count:
         ext = re.search(r"""var\s+(?:ext|suffix)\s*=\s*['"](\w+)['"]""", html)
