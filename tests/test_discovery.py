@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from crawler import discovery
+from crawler import cms, discovery
+from crawler.cms.trs import page_urls, pager
 from crawler.discovery import Link, classify_link
 from monitor.classify import classify_title
 from monitor.intake import full_agency_name
@@ -69,12 +70,17 @@ def test_hanweb_datastore_and_jpage() -> None:
             "</script><script>var param_4130 = {col:1, appid:1, webid:39, path:'/', columnid:300, unitid:'4130', "
             "webname:'', permissiontype:0};$('#4130').jpage({perPage: 15, totalRecord: 100, groupSize: 3, "
             "proxyUrl:'/module/web/jpage/dataproxy.jsp', ajaxParam: param_4130});</script>")
-    assert len(discovery.datastore_records(html)) == 2
-    spec = discovery.jpage(html)
-    assert spec and spec.form["columnid"] == "300" and spec.form["webname"] == "" and spec.form["path"] == "/"
-    urls = [u for u, _ in spec.requests(BASE + "col/col300/index.html")]
-    assert urls == [BASE + "module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15",
-                    BASE + "module/web/jpage/dataproxy.jsp?startrecord=91&endrecord=100&perpage=15"]
+    page_url = BASE + "col/col300/index.html"
+    adapter, page = cms.open_list(html, page_url, discovery.extract_links(html, page_url))
+    assert adapter.name == "hanweb" and len(page.entries) == 2 and page.stated_records == 100
+    [post] = page.follow
+    form = dict(post.form)
+    assert post.method == "POST" and form["columnid"] == "300" and form["webname"] == "" and form["path"] == "/"
+    assert post.url == BASE + "module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=47&perpage=15"
+    walk = cms.Walk(page_url, "hanweb", context=page.context)
+    reply = "<datastore><recordset><record><![CDATA[<a href='/art/3.html'>丙</a>]]></record></recordset></datastore>"
+    nxt = cms.ADAPTERS["hanweb"].reply(reply, post, walk).follow
+    assert nxt[0].url == BASE + "module/web/jpage/dataproxy.jsp?startrecord=48&endrecord=92&perpage=15"
 
 
 @pytest.mark.parametrize("script,pages", [
@@ -84,7 +90,8 @@ def test_hanweb_datastore_and_jpage() -> None:
 ])
 def test_trs_pagination(script: str, pages: list[str]) -> None:
     base = BASE + "zwgk/nb/"
-    assert discovery.trs_pages(f"<script>{script}</script>", base + "index.shtml") == [base + p for p in pages]
+    count, prefix, ext, _ = pager(f"<script>{script}</script>")
+    assert page_urls(count, prefix, ext, base + "index.shtml") == [base + p for p in pages]
 
 
 def test_js_redirect_and_js_only_lists() -> None:
