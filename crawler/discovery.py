@@ -102,14 +102,27 @@ def extract_links(html: str, base_url: str) -> list[Link]:
 
 
 def portal_key(url: str) -> str:
-    """What identifies a portal: its host:port (download slots, crawl state and the fleet use it)."""
-    return urlsplit(url).netloc.lower()
+    """The host a portal answers on: host:port, lower-cased, ``www.`` dropped (``www.x.gov.cn``
+    and ``x.gov.cn`` are one server). Download slots and politeness go by it."""
+    netloc = urlsplit(url).netloc.lower()
+    return netloc[4:] if netloc.startswith("www.") else netloc
+
+
+def portal_prefix(url: str) -> str:
+    """The path a configured portal covers: its URL's directory (``/a/`` for ``http://h/a/``).
+    County subsites under one city host are separate portals, told apart by this prefix."""
+    path = urlsplit(url).path or "/"
+    return path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+
+
+def portal_identity(url: str) -> str:
+    """A configured portal's key in the crawl state and the fleet: host key and path prefix."""
+    prefix = portal_prefix(url)
+    return portal_key(url) + ("" if prefix == "/" else prefix)
 
 
 def same_site(url: str, portal_url: str) -> bool:
-    a, b = portal_key(url), portal_key(portal_url)
-    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
-    return strip(a) == strip(b)
+    return portal_key(url) == portal_key(portal_url)
 
 
 def classify_link(link: Link, page_kind: PageKind) -> PageKind | None:

@@ -74,6 +74,7 @@ class Keys:
         self.known = f"{prefix}:known"  # report pages fresh in the store: workers skip them
         self.sightings = f"{prefix}:sightings"  # known pages still listed (the coordinator records)
         self.portals = f"{prefix}:portals"
+        self.aliases = f"{prefix}:aliases"  # host names portals redirected to
         self.budget = f"{prefix}:budget"
         self.variants = f"{prefix}:variants"
         self.workers = f"{prefix}:workers"

@@ -275,7 +275,8 @@ class FetchLogMiddleware:
             error_kind=kind, content_type=(response.headers.get(b"Content-Type", b"").decode("latin-1") or None)
             if response is not None else None, size=len(response.body) if response is not None else None,
             hash=sha256(response.body) if response is not None and response.body else None, fetched_at=now_iso(),
-            duration_ms=int((time.monotonic() - started) * 1000) if started else None)
+            duration_ms=int((time.monotonic() - started) * 1000) if started else None,
+            portal=request.meta.get("portal"))
 
     def process_response(self, request: Request, response: Response) -> Response:
         if "cached" not in response.flags:  # served from the evidence store: no network, no log
@@ -293,7 +294,8 @@ class FetchLogMiddleware:
             if "robots" in str(exception).lower():  # refused before any network traffic
                 crawl_state(self.crawler).record_fetch(
                     url=request.url, method=request.method, kind=request.meta.get("kind"), status=None,
-                    error=str(exception)[:300], error_kind="robots", fetched_at=now_iso(), network=False)
+                    error=str(exception)[:300], error_kind="robots", fetched_at=now_iso(), network=False,
+                    portal=request.meta.get("portal"))
             return
         self._log(request, None, error_kind(exception=exception), f"{type(exception).__name__}: {exception}"[:300],
                   None)

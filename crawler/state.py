@@ -10,10 +10,11 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.discovery import portal_key
+from crawler.discovery import portal_identity, portal_key, portal_prefix
 from monitor.blobs import BlobStore, blob_dir, sha256
 from monitor.intake import Judged, Source, judge_fetched
 from monitor.store import Store, is_disk_full, open_store
@@ -54,6 +55,10 @@ class PortalRun:
     scheduled: int = 0  # requests the spider scheduled for this portal (budget)
     lists: list[dict] = field(default_factory=list)  # each 年报 list walked: stated, found, adapter, complete
 
+    @property
+    def key(self) -> str:
+        return portal_identity(self.url)
+
     def summary(self) -> dict:
         return {"url": self.url, "jurisdiction": self.jurisdiction, "requests": self.requests, "pages": self.pages,
                 "reports_found": self.reports_found, "new": self.new, "changed": self.changed,
@@ -67,7 +72,8 @@ class CrawlState:
     def __init__(self, db_path: str, crawler=None) -> None:
         self.store: Store = open_store(db_path)
         self.blobs = BlobStore(blob_dir(db_path))
-        self.portals: dict[str, PortalRun] = {}  # portal_key -> run
+        self.portals: dict[str, PortalRun] = {}  # portal_identity -> run
+        self.aliases: dict[str, str] = {}  # a host a portal redirected to -> the portal's host key
         self.crawler = crawler
         self.disk_full = False
         self.variants: dict[str, set[str]] = {}
@@ -92,7 +98,7 @@ class CrawlState:
             raise DiskFull(str(exc)[:200]) from exc
 
     def add_portal(self, url: str, jurisdiction: str | None) -> PortalRun:
-        key = portal_key(url)
+        key = portal_identity(url)
         if key not in self.portals:
             portal_id = self.store.portal_id(url, jurisdiction)
             self.portals[key] = PortalRun(url, portal_id, self.store.start_run(portal_id), jurisdiction)
@@ -170,9 +176,9 @@ class CrawlState:
         if self.fleet is not None:
             self.fleet.consume(self)
 
-    def record_list(self, url: str, result: dict) -> None:
+    def record_list(self, portal: str, result: dict) -> None:
         """A 年报 list walk ended: keep what it stated and found (LIST_INCOMPLETE when short)."""
-        run = self.portal_for(url)
+        run = self.portals.get(portal)
         if run is None:
             return
         run.lists.append(result)
@@ -183,11 +189,20 @@ class CrawlState:
         with self.writes():
             self.store.record_list(run.run_id, run.portal_id, result)
 
-    def portal_for(self, url: str) -> PortalRun | None:
-        run = self.portals.get(portal_key(url))
+    def portal_for(self, url: str, hint: str | None = None) -> PortalRun | None:
+        run = match_portal(self.portals, self.aliases, url, hint)
         if run is not None and run.jurisdiction is None and self.fleet is not None:
             run.jurisdiction = self.fleet.jurisdiction(run)  # a worker may have read the home page
         return run
+
+    def alias(self, run: PortalRun, url: str) -> None:
+        """The portal answers on another host name too (its home page redirected there)."""
+        host = portal_key(url)
+        if host != portal_key(run.url):
+            self.aliases[host] = portal_key(run.url)
+            logger.info("[%s] 门户网站重定向到 %s，按同一网站处理", run.jurisdiction or run.url, host)
+            if self.fleet is not None:
+                self.fleet.share_alias(host, portal_key(run.url))
 
     def portal_id_for(self, url: str) -> int | None:
         run = self.portal_for(url)
@@ -198,7 +213,7 @@ class CrawlState:
             self._record_fetch(network, **fields)
 
     def _record_fetch(self, network: bool, **fields) -> None:
-        run = self.portal_for(fields["url"])
+        run = self.portal_for(fields["url"], fields.pop("portal", None))
         if run:
             run.requests += int(network)
             if fields.get("status") in (200, 304) and not fields.get("error_kind"):
@@ -222,6 +237,32 @@ class CrawlState:
                                   duration_s=summary["duration_s"])
             out.append(summary)
         return out
+
+
+def match_portal(portals: dict[str, PortalRun], aliases: dict[str, str], url: str,
+                 hint: str | None = None) -> PortalRun | None:
+    """The portal a URL belongs to: same host (``www.`` or not, or a host the portal redirected
+    to), the longest configured path prefix that covers it; a URL under no prefix (``/art/…``,
+    ``/module/…`` shared by subsites) belongs to the portal that asked for it (``hint``)."""
+    host = portal_key(url)
+    host = aliases.get(host, host)
+    path = urlsplit(url).path or "/"
+    best: PortalRun | None = None
+    same_host = []
+    for run in portals.values():
+        if portal_key(run.url) != host:
+            continue
+        same_host.append(run)
+        prefix = portal_prefix(run.url)
+        if path.startswith(prefix) and (best is None or len(prefix) > len(portal_prefix(best.url))):
+            best = run
+    if best is not None and (portal_prefix(best.url) != "/" or hint is None):
+        return best
+    if hint is not None and hint in portals and portals[hint] in same_host:
+        return portals[hint]
+    if best is not None:
+        return best
+    return same_host[0] if len(same_host) == 1 else None
 
 
 def crawl_state(crawler) -> CrawlState | WorkerState:
@@ -251,8 +292,11 @@ class FleetLink:
         self.server = redis_client(settings["REDIS_URL"])
         self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
 
+    def share_alias(self, host: str, portal_host: str) -> None:
+        self.server.hset(self.keys.aliases, host, portal_host)
+
     def share_portal(self, run: PortalRun) -> None:
-        key = portal_key(run.url)
+        key = portal_identity(run.url)
         known = self.server.hget(self.keys.portals, key)
         started = json.loads(known)["started"] if known else time.time()  # the portal's time budget runs on
         self.server.hset(self.keys.portals, key,
@@ -260,11 +304,11 @@ class FleetLink:
 
     def jurisdiction(self, run: PortalRun) -> str | None:
         """The portal's jurisdiction as the fleet knows it (whoever parsed its home page)."""
-        raw = self.server.hget(self.keys.portals, portal_key(run.url))
+        raw = self.server.hget(self.keys.portals, portal_identity(run.url))
         return json.loads(raw).get("jurisdiction") if raw else None
 
     def incr_budget(self, run: PortalRun) -> int:
-        return int(self.server.hincrby(self.keys.budget, portal_key(run.url), 1))
+        return int(self.server.hincrby(self.keys.budget, portal_identity(run.url), 1))
 
     def new_variant(self, path: str, query: str, limit: int) -> bool:
         key = f"{self.keys.variants}:{hashlib.sha1(path.encode()).hexdigest()[:16]}"
@@ -287,7 +331,7 @@ class FleetLink:
 
         def record_list(data: bytes) -> None:
             info = json.loads(data)
-            state.record_list(info["url"], info["result"])
+            state.record_list(info["portal"], info["result"])
 
         for key, handle in ((self.keys.fetches, lambda d: state.record_fetch(**json.loads(d))),
                             (self.keys.lists, record_list),
@@ -311,31 +355,39 @@ class WorkerState:
         self.keys = Keys(crawler.settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
         self.fleet = FleetLink(crawler.settings)
         self.portals: dict[str, PortalRun] = {}
+        self.aliases: dict[str, str] = {}
         self.store = None
         self.blobs = None
         self.disk_full = False
 
-    def portal_for(self, url: str) -> PortalRun | None:
-        key = portal_key(url)
-        run = self.portals.get(key)
-        if run is None:
-            raw = self.server.hget(self.keys.portals, key)
-            if raw is None:
-                return None
-            info = json.loads(raw)
-            run = PortalRun(info["url"], None, None, info.get("jurisdiction"))
-            run.started -= max(0.0, time.time() - info.get("started", time.time()))
-            self.portals[key] = run
+    def portal_for(self, url: str, hint: str | None = None) -> PortalRun | None:
+        run = match_portal(self.portals, self.aliases, url, hint)
+        if run is None:  # a portal (or an alias) this process has not met yet: read the fleet's
+            for raw_key, raw in self.server.hgetall(self.keys.portals).items():
+                key = raw_key.decode()
+                if key not in self.portals:
+                    info = json.loads(raw)
+                    known = PortalRun(info["url"], None, None, info.get("jurisdiction"))
+                    known.started -= max(0.0, time.time() - info.get("started", time.time()))
+                    self.portals[key] = known
+            self.aliases.update({k.decode(): v.decode() for k, v in self.server.hgetall(self.keys.aliases).items()})
+            run = match_portal(self.portals, self.aliases, url, hint)
         elif run.jurisdiction is None:  # learnt when another process read the home page
             run.jurisdiction = self.fleet.jurisdiction(run)
         return run
+
+    def alias(self, run: PortalRun, url: str) -> None:
+        host = portal_key(url)
+        if host != portal_key(run.url):
+            self.aliases[host] = portal_key(run.url)
+            self.fleet.share_alias(host, portal_key(run.url))
 
     def portal_id_for(self, url: str) -> None:
         return None
 
     def add_portal(self, url: str, jurisdiction: str | None) -> PortalRun:
         run = PortalRun(url, None, None, jurisdiction)
-        self.portals[portal_key(url)] = run
+        self.portals[portal_identity(url)] = run
         self.fleet.share_portal(run)
         return run
 
@@ -357,8 +409,8 @@ class WorkerState:
     def record_fetch(self, network: bool = True, **fields) -> None:
         self.server.rpush(self.keys.fetches, json.dumps({"network": network, **fields}, default=str))
 
-    def record_list(self, url: str, result: dict) -> None:
-        self.server.rpush(self.keys.lists, json.dumps({"url": url, "result": result}))
+    def record_list(self, portal: str, result: dict) -> None:
+        self.server.rpush(self.keys.lists, json.dumps({"portal": portal, "result": result}))
 
     def is_known(self, url: str) -> bool:
         return bool(self.server.sismember(self.keys.known, url))

@@ -83,9 +83,9 @@ class PortalSpider(scrapy.Spider):
         follow-up (``fetch``) is bounded by the walk itself, not by the query-variant cap."""
         settings = self.crawler.settings
         url = discovery.canonical(url)
-        if not discovery.same_site(url, run.url):
-            return None
         state = crawl_state(self.crawler)
+        if state.portal_for(url, run.key) is not run:
+            return None  # another host, or a sibling portal's subsite on this host
         if time.monotonic() - run.started > settings.getfloat("NIANBAO_PORTAL_TIME_BUDGET"):
             self._budget(run, "time")
             return None
@@ -100,7 +100,7 @@ class PortalSpider(scrapy.Spider):
             self._budget(run, "pages")
             return None
         callback = callback or (self.parse_detail if kind == "detail" else self.parse_page)
-        meta = {"kind": kind, "depth_nav": depth, **meta}
+        meta = {"kind": kind, "depth_nav": depth, "portal": run.key, **meta}
         if fetch is None:
             return Request(url, callback=callback, errback=self.errback, priority=PRIORITY.get(kind, 0), meta=meta)
         headers = dict(fetch.headers)
@@ -120,7 +120,8 @@ class PortalSpider(scrapy.Spider):
         if failure.check(IgnoreRequest) and "redirect" in str(failure.value).lower():
             crawl_state(self.crawler).record_fetch(url=request.url, method=request.method, kind=request.meta.get("kind"),
                                                    status=None, error=str(failure.value)[:300],
-                                                   error_kind="redirect_loop", fetched_at=now_iso(), network=False)
+                                                   error_kind="redirect_loop", fetched_at=now_iso(), network=False,
+                                                   portal=request.meta.get("portal"))
         if not failure.check(IgnoreRequest):  # the fetch log already has the details
             logger.warning("抓取失败 %s：%s", request.url, failure.value)
         pending: ReportItem | None = request.meta.get("pending_item")
@@ -138,10 +139,13 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         state = crawl_state(self.crawler)
-        run = state.portal_for(response.url)
+        kind: PageKind = response.meta["kind"]
+        run = state.portal_for(response.url, response.meta.get("portal"))
+        if run is None and kind == "home" and response.meta.get("portal") in state.portals:
+            run = state.portals[response.meta["portal"]]  # the home page redirected to another host name
+            state.alias(run, response.url)
         if run is None:
             return
-        kind: PageKind = response.meta["kind"]
         depth = response.meta.get("depth_nav", 0)
         if is_soft_404(response):
             return  # recorded by the fetch log; nothing to follow on a "page not found" page
@@ -206,6 +210,7 @@ class PortalSpider(scrapy.Spider):
                 yield Request(walk.column, callback=self.parse_browser_list, errback=self.list_errback,
                               dont_filter=True, priority=PRIORITY["column"],
                               meta={"kind": "column", "depth_nav": depth, "column": column, "walk": walk,
+                                    "portal": run.key,
                                     "playwright": True, "playwright_include_page": True,
                                     "playwright_page_goto_kwargs": {"wait_until": "networkidle"}})
                 return
@@ -214,13 +219,12 @@ class PortalSpider(scrapy.Spider):
                 if walk.complete is None:
                     walk.blocked_next = True  # nothing could be seen: say so
         if walk.found or walk.complete is not None or walk.browser or walk.stated_records is not None:
-            crawl_state(self.crawler).record_list(run.url, walk.result())
+            crawl_state(self.crawler).record_list(run.key, walk.result())
         # else: a navigation page that only looked like a list (no entry, nothing stated)
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         """A list walk's follow-up reply: the adapter reads it, the walk goes on."""
-        run = crawl_state(self.crawler).portal_for(response.url) or \
-            crawl_state(self.crawler).portal_for(response.meta["walk"].column)
+        run = crawl_state(self.crawler).portal_for(response.url, response.meta.get("portal"))
         walk: Walk = response.meta["walk"]
         fetch: Fetch = response.meta["list_fetch"]
         depth, column = response.meta.get("depth_nav", 0), response.meta.get("column")
@@ -245,12 +249,12 @@ class PortalSpider(scrapy.Spider):
         walk: Walk | None = request.meta.get("walk")
         if walk is None:
             return
-        run = crawl_state(self.crawler).portal_for(walk.column)
+        run = crawl_state(self.crawler).portal_for(walk.column, request.meta.get("portal"))
         if run is None:
             return
         walk.errors += 1
         if request.meta.get("playwright"):  # the browser could not page it: record what was found
-            crawl_state(self.crawler).record_list(run.url, walk.result())
+            crawl_state(self.crawler).record_list(run.key, walk.result())
             return
         if walk.stop == "end":
             walk.stop = "error"
@@ -261,7 +265,7 @@ class PortalSpider(scrapy.Spider):
         page = response.meta["playwright_page"]
         walk: Walk = response.meta["walk"]
         depth, column = response.meta.get("depth_nav", 0), response.meta.get("column")
-        run = crawl_state(self.crawler).portal_for(walk.column)
+        run = crawl_state(self.crawler).portal_for(walk.column, response.meta.get("portal"))
         try:
             snapshots = await browser_pages(page, self.crawler.settings.getint("NIANBAO_BROWSER_MAX_CLICKS"))
         finally:
@@ -280,7 +284,7 @@ class PortalSpider(scrapy.Spider):
         walk.adapter = f"{walk.adapter}+browser"
         if walk.found > before:
             logger.warning("列表 %s：适配器漏读 %s 条，浏览器补齐", walk.column, walk.found - before)
-        crawl_state(self.crawler).record_list(run.url, walk.result())
+        crawl_state(self.crawler).record_list(run.key, walk.result())
 
     def _follow(self, run: PortalRun, link: Link, kind: PageKind, depth: int, column: str | None) -> Iterator[Request]:
         target = discovery.classify_link(link, kind)
@@ -305,7 +309,7 @@ class PortalSpider(scrapy.Spider):
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
         state = crawl_state(self.crawler)
-        run = state.portal_for(response.url)
+        run = state.portal_for(response.url, response.meta.get("portal"))
         if run is None or not isinstance(response, TextResponse):
             return
         facts = detail_facts(response.text, response.url)
@@ -329,11 +333,11 @@ class PortalSpider(scrapy.Spider):
             listed = parse_date(response.meta["list_date"])
             if listed:
                 item.published, item.published_source = listed.isoformat(), "列表日期"
-        remaining = [(a.url, a.name) for a in facts.attachments if discovery.same_site(a.url, run.url)]
+        remaining = [(a.url, a.name) for a in facts.attachments if state.portal_for(a.url, run.key) is run]
         yield from self._next_attachment(item, remaining)
 
     def _next_attachment(self, item: ReportItem, remaining: list[tuple[str, str]]) -> Iterator[Any]:
-        run = crawl_state(self.crawler).portal_for(item.url)
+        run = crawl_state(self.crawler).portal_for(item.portal_url)
         while remaining and run is not None:
             url, name = remaining[0]
             request = self._request(run, url, "attachment", 0, callback=self.parse_attachment, pending_item=item,
