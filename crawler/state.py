@@ -73,7 +73,7 @@ class CrawlState:
         self.store: Store = open_store(db_path)
         self.blobs = BlobStore(blob_dir(db_path))
         self.portals: dict[str, PortalRun] = {}  # portal_identity -> run
-        self.aliases: dict[str, str] = {}  # a host a portal redirected to -> the portal's host key
+        self.aliases: dict[str, set[str]] = {}  # portal key -> other host names it answers on (redirects)
         self.crawler = crawler
         self.disk_full = False
         self.variants: dict[str, set[str]] = {}
@@ -199,10 +199,10 @@ class CrawlState:
         """The portal answers on another host name too (its home page redirected there)."""
         host = portal_key(url)
         if host != portal_key(run.url):
-            self.aliases[host] = portal_key(run.url)
+            self.aliases.setdefault(run.key, set()).add(host)
             logger.info("[%s] 门户网站重定向到 %s，按同一网站处理", run.jurisdiction or run.url, host)
             if self.fleet is not None:
-                self.fleet.share_alias(host, portal_key(run.url))
+                self.fleet.share_alias(run.key, host)
 
     def portal_id_for(self, url: str) -> int | None:
         run = self.portal_for(url)
@@ -239,18 +239,17 @@ class CrawlState:
         return out
 
 
-def match_portal(portals: dict[str, PortalRun], aliases: dict[str, str], url: str,
+def match_portal(portals: dict[str, PortalRun], aliases: dict[str, set[str]], url: str,
                  hint: str | None = None) -> PortalRun | None:
     """The portal a URL belongs to: same host (``www.`` or not, or a host the portal redirected
     to), the longest configured path prefix that covers it; a URL under no prefix (``/art/…``,
     ``/module/…`` shared by subsites) belongs to the portal that asked for it (``hint``)."""
     host = portal_key(url)
-    host = aliases.get(host, host)
     path = urlsplit(url).path or "/"
     best: PortalRun | None = None
     same_host = []
-    for run in portals.values():
-        if portal_key(run.url) != host:
+    for key, run in portals.items():
+        if portal_key(run.url) != host and host not in aliases.get(key, ()):
             continue
         same_host.append(run)
         prefix = portal_prefix(run.url)
@@ -258,8 +257,9 @@ def match_portal(portals: dict[str, PortalRun], aliases: dict[str, str], url: st
             best = run
     if best is not None and (portal_prefix(best.url) != "/" or hint is None):
         return best
-    if hint is not None and hint in portals and portals[hint] in same_host:
-        return portals[hint]
+    if hint is not None and hint in portals:
+        # the asking portal's own request: its URL under no other prefix, or nothing of its own
+        return portals[hint] if portals[hint] in same_host else None
     if best is not None:
         return best
     return same_host[0] if len(same_host) == 1 else None
@@ -292,8 +292,10 @@ class FleetLink:
         self.server = redis_client(settings["REDIS_URL"])
         self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
 
-    def share_alias(self, host: str, portal_host: str) -> None:
-        self.server.hset(self.keys.aliases, host, portal_host)
+    def share_alias(self, portal: str, host: str) -> None:
+        known = self.server.hget(self.keys.aliases, portal)
+        hosts = set(json.loads(known)) if known else set()
+        self.server.hset(self.keys.aliases, portal, json.dumps(sorted(hosts | {host})))
 
     def share_portal(self, run: PortalRun) -> None:
         key = portal_identity(run.url)
@@ -355,7 +357,7 @@ class WorkerState:
         self.keys = Keys(crawler.settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
         self.fleet = FleetLink(crawler.settings)
         self.portals: dict[str, PortalRun] = {}
-        self.aliases: dict[str, str] = {}
+        self.aliases: dict[str, set[str]] = {}
         self.store = None
         self.blobs = None
         self.disk_full = False
@@ -370,7 +372,8 @@ class WorkerState:
                     known = PortalRun(info["url"], None, None, info.get("jurisdiction"))
                     known.started -= max(0.0, time.time() - info.get("started", time.time()))
                     self.portals[key] = known
-            self.aliases.update({k.decode(): v.decode() for k, v in self.server.hgetall(self.keys.aliases).items()})
+            for key, hosts in self.server.hgetall(self.keys.aliases).items():
+                self.aliases[key.decode()] = set(json.loads(hosts))
             run = match_portal(self.portals, self.aliases, url, hint)
         elif run.jurisdiction is None:  # learnt when another process read the home page
             run.jurisdiction = self.fleet.jurisdiction(run)
@@ -379,8 +382,8 @@ class WorkerState:
     def alias(self, run: PortalRun, url: str) -> None:
         host = portal_key(url)
         if host != portal_key(run.url):
-            self.aliases[host] = portal_key(run.url)
-            self.fleet.share_alias(host, portal_key(run.url))
+            self.aliases.setdefault(run.key, set()).add(host)
+            self.fleet.share_alias(run.key, host)
 
     def portal_id_for(self, url: str) -> None:
         return None
