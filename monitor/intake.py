@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor import divisions
 from monitor.analysis import Report, analyze_document
 from monitor.document import Document, read_document
 from monitor.identity import (
@@ -21,7 +22,7 @@ from monitor.identity import (
     title_agency,
     title_year,
 )
-from monitor.textutil import parse_date
+from monitor.textutil import compact, parse_date
 
 # A page that holds at least this much of a report is read itself rather than its attachment.
 MIN_SECTIONS_ON_PAGE = 3
@@ -89,10 +90,19 @@ def judge_fetched(page: Source, attachments: list[Source], *, title: str, portal
     ``portal_key`` names the portal when its jurisdiction is unknown, so that two portals'
     "城关镇人民政府" reports never share a key.
     """
+    context_jurisdiction = portal_jurisdiction
     context = {k: v for k, v in (("portal_jurisdiction", portal_jurisdiction), ("column", column)) if v}
     report, source = choose_report(page, attachments, title, published, page_agency, context)
     ident = report.identity
-    jurisdiction = portal_jurisdiction or ident.jurisdiction or jurisdiction_of(page_agency) or portal_key
+    reposted = reposted_from(title_agency(title) or ident.agency, portal_jurisdiction)
+    if reposted:
+        # another body's report reposted in this portal's column: stored under its own name, and
+        # the date the portal shows is the repost's, not the report's publication
+        portal_jurisdiction, published, published_source = None, None, None
+        context.pop("portal_jurisdiction", None)
+        report, source = choose_report(page, attachments, title, None, page_agency, context)
+        ident = report.identity
+    jurisdiction = portal_jurisdiction or reposted or ident.jurisdiction or jurisdiction_of(page_agency) or portal_key
     agency = canonical_agency(
         full_agency_name(title_agency(title), jurisdiction)
         or full_agency_name(ident.agency, jurisdiction)
@@ -111,6 +121,31 @@ def judge_fetched(page: Source, attachments: list[Source], *, title: str, portal
         sources["published"] = "page" if published_source == "URL" else "metadata"
     code, province = (ident.division_code, ident.province) if jurisdiction == ident.jurisdiction else \
         locate(jurisdiction, [agency, title, report.text[:4000]])
+    identity = {"division_code": code, "province": province, "sources": sources}
+    if reposted:
+        identity["reposted_on_portal_of"] = context_jurisdiction
     return Judged(report, jurisdiction, agency, year, level, date.isoformat() if date else None,
-                  published_source if published else ident.published_source, source,
-                  {"division_code": code, "province": province, "sources": sources})
+                  published_source if published else ident.published_source, source, identity)
+
+
+def reposted_from(named: str | None, portal_jurisdiction: str | None) -> str | None:
+    """The jurisdiction of a report whose own name places it outside the portal's jurisdiction (a
+    city's or province's report reposted in a county's or zone's 年报 column), else None.
+
+    Only a name the gazetteer places, and places elsewhere, counts: a unit named without its
+    place (区政府办公室), a township, or a spelling of the portal's own name is the portal's."""
+    if not named or not portal_jurisdiction:
+        return None
+    own = jurisdiction_of(named)
+    if not own:
+        return None
+    a, b = compact(own), compact(portal_jurisdiction)
+    if a in b or b in a or b in compact(named):
+        return None
+    code_own, _ = locate(own, [named])
+    code_portal, _ = locate(portal_jurisdiction, [portal_jurisdiction])
+    if code_own and code_portal and code_own == code_portal:
+        return None
+    if not code_own and not divisions.zone(own):
+        return None  # a name the gazetteer cannot place: not enough to say it is someone else's
+    return own

@@ -77,3 +77,34 @@ def test_two_counties_on_one_host_and_a_redirected_home(tmp_path: Path) -> None:
     assert by_portal == {jia: {"甲山县"}, yi: {"乙水县"}}
     expected = {e.url for e in host.expected}
     assert {"/" + u.split("/", 3)[3] for u, _, _ in rows} == expected  # both counties whole
+
+
+def _listed_titles() -> list[str]:
+    """The report titles of a real zone's 信息公开年报 column (鄂尔多斯恩格贝生态示范区, see its .yml)."""
+    from crawler.discovery import extract_links
+
+    page = Path(__file__).parent / "fixtures" / "real" / "lists" / "trs-ordos-engebei-xxgknb-countPage.html"
+    links = extract_links(page.read_text(encoding="utf-8"), "http://www.ordos.gov.cn/engb/xxgk/xxgknb/")
+    return [link.text for link in links if "年度报告" in link.text]
+
+
+def test_reports_of_other_bodies_reposted_in_a_column_keep_their_own_identity() -> None:
+    from monitor.intake import Source, judge_fetched
+
+    titles = _listed_titles()
+    assert len(titles) == 4  # the city's and the region's reports, reposted by the zone
+    body = "<p>一、总体情况</p><p>" + "本年度政府信息公开工作稳步推进。" * 10 + "</p>"
+    for title in titles:
+        html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+        judged = judge_fetched(Source("http://www.ordos.gov.cn/engb/a.html", html.encode()), [], title=title,
+                               portal_jurisdiction="恩格贝生态示范区", published="2020-09-03", published_source="列表日期")
+        assert judged.jurisdiction in ("鄂尔多斯市", "内蒙古自治区"), title
+        assert judged.agency.startswith(judged.jurisdiction)
+        assert judged.published is None  # the repost date is not the report's publication date
+        assert judged.identity["reposted_on_portal_of"] == "恩格贝生态示范区"
+    own = "恩格贝生态示范区管理委员会2019年政府信息公开工作年度报告"
+    html = f"<html><head><title>{own}</title></head><body><h1>{own}</h1>{body}</body></html>"
+    judged = judge_fetched(Source("http://www.ordos.gov.cn/engb/b.html", html.encode()), [], title=own,
+                           portal_jurisdiction="恩格贝生态示范区", published="2020-01-20", published_source="列表日期")
+    assert judged.jurisdiction == "恩格贝生态示范区" and judged.published == "2020-01-20"
+    assert "reposted_on_portal_of" not in judged.identity
