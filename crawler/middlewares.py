@@ -190,6 +190,9 @@ class IncrementalMiddleware:
                     state.store.save_page(request.url, last_fetched=now, last_verified=now)
                 return self._stored(request, page, body, "revalidated")
         if response.status == 200 and request.method == "GET" and not request.meta.get("playwright"):
+            stored = request.meta.get("stored_page")
+            if stored and stored.get("hash") == sha256(response.body):
+                response.flags.append("unchanged")  # no validators, but the same bytes as last time
             with state.writes():
                 self._keep(state, request, response, now)
         elif response.status == 404 and is_robots(request):  # no rules: remember that too

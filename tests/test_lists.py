@@ -180,3 +180,39 @@ def test_unknown_pager_without_browser_is_reported(tmp_path) -> None:
     assert complete == 0 and found < stated and reason == "shortfall"
     out = nianbao("health", "--db", str(db))
     assert "不完整：声明 38 条，找到 10 条" in out.stdout and "（不完整）" in out.stdout
+
+
+def test_a_list_that_grew_is_read_again_not_from_the_store(tmp_path) -> None:
+    """A new report on page 1 pushes the oldest entry of each page to the next: a rerun must not
+    read the later pages from the store (it would miss the pushed entries and cry incomplete)."""
+    import re
+
+    world = variant_world(["generic_next_links"])
+    portal = world.portals[0]
+    db = tmp_path / "n.db"
+    with serve(world):
+        crawl(world, db)
+        pages = sorted((k for k in portal.resources if re.fullmatch(r"/xxgk/ndbg/list(_\d+)?\.html", k)),
+                       key=lambda k: int(re.search(r"(\d+)\.html", k).group(1)) if "_" in k else 1)
+        bodies = [portal.resources[k].body.decode("utf-8") for k in pages]
+        items = [re.findall(r"<li>.*?</li>", b) for b in bodies]
+        old = portal.expected[0]
+        title = old.title.replace(str(old.year), "2025", 1)
+        new_path = "/xxgk/ndbg/9999.html"
+        portal.add(new_path, portal.resources[old.url].body.decode("utf-8").replace(old.title, title))
+        flat = [f'<li><a href="{new_path}" title="{title}">{title}</a><span class="time">2026-03-01</span></li>']
+        flat += [i for page in items for i in page]
+        start = 0
+        for key, body, page in zip(pages, bodies, items, strict=True):
+            chunk = flat[start:start + len(page) + (1 if key == pages[-1] else 0)]
+            start += len(chunk)
+            body = body.replace("".join(page), "".join(chunk)).replace("共38条", "共39条")
+            portal.resources[key].body = body.encode("utf-8")
+        crawl(world, db)
+    con = sqlite3.connect(db)
+    [(run, )] = con.execute("select max(run_id) from list_checks").fetchall()
+    [(complete, found, stated, browser)] = con.execute(
+        "select complete, found, stated, browser from list_checks where run_id = ?", [run]).fetchall()
+    assert (complete, stated, browser) == (1, 39, 0) and found == 39
+    urls = {"/" + u.split("/", 3)[3] for (u,) in con.execute("select url from reports")}
+    assert new_path in urls and {e.url for e in portal.expected} <= urls

@@ -169,6 +169,11 @@ class PortalSpider(scrapy.Spider):
         adapter, page = cms.open_list(html, response.url, links)
         walk = Walk(response.url, adapter.name)
         walk.first_page = tuple(e.url for e in page.entries)
+        if {"revalidated", "unchanged", "cached"} & set(response.flags):
+            # the list is as it was: its later pages may come from the store. A list whose first
+            # page changed has shifted; its later pages are asked for again, or the walk would
+            # miss the entry pushed from page 1 to page 2
+            walk.context["unchanged"] = "1"
         if discovery.looks_js_only(html):
             walk.context["js_only"] = "1"
         walk.take(page)
@@ -191,7 +196,8 @@ class PortalSpider(scrapy.Spider):
         """The walk's next request, or its end: the browser fallback or the list's record."""
         while (fetch := walk.next_fetch()) is not None:
             request = self._request(run, fetch.url, "column", depth, callback=self.parse_list, fetch=fetch,
-                                    walk=walk, list_fetch=fetch, column=column, later_page=True)
+                                    walk=walk, list_fetch=fetch, column=column,
+                                    later_page=bool(walk.context.get("unchanged")))
             if request is not None:
                 yield request
                 return
@@ -200,7 +206,7 @@ class PortalSpider(scrapy.Spider):
         yield from self._finish_walk(run, walk, depth, column)
 
     def _finish_walk(self, run: PortalRun, walk: Walk, depth: int, column: str | None) -> Iterator[Any]:
-        needs_browser = (walk.complete is False and walk.reason != "permission") or \
+        needs_browser = (walk.complete is False and walk.reason not in ("permission", "page_bound")) or \
             (not walk.entries and walk.context.get("js_only"))
         if needs_browser and not walk.browser:
             if self.crawler.settings.getbool("NIANBAO_PLAYWRIGHT"):
