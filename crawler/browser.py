@@ -97,3 +97,16 @@ async def browser_pages(page, max_clicks: int, settle_ms: int = 3000) -> list[st
                             ".forEach(el => el.removeAttribute('data-nianbao-next'))")
         snapshots.append(await page.content())
     return snapshots
+
+
+async def confine_to_origin(page, request) -> None:
+    """A page the browser renders for a list may load what its own portal serves, nothing else."""
+    origin = request.url.split("/", 3)[:3]
+
+    async def route(r) -> None:
+        if r.request.url.split("/", 3)[:3] == origin or r.request.url.startswith(("data:", "blob:")):
+            await r.continue_()
+        else:
+            await r.abort()
+
+    await page.route("**/*", route)

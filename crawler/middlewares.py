@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import re
 import time
@@ -35,6 +36,70 @@ class SlotPerPortalMiddleware:
 
     def process_request(self, request: Request) -> None:
         request.meta.setdefault("download_slot", portal_key(request.url))
+
+
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    name = host.rsplit(":", 1)[0].strip("[]") if host.count(":") <= 1 or host.startswith("[") else host
+    if name.lower() in LOOPBACK_NAMES:
+        return ipaddress.ip_address("127.0.0.1")
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        return None
+
+
+def is_internal(host: str) -> bool:
+    """A loopback, link-local, private or otherwise non-public address (by literal or by name)."""
+    address = _address(host)
+    return bool(address and (address.is_loopback or address.is_private or address.is_link_local
+                             or address.is_reserved or address.is_multicast or address.is_unspecified))
+
+
+def _port(netloc: str) -> str:
+    return netloc.rsplit(":", 1)[1] if ":" in netloc and not netloc.endswith("]") else ""
+
+
+class PortalBoundaryMiddleware:
+    """No request leaves the portal: every request, and every redirect hop (a redirect comes back
+    through here as a new request), goes to a host of the portal that asked for it.
+
+    Allowed besides: hosts listed in ``NIANBAO_ALLOWED_HOSTS``, and for a portal's home page a
+    redirect to another name of the same server (bare ↔ ``www.``, ``localhost`` ↔ ``127.0.0.1`` on
+    the same port), which the spider then adds to the portal. Loopback, link-local and private
+    addresses are fetched only when the portal itself lives there. A refusal is recorded as a
+    fetch error of its own kind (``off_portal``) and the request is dropped."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.allowed = {h.lower() for h in crawler.settings.getlist("NIANBAO_ALLOWED_HOSTS")}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        state = crawl_state(self.crawler)
+        hint = request.meta.get("portal")
+        run = state.portals.get(hint) if hint else None
+        if run is None:
+            return  # not a portal's request (the state has no portal to hold it to)
+        if state.portal_for(request.url, hint) is run:
+            return
+        target = urlsplit(request.url).netloc.lower()
+        home = urlsplit(run.url).netloc.lower()
+        if portal_key(request.url) in self.allowed or target in self.allowed:
+            return
+        if request.meta.get("kind") == "home" and (
+                is_internal(target) and is_internal(home) and _port(target) == _port(home)):
+            return  # the home page moved to another name of the same loopback server
+        why = "内网地址" if is_internal(target) and not is_internal(home) else "其他网站"
+        state.record_fetch(url=request.url, method=request.method, kind=request.meta.get("kind"), status=None,
+                           error=f"拒绝访问门户网站以外的地址（{why}）：{target}", error_kind="off_portal",
+                           fetched_at=now_iso(), network=False, portal=hint)
+        raise IgnoreRequest(f"off_portal: {request.url}")
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):

@@ -42,6 +42,7 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.PortalBoundaryMiddleware": 40,
     "crawler.middlewares.SlotPerPortalMiddleware": 50,
     "crawler.middlewares.BackoffDelayMiddleware": 60,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -79,5 +80,6 @@ NIANBAO_PORTAL_TIME_BUDGET = 1800  # seconds per portal per run
 NIANBAO_REVALIDATE_DAYS = 7.0  # a known report page or attachment is re-checked at most this often
 NIANBAO_NAV_REVALIDATE_DAYS = 7.0  # so is a navigation page or a 年报 list's later page; its first page: every run
 NIANBAO_ROBOTS_CACHE_HOURS = 24.0  # a portal's robots.txt (or its absence) is reused this long, as RFC 9309 allows
+NIANBAO_ALLOWED_HOSTS: list[str] = []  # hosts a portal may send the crawl to besides its own (e.g. a file server)
 NIANBAO_PLAYWRIGHT = True  # render JavaScript-only lists in a browser, and page lists no adapter could finish
 NIANBAO_BROWSER_MAX_CLICKS = 60  # next-page clicks per list in the browser fallback

@@ -22,7 +22,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Request, Response, TextResponse
 
 from crawler import cms, discovery
-from crawler.browser import browser_pages
+from crawler.browser import browser_pages, confine_to_origin
 from crawler.cms import Fetch, Walk
 from crawler.cms.base import is_pager_link
 from crawler.discovery import Link, PageKind
@@ -218,6 +218,7 @@ class PortalSpider(scrapy.Spider):
                               meta={"kind": "column", "depth_nav": depth, "column": column, "walk": walk,
                                     "portal": run.key,
                                     "playwright": True, "playwright_include_page": True,
+                                    "playwright_page_init_callback": confine_to_origin,
                                     "playwright_page_goto_kwargs": {"wait_until": "networkidle"}})
                 return
             if not walk.entries and walk.context.get("js_only"):

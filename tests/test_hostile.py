@@ -1,0 +1,43 @@
+"""A hostile portal on loopback: what it sends the crawler to, and what it serves, is contained."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from crawler.world import Portal, Resource, World, _page, make_portal
+from crawler.world.server import serve
+from tests.conftest import FAST, nianbao
+
+
+def _other_server() -> Portal:
+    """Another service on the same machine (a loopback port): it must never be reached."""
+    secret = Portal("secret", "static", "内网")
+    secret.add("/secret.txt", "内网机密：数据库口令 hunter2", "text/plain")
+    secret.add("/", _page("内网", "<p>内网首页</p>"))
+    return secret
+
+
+def test_redirects_and_links_off_the_portal_are_refused(tmp_path: Path) -> None:
+    portal = make_portal("hostile", "static", "险峰县", [2024], 7, departments=1, townships=0)
+    secret = _other_server()
+    world = World([portal, secret])
+    with serve(world):
+        target = f"http://127.0.0.1:{secret.port}/secret.txt"
+        # an attachment that answers 302 to another loopback port, and a link straight to it
+        detail = next(e.url for e in portal.expected)
+        body = portal.resources[detail].body.decode("utf-8")
+        body = body.replace("</body>", '<a href="/download/report.pdf">附件：年度报告.pdf</a>'
+                                       f'<a href="{target}">附件2.pdf</a></body>')
+        portal.resources[detail].body = body.encode("utf-8")
+        portal.resources["/download/report.pdf"] = Resource(b"", "text/html", 302, headers={"Location": target},
+                                                            conditional=False)
+        db = tmp_path / "n.db"
+        nianbao("crawl", "--db", str(db), *FAST, "--portal", portal.url)
+    assert not secret.hits, dict(secret.hits)  # not one request reached the other service
+    con = sqlite3.connect(db)
+    refused = con.execute("select url, error from fetches where error_kind = 'off_portal'").fetchall()
+    assert any(url == target for url, _ in refused) and "门户网站以外" in refused[0][1]
+    texts = " ".join(t for (t,) in con.execute("select text from report_versions"))
+    assert "hunter2" not in texts
+    assert con.execute("select count(*) from reports").fetchone()[0] == len(portal.expected)  # the crawl went on
