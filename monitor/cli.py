@@ -303,14 +303,16 @@ def digest(db: str, config_path: str | None, as_of: str | None, office: str | No
 
     if bool(outbox) == bool(send):
         raise click.UsageError("请二选一：--outbox 目录（写入 .eml 文件）或 --send（通过 SMTP 发送）。")
-    store = _open_store(db)
-    try:
-        outcomes = run_digests(store, _registry(config_path), _as_of(as_of), office, outbox, site_url)
-    except DigestError as exc:
-        raise click.ClickException(str(exc)) from exc
+    from monitor.locks import writing
     from monitor.notify import run_health_digest
 
-    health = run_health_digest(store, _registry(config_path), outbox, _as_of(as_of))
+    with writing(db):  # a manual digest waits for a scheduled one (and for a crawl) to finish
+        store = _open_store(db)
+        try:
+            outcomes = run_digests(store, _registry(config_path), _as_of(as_of), office, outbox, site_url)
+        except DigestError as exc:
+            raise click.ClickException(str(exc)) from exc
+        health = run_health_digest(store, _registry(config_path), outbox, _as_of(as_of))
     if health is not None:
         outcomes.append(health)
     failed = False

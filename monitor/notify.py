@@ -16,10 +16,14 @@ import hashlib
 import io
 import json
 import os
+import re
 import smtplib
+import socket
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -239,9 +243,100 @@ def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
     return conn
 
 
+CLAIM_LEASE = timedelta(minutes=15)  # a claim older than this, by a process not known alive, is stale
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str | None) -> bool:
+    """Whether the process that claimed a delivery may still be sending it."""
+    if not owner or ":" not in owner:
+        return False
+    host, pid = owner.rsplit(":", 1)
+    if host != socket.gethostname():
+        return True  # another machine's: only the lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_claims(store: Store) -> int:
+    """Deliveries a crashed sender left claimed. ``sending``: the final dot never left, so the
+    server dropped the message: pending again. ``committing``: the dot may have gone: counted as
+    sent, never sent twice. Returns how many were recovered."""
+    stale = datetime.now(UTC) - CLAIM_LEASE
+    recovered = 0
+    with store.transaction() as db:
+        for row in db.query("select id, status, claimed_by, claimed_at from deliveries "
+                            "where status in ('sending', 'committing')"):
+            claimed = datetime.fromisoformat(row["claimed_at"]) if row["claimed_at"] else stale
+            if _alive(row["claimed_by"]) and claimed > stale:
+                continue
+            if row["status"] == "sending":
+                db["deliveries"].update(row["id"], {"status": "pending", "claimed_by": None,
+                                                    "last_error": "上次发送中断（邮件未完成），将重发"})
+            else:
+                db["deliveries"].update(row["id"], {"status": "sent", "sent_at": now_iso(), "claimed_by": None,
+                                                    "last_error": "上次发送在提交时中断：按已发送处理，不再重发"})
+            recovered += 1
+    return recovered
+
+
+def _claim(store: Store, delivery_id: int) -> bool:
+    """Take a delivery for this process; False if another sender has it (or it is done)."""
+    with store.transaction() as db:
+        cursor = db.execute("update deliveries set status = 'sending', claimed_by = ?, claimed_at = ? "
+                            "where id = ? and status in ('pending', 'failed')", [_owner(), now_iso(), delivery_id])
+        return cursor.rowcount == 1
+
+
+def _set(store: Store, delivery_id: int, fields: dict[str, Any]) -> None:
+    with store.transaction() as db:
+        db["deliveries"].update(delivery_id, fields)
+
+
+def _send_two_phase(conn: smtplib.SMTP, msg: EmailMessage, sender: str, recipient: str,
+                    before_commit: Callable[[], None]) -> str | None:
+    """Send one message, calling ``before_commit`` just before the final dot that makes the
+    server accept it; returns the server's refusal, or None when accepted."""
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, policy=msg.policy.clone(linesep="\r\n")).flatten(msg)
+    data = re.sub(rb"(?m)^\.", b"..", buffer.getvalue())  # dot-stuffing (RFC 5321 4.5.2)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    conn.ehlo_or_helo_if_needed()
+    code, reply = conn.mail(sender)
+    if code != 250:
+        return f"MAIL {code} {reply!r}"
+    code, reply = conn.rcpt(recipient)
+    if code not in (250, 251):
+        conn.rset()
+        return f"{recipient}: {code} {reply!r}"
+    code, reply = conn.docmd("DATA")
+    if code != 354:
+        conn.rset()
+        return f"DATA {code} {reply!r}"
+    conn.send(data)
+    before_commit()
+    conn.send(b".\r\n")
+    code, reply = conn.getreply()
+    return None if code == 250 else f"{code} {reply!r}"
+
+
 def deliver(store: Store, registry: Registry, offices: set[str], outcomes: dict[str, Outcome],
             outbox: Path | None, attempted: set[int]) -> None:
-    """Send (or write) every pending delivery of these offices not yet tried in this run."""
+    """Send (or write) every pending delivery of these offices not yet tried in this run.
+
+    Each delivery is claimed first (two senders at once never send one twice) and sent in two
+    phases (a crash leaves it either surely unsent, and it is sent again, or possibly sent, and
+    it is not): each message reaches its recipient once."""
+    recover_claims(store)
     pending = [d for d in _pending(store, offices) if d["id"] not in attempted]
     attempted.update(d["id"] for d in pending)
     if not pending:
@@ -259,25 +354,26 @@ def deliver(store: Store, registry: Registry, offices: set[str], outcomes: dict[
             continue
         if registry.smtp is None:
             raise DigestError("未配置 smtp：请在配置文件中设置 smtp，或改用 --outbox 目录")
+        if not _claim(store, d["id"]):
+            continue  # another sender took it
         error = down
         if error is None:
             try:
                 conn = conn or _connect(registry.smtp)
-                refused = conn.send_message(msg, from_addr=None, to_addrs=[d["recipient"]])
-                error = "; ".join(f"{k}: {v[0]} {v[1]!r}" for k, v in refused.items()) or None
-            except smtplib.SMTPRecipientsRefused as exc:
-                error = "; ".join(f"{k}: {v[0]} {v[1]!r}" for k, v in exc.recipients.items())
+                error = _send_two_phase(conn, msg, sender, d["recipient"],
+                                        lambda delivery_id=d["id"]: _set(store, delivery_id, {"status": "committing"}))
             except (TimeoutError, smtplib.SMTPException, OSError) as exc:
                 down = error = f"{type(exc).__name__}: {exc}"
                 conn = None
         attempts = d["attempts"] + 1
         if error is None:
-            store.db["deliveries"].update(d["id"], {"status": "sent", "sent_at": now_iso(), "attempts": attempts,
-                                                    "last_error": None})
+            _set(store, d["id"], {"status": "sent", "sent_at": now_iso(), "attempts": attempts, "last_error": None,
+                                  "claimed_by": None})
             outcome.sent.append(d["recipient"])
         else:
             status = "abandoned" if attempts >= MAX_ATTEMPTS else "failed"
-            store.db["deliveries"].update(d["id"], {"status": status, "attempts": attempts, "last_error": error[:500]})
+            _set(store, d["id"], {"status": status, "attempts": attempts, "last_error": error[:500],
+                                  "claimed_by": None})
             outcome.failed[d["recipient"]] = error
     if conn is not None:
         with contextlib.suppress(smtplib.SMTPException):

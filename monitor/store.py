@@ -267,6 +267,14 @@ def _m008_list_checks(db: sqlite_utils.Database) -> None:
     db["list_checks"].create_index(["run_id"])
 
 
+def _m009_delivery_claims(db: sqlite_utils.Database) -> None:
+    """A delivery is claimed before it is sent (``sending``), and marked ``committing`` just before
+    the message's final dot: after a crash the phase says whether the server can have it."""
+    deliveries = db["deliveries"]
+    deliveries.add_column("claimed_by", str)
+    deliveries.add_column("claimed_at", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
@@ -276,6 +284,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("006_canonical_units", _m006_canonical_units),
     ("007_identity", _m007_identity),
     ("008_list_checks", _m008_list_checks),
+    ("009_delivery_claims", _m009_delivery_claims),
 ]
 
 
