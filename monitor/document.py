@@ -83,6 +83,31 @@ def sniff_format(data: bytes, filename: str | None = None, content_type: str | N
     return "text"
 
 
+# Bounds on what a ZIP-based document (DOCX, OFD) may inflate to: a hostile file of a few hundred
+# KB can expand to gigabytes. Sizes are the archive's own declared ones, which zipfile enforces.
+MAX_INFLATED = 200 * 1024 * 1024  # all members together
+MAX_MEMBER = 64 * 1024 * 1024  # any one member (an XML part is parsed whole)
+MAX_RATIO = 100  # inflated / compressed, for archives that inflate past SMALL_ARCHIVE
+SMALL_ARCHIVE = 16 * 1024 * 1024
+
+
+def archive_bomb(data: bytes) -> str | None:
+    """Why a ZIP-based document is refused unread (a decompression bomb), or None if it is sane."""
+    try:
+        infos = zipfile.ZipFile(BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None  # not readable as an archive: the reader reports that itself
+    if len(infos) > 10_000:
+        return f"压缩包内文件过多（{len(infos)} 个）"
+    inflated = sum(i.file_size for i in infos)
+    largest = max((i.file_size for i in infos), default=0)
+    if inflated > MAX_INFLATED or largest > MAX_MEMBER:
+        return f"解压后过大（{inflated / 2**20:.0f} MB，单个文件最大 {largest / 2**20:.0f} MB）"
+    if inflated > SMALL_ARCHIVE and inflated > MAX_RATIO * max(len(data), 1):
+        return f"压缩比异常（{len(data) / 2**10:.0f} KB 解压为 {inflated / 2**20:.0f} MB）"
+    return None
+
+
 def read_document(
     data: bytes,
     filename: str | None = None,
@@ -103,6 +128,11 @@ def read_document(
         "text": lambda: text.read_text(data),
         "image": lambda: Document("image", no_text_reason="图片文件，没有可提取的文字（需要人工或OCR识别）"),
     }
+    bomb = archive_bomb(data) if fmt in ("docx", "ofd") else None
+    if bomb:
+        doc = Document(fmt, no_text_reason=f"文件疑似压缩炸弹，未读取：{bomb}")
+        doc.path = filename
+        return doc
     try:
         doc = readers[fmt]()
     except Exception as exc:  # a corrupt file is a finding, not a crash

@@ -41,3 +41,35 @@ def test_redirects_and_links_off_the_portal_are_refused(tmp_path: Path) -> None:
     texts = " ".join(t for (t,) in con.execute("select text from report_versions"))
     assert "hunter2" not in texts
     assert con.execute("select count(*) from reports").fetchone()[0] == len(portal.expected)  # the crawl went on
+
+
+def _bomb(inflated_mb: int) -> bytes:
+    """A DOCX whose document.xml inflates to ``inflated_mb`` MB of one repeated byte."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with zf.open("word/document.xml", "w", force_zip64=True) as member:
+            chunk = b" " * (1 << 20)
+            for _ in range(inflated_mb):
+                member.write(chunk)
+    return buf.getvalue()
+
+
+def test_a_decompression_bomb_is_refused_unread() -> None:
+    import tracemalloc
+
+    from monitor.analysis import analyze_document
+    from monitor.document import read_document
+
+    data = _bomb(100)
+    assert len(data) < 1_000_000  # under a megabyte on the wire
+    tracemalloc.start()
+    doc = read_document(data, filename="年报.docx")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 32 * 2**20  # never inflated
+    assert "压缩炸弹" in doc.no_text_reason and "100 MB" in doc.no_text_reason
+    assert [f.code for f in analyze_document(doc).findings] == ["NO_TEXT"]
