@@ -71,6 +71,7 @@ class Keys:
         self.items = f"{prefix}:items"
         self.fetches = f"{prefix}:fetches"
         self.lists = f"{prefix}:lists"  # list walks' outcomes (the coordinator records them)
+        self.poison = f"{prefix}:poison"  # documents being judged or that failed, by hash
         self.known = f"{prefix}:known"  # report pages fresh in the store: workers skip them
         self.sightings = f"{prefix}:sightings"  # known pages still listed (the coordinator records)
         self.portals = f"{prefix}:portals"

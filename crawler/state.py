@@ -158,6 +158,27 @@ class CrawlState:
             label = f"{judged.agency} {judged.year}年度"
         self._count(run, recorded.status, label)
 
+    # -- documents that failed to be judged (crawler.judging) ---------------------------------
+
+    def is_unchanged(self, item) -> bool:
+        """Whether this report was read from exactly these bytes before (no judging needed)."""
+        parts = [sha256(item.page_body), *(sha256(a.body) for a in item.attachments if a.body)]
+        return self.store.has_version(item.url, sha256("|".join(parts).encode()))
+
+    def poisoned(self, documents: dict[str, str]) -> dict[str, str]:
+        """Documents (url -> hash) that failed before, or were being judged when a run died: url -> why."""
+        marked = self.store.marked_documents(list(documents.values()))
+        out = {}
+        for url, digest in documents.items():
+            row = marked.get(digest)
+            if row:
+                out[url] = row["reason"] if row["state"] == "failed" else "上次读取该文件时抓取进程异常终止"
+        return out
+
+    def mark_documents(self, documents: dict[str, str], state: str, reason: str | None = None) -> None:
+        with self.writes():
+            self.store.mark_documents(documents, state, reason)
+
     def sighting(self, url: str) -> None:
         """A known report page still listed (a worker skipped fetching it): one more sighting."""
         with self.writes():
@@ -415,6 +436,25 @@ class WorkerState:
     def record_list(self, portal: str, result: dict) -> None:
         self.server.rpush(self.keys.lists, json.dumps({"portal": portal, "result": result}))
 
+    def is_unchanged(self, item) -> bool:
+        return False  # a worker keeps no store; the coordinator skips re-analysis
+
+    def poisoned(self, documents: dict[str, str]) -> dict[str, str]:
+        marks = self.server.hmget(self.keys.poison, list(documents.values())) if documents else []
+        out = {}
+        for (url, _), raw in zip(documents.items(), marks, strict=True):
+            if raw:
+                info = json.loads(raw)
+                out[url] = info["reason"] if info["state"] == "failed" else "上次读取该文件时抓取进程异常终止"
+        return out
+
+    def mark_documents(self, documents: dict[str, str], state: str, reason: str | None = None) -> None:
+        for url, digest in documents.items():
+            if state == "ok":
+                self.server.hdel(self.keys.poison, digest)
+            else:
+                self.server.hset(self.keys.poison, digest, json.dumps({"url": url, "state": state, "reason": reason}))
+
     def is_known(self, url: str) -> bool:
         return bool(self.server.sismember(self.keys.known, url))
 
@@ -424,7 +464,7 @@ class WorkerState:
     def store_item(self, item) -> None:
         from crawler.distributed import encode
 
-        item.judged = judge_item(item)
+        item.judged = item.judged or judge_item(item)
         self.server.rpush(self.keys.items, encode(item))
 
     def consume_remote(self) -> None:

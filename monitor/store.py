@@ -275,6 +275,13 @@ def _m009_delivery_claims(db: sqlite_utils.Database) -> None:
     deliveries.add_column("claimed_at", str)
 
 
+def _m010_failed_documents(db: sqlite_utils.Database) -> None:
+    """Documents (by hash) being judged or that failed to be judged: a poison pill is skipped on
+    the next run instead of taking the crawl down again."""
+    db["failed_documents"].create(
+        {"hash": str, "url": str, "state": str, "reason": str, "first_at": str, "last_at": str}, pk="hash")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
@@ -285,6 +292,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("007_identity", _m007_identity),
     ("008_list_checks", _m008_list_checks),
     ("009_delivery_claims", _m009_delivery_claims),
+    ("010_failed_documents", _m010_failed_documents),
 ]
 
 
@@ -442,6 +450,32 @@ class Store:
             db["report_versions"].update(version["id"], {"last_seen": seen_at})
             db["reports"].update(version["report_id"], {"last_seen": seen_at, "current_version_id": version["id"]})
         return Recorded(version["report_id"], version["id"], "unchanged")
+
+    def has_version(self, url: str, source_hash: str) -> bool:
+        """Whether a report was read from exactly these bytes before."""
+        return bool(list(self.db["report_versions"].rows_where(
+            "source_url = ? and source_hash = ?", [url, source_hash], limit=1)))
+
+    def marked_documents(self, hashes: list[str]) -> dict[str, dict[str, Any]]:
+        """The rows of ``failed_documents`` for these hashes (being judged, or failed)."""
+        if not hashes:
+            return {}
+        marks = ",".join("?" * len(hashes))
+        return {row["hash"]: dict(row) for row in self.db.query(
+            f"select * from failed_documents where hash in ({marks})", hashes)}
+
+    def mark_documents(self, documents: dict[str, str], state: str, reason: str | None = None) -> None:
+        """Mark documents (url -> hash) as ``judging`` or ``failed``; ``ok`` removes the mark."""
+        now = now_iso()
+        with self.transaction() as db:
+            for url, digest in documents.items():
+                if state == "ok":
+                    db.execute("delete from failed_documents where hash = ?", [digest])
+                    continue
+                db.execute("insert into failed_documents (hash, url, state, reason, first_at, last_at) "
+                           "values (?, ?, ?, ?, ?, ?) on conflict(hash) do update set state = excluded.state, "
+                           "reason = coalesce(excluded.reason, failed_documents.reason), last_at = excluded.last_at",
+                           [digest, url, state, reason, now, now])
 
     def touch_url(self, url: str, seen_at: str | None = None) -> Recorded | None:
         """One more sighting of the report at ``url`` (its page not fetched again: known and fresh)."""

@@ -73,3 +73,39 @@ def test_a_decompression_bomb_is_refused_unread() -> None:
     assert peak < 32 * 2**20  # never inflated
     assert "压缩炸弹" in doc.no_text_reason and "100 MB" in doc.no_text_reason
     assert [f.code for f in analyze_document(doc).findings] == ["NO_TEXT"]
+
+
+def test_a_document_that_overruns_is_given_up_and_skipped_next_time(tmp_path: Path) -> None:
+    """A report whose attachment takes too long to read: the judge gives it up (the worker is
+    killed), the report and every other report are stored, and the next run skips the file."""
+    slow = make_portal("slow", "static", "慢读县", [2024], 8, departments=1, townships=0)
+    other = make_portal("other", "static", "邻县", [2024], 9, departments=1, townships=0)
+    world = World([slow, other])
+    report = slow.expected[0]
+    slow.add(report.url, _page(report.title, f"<h1>{report.title}</h1>"
+                                             '<p><a href="/files/huge.pdf">附件：年度报告全文.pdf</a></p>'))
+    # the report as one flattened line of 8 MB: the reader is linear, but far slower than the bound
+    prose = "一、总体情况2024年，本单位认真贯彻落实条例，主动公开政府信息120条。二、主动公开政府信息情况" * 50000
+    slow.add("/files/huge.pdf", prose.encode("utf-8"), "application/pdf")
+    db = tmp_path / "n.db"
+    with serve(world):
+        args = ("crawl", "--db", str(db), *FAST, "-s", "NIANBAO_JUDGE_TIMEOUT=4", "--portal", slow.url,
+                "--portal", other.url)
+        nianbao(*args)
+        con = sqlite3.connect(db)
+        assert con.execute("select count(*) from reports").fetchone()[0] == len(slow.expected) + len(other.expected)
+        [(state, reason, url)] = con.execute("select state, reason, url from failed_documents").fetchall()
+        assert state == "failed" and "超时" in reason and url.endswith("/files/huge.pdf")
+        nianbao(*args, "-s", "NIANBAO_REVALIDATE_DAYS=0")  # fetch everything again: the file is skipped unread
+    skipped = con.execute("select error from fetches where error_kind = 'document_failed' order by id").fetchall()
+    assert len(skipped) == 2 and skipped[-1][0].startswith("已跳过") and "超时" in skipped[-1][0]
+
+
+def test_a_run_that_died_while_judging_leaves_the_document_marked(tmp_path: Path) -> None:
+    from monitor.store import open_store
+
+    store = open_store(tmp_path / "n.db")
+    store.mark_documents({"http://x.gov.cn/a.docx": "abc"}, "judging")
+    assert store.marked_documents(["abc", "def"])["abc"]["state"] == "judging"
+    store.mark_documents({"http://x.gov.cn/a.docx": "abc"}, "ok")
+    assert store.marked_documents(["abc"]) == {}
