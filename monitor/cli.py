@@ -189,11 +189,11 @@ EXPORT_COLUMNS = ("url", "title", "agency", "jurisdiction", "year", "level", "pu
 @click.option("--with-text", is_flag=True, help="Include the report text.")
 def export_reports(db: str, fmt: str, with_text: bool) -> None:
     """One row per report (its version in force)."""
-    import csv
+    from monitor.csvsafe import SafeDictWriter
 
     store = _open_store(db)
     columns = [*EXPORT_COLUMNS, "text"] if with_text else list(EXPORT_COLUMNS)
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore") if fmt == "csv" else None
+    writer = SafeDictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore") if fmt == "csv" else None
     if writer:
         writer.writeheader()
     for row in store.export_reports(with_text=with_text):
@@ -229,8 +229,7 @@ STATUS_COLUMNS = ("jurisdiction", "agency", "year", "level", "deadline", "publis
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def status(db: str, config_path: str | None, as_of: str | None, year: int | None, fmt: str) -> None:
     """Every expected report: on time, late, missing, not due or undated."""
-    import csv
-
+    from monitor.csvsafe import SafeDictWriter
     from monitor.judge import STATUS_NAMES, evaluate
 
     day = _as_of(as_of)
@@ -239,7 +238,7 @@ def status(db: str, config_path: str | None, as_of: str | None, year: int | None
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(STATUS_COLUMNS), extrasaction="ignore")
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(STATUS_COLUMNS), extrasaction="ignore")
         writer.writeheader()
         for r in rows:
             writer.writerow({**r, "findings": " ".join(r["findings"])})

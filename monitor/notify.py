@@ -11,7 +11,6 @@ and a finding is "new" to an office only until a digest carrying it has been bui
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import io
 import json
@@ -31,6 +30,7 @@ from typing import Any
 
 import jinja2
 
+from monitor.csvsafe import SafeWriter
 from monitor.judge import STATUS_NAMES, Evaluation, judge
 from monitor.registry import Office, Registry, SmtpConfig
 from monitor.spec import FINDINGS, SEVERITY_NAMES, SEVERITY_ORDER
@@ -143,7 +143,7 @@ CSV_COLUMNS = ("编号", "行政区", "单位", "年度", "严重程度", "问�
 
 def _csv(items: list[Item]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(CSV_COLUMNS)
     for i in items:
         writer.writerow([i.finding_id, i.jurisdiction, i.agency, i.year, i.severity_name, i.code, i.title, i.message,
@@ -437,7 +437,7 @@ def run_health_digest(store: Store, registry: Registry, outbox: str | Path | Non
         env = template_env()
         values = {"as_of": day, "subject": subject, "alerts": items, "standing": old}
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = SafeWriter(out)
         writer.writerow(("门户网站", "告警", "说明", "首次发现"))
         for r in new + standing:
             writer.writerow((r["url"], ALERT_TITLES[r["kind"]], r["message"], r["first_seen"]))

@@ -11,7 +11,6 @@ the time they were generated. URLs are stable: ``reports/{id}.html`` and
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -26,6 +25,7 @@ from typing import Any
 import jinja2
 
 from monitor.blobs import BlobStore, blob_dir
+from monitor.csvsafe import SafeDictWriter
 from monitor.health import ERROR_KIND_NAMES, portal_health
 from monitor.identity import SOURCE_NAMES
 from monitor.judge import STATUS_NAMES, Evaluation, StatusRow, evaluate
@@ -102,7 +102,7 @@ class Writer:
         count = 0
         with open(folder / f"{name}.json", "w", encoding="utf-8") as js, \
                 open(folder / f"{name}.csv", "w", encoding="utf-8-sig", newline="") as cs:
-            writer = csv.DictWriter(cs, fieldnames=columns, extrasaction="ignore")
+            writer = SafeDictWriter(cs, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             js.write("[")
             for row in rows:

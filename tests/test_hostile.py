@@ -8,6 +8,7 @@ from pathlib import Path
 from crawler.world import Portal, Resource, World, _page, make_portal
 from crawler.world.server import serve
 from tests.conftest import FAST, nianbao
+from tests.test_monitor import db  # noqa: F401 - the fixture: a private copy of the crawled world
 
 
 def _other_server() -> Portal:
@@ -32,10 +33,10 @@ def test_redirects_and_links_off_the_portal_are_refused(tmp_path: Path) -> None:
         portal.resources[detail].body = body.encode("utf-8")
         portal.resources["/download/report.pdf"] = Resource(b"", "text/html", 302, headers={"Location": target},
                                                             conditional=False)
-        db = tmp_path / "n.db"
-        nianbao("crawl", "--db", str(db), *FAST, "--portal", portal.url)
+        store = tmp_path / "n.db"
+        nianbao("crawl", "--db", str(store), *FAST, "--portal", portal.url)
     assert not secret.hits, dict(secret.hits)  # not one request reached the other service
-    con = sqlite3.connect(db)
+    con = sqlite3.connect(store)
     refused = con.execute("select url, error from fetches where error_kind = 'off_portal'").fetchall()
     assert any(url == target for url, _ in refused) and "门户网站以外" in refused[0][1]
     texts = " ".join(t for (t,) in con.execute("select text from report_versions"))
@@ -87,12 +88,12 @@ def test_a_document_that_overruns_is_given_up_and_skipped_next_time(tmp_path: Pa
     # the report as one flattened line of 8 MB: the reader is linear, but far slower than the bound
     prose = "一、总体情况2024年，本单位认真贯彻落实条例，主动公开政府信息120条。二、主动公开政府信息情况" * 50000
     slow.add("/files/huge.pdf", prose.encode("utf-8"), "application/pdf")
-    db = tmp_path / "n.db"
+    store = tmp_path / "n.db"
     with serve(world):
-        args = ("crawl", "--db", str(db), *FAST, "-s", "NIANBAO_JUDGE_TIMEOUT=4", "--portal", slow.url,
+        args = ("crawl", "--db", str(store), *FAST, "-s", "NIANBAO_JUDGE_TIMEOUT=4", "--portal", slow.url,
                 "--portal", other.url)
         nianbao(*args)
-        con = sqlite3.connect(db)
+        con = sqlite3.connect(store)
         assert con.execute("select count(*) from reports").fetchone()[0] == len(slow.expected) + len(other.expected)
         [(state, reason, url)] = con.execute("select state, reason, url from failed_documents").fetchall()
         assert state == "failed" and "超时" in reason and url.endswith("/files/huge.pdf")
@@ -109,3 +110,29 @@ def test_a_run_that_died_while_judging_leaves_the_document_marked(tmp_path: Path
     assert store.marked_documents(["abc", "def"])["abc"]["state"] == "judging"
     store.mark_documents({"http://x.gov.cn/a.docx": "abc"}, "ok")
     assert store.marked_documents(["abc"]) == {}
+
+
+def test_formula_cells_are_neutralised_in_every_csv(db: Path, tmp_path: Path) -> None:  # noqa: F811
+    import csv
+    import io
+
+    from monitor.csvsafe import SafeWriter, safe_cell
+
+    assert [safe_cell(v) for v in ("=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "青川区", 5, -3)] == \
+        ["'=1+1", "'+cmd", "'-2+3", "'@SUM(A1)", "'\tx", "青川区", 5, -3]
+    out = io.StringIO()
+    SafeWriter(out).writerow(["=HYPERLINK(\"http://evil\")", "ok"])
+    assert out.getvalue().startswith("\"'=HYPERLINK")
+    # a portal's title, end to end: the export, the site's download, the digest attachment
+    con = sqlite3.connect(db)
+    con.execute("update reports set title = '=HYPERLINK(\"http://evil.example/\",\"年报\")', "
+                "agency = '+' || agency where id = (select min(id) from reports)")
+    con.commit()
+    rows = list(csv.DictReader(io.StringIO(nianbao("export", "reports", "--db", str(db), "--format", "csv").stdout)))
+    assert any(r["title"].startswith("'=HYPERLINK") for r in rows)
+    assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values() if v)
+    site = tmp_path / "site"
+    nianbao("site", "--db", str(db), "--out", str(site))
+    for path in site.rglob("*.csv"):
+        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))):
+            assert not any(v.startswith(("=", "+", "@")) for v in row), (path, row)
