@@ -111,25 +111,41 @@ def heading_candidates(lines: list[str]) -> list[Heading]:
     return out
 
 
+def _settle(pending: list[int], candidates: list[Heading], best: list[tuple[int, int, int, int]],
+            ending: dict[int, tuple[tuple[int, int, int], int]]) -> None:
+    """Candidates of a finished line become chain ends for the lines after it."""
+    for i in pending:
+        number, score = candidates[i].number, best[i][:3]
+        if number not in ending or score > ending[number][0]:
+            ending[number] = (score, i)
+    pending.clear()
+
+
 def find_sections(lines: list[str]) -> Sections:
     candidates = heading_candidates(lines)
 
     def weight(h: Heading) -> tuple[int, int]:
         return (1 if h.numeral == h.number and not h.sub_level else 0, -1 if h.sub_level else 0)
 
-    # longest chain with strictly increasing line and section number; ties -> better numerals
+    # longest chain with strictly increasing line and section number; ties -> better numerals.
+    # Section numbers are few, so the best chain ending in each number so far is kept: linear in
+    # the candidates (a flattened page can have thousands), the same choice as comparing all pairs.
     best: list[tuple[int, int, int, int]] = []  # per candidate: (length, numeral score, sub penalty, prev)
+    ending: dict[int, tuple[tuple[int, int, int], int]] = {}  # number -> (best score, earliest index)
+    pending: list[int] = []  # candidates of the current line: chain only from earlier lines
     for i, h in enumerate(candidates):
+        if pending and candidates[pending[0]].line != h.line:
+            _settle(pending, candidates, best, ending)
         w = weight(h)
         entry = (1, w[0], w[1], -1)
-        for j in range(i):
-            g = candidates[j]
-            if g.line < h.line and g.number < h.number:
-                length, num, sub, _ = best[j]
-                cand = (length + 1, num + w[0], sub + w[1], j)
-                if cand[:3] > entry[:3]:
-                    entry = cand
+        prev = max(((score, -j) for number, (score, j) in ending.items() if number < h.number), default=None)
+        if prev is not None:
+            (length, num, sub), j = prev[0], -prev[1]
+            cand = (length + 1, num + w[0], sub + w[1], j)
+            if cand[:3] > entry[:3]:
+                entry = cand
         best.append(entry)
+        pending.append(i)
     chosen: dict[int, Heading] = {}
     if candidates:
         i = max(range(len(candidates)), key=lambda k: best[k][:3])

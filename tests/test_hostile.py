@@ -136,3 +136,44 @@ def test_formula_cells_are_neutralised_in_every_csv(db: Path, tmp_path: Path) ->
     for path in site.rglob("*.csv"):
         for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))):
             assert not any(v.startswith(("=", "+", "@")) for v in row), (path, row)
+
+
+def _chain_by_all_pairs(candidates):
+    """The section chain as first written: every pair of candidates compared (quadratic)."""
+    best = []
+    for i, h in enumerate(candidates):
+        w = (1 if h.numeral == h.number and not h.sub_level else 0, -1 if h.sub_level else 0)
+        entry = (1, w[0], w[1], -1)
+        for j in range(i):
+            g = candidates[j]
+            if g.line < h.line and g.number < h.number:
+                length, num, sub, _ = best[j]
+                cand = (length + 1, num + w[0], sub + w[1], j)
+                if cand[:3] > entry[:3]:
+                    entry = cand
+        best.append(entry)
+    chosen = {}
+    if candidates:
+        i = max(range(len(candidates)), key=lambda k: best[k][:3])
+        while i >= 0:
+            chosen[candidates[i].number] = candidates[i]
+            i = best[i][3]
+    return {n: h.line for n, h in chosen.items()}
+
+
+def test_section_chain_linear_and_the_same_as_all_pairs() -> None:
+    """A flattened page of thousands of headings: the chain is found in linear time (see
+    bench/analyze.py), and it is the chain the all-pairs comparison finds."""
+    import random
+
+    from monitor.sections import find_sections, heading_candidates
+
+    headings = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项",
+                "（一）主动公开情况", "2、依申请公开情况"]
+    rng = random.Random(7)
+    for _ in range(60):
+        lines = [rng.choice(headings + ["正文内容。"] * 3) for _ in range(rng.randint(0, 40))]
+        expected = _chain_by_all_pairs(heading_candidates(lines))
+        found = find_sections(lines)
+        assert {n: h.line for n, h in found.headings.items() if n in expected} == expected
