@@ -227,11 +227,29 @@ def _row_key(r: StatusRow) -> tuple[str, str, int]:
 # --------------------------------------------------------------------------- build
 
 
+def _sweep_leftovers(out: Path) -> None:
+    """Remove half-built and half-swapped copies a killed build left beside the site (their
+    process is gone; a build still running elsewhere keeps its own)."""
+    for leftover in out.parent.glob(f".{out.name}.*-*"):
+        kind, _, pid = leftover.name.rpartition("-")
+        if not kind.endswith((".building", ".old")) or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # that build is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | None = None,
                year: int | None = None) -> BuildResult:
     as_of = as_of or date.today()
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_leftovers(out)
     tmp = out.with_name(f".{out.name}.building-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)

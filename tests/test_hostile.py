@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from crawler.world import Portal, Resource, World, _page, make_portal
@@ -177,3 +179,15 @@ def test_section_chain_linear_and_the_same_as_all_pairs() -> None:
         expected = _chain_by_all_pairs(heading_candidates(lines))
         found = find_sections(lines)
         assert {n: h.line for n, h in found.headings.items() if n in expected} == expected
+
+
+def test_a_killed_site_build_leaves_nothing_behind_for_long(db: Path, tmp_path: Path) -> None:  # noqa: F811
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs
+    site = tmp_path / "site"
+    for name in (f".site.building-{dead.pid}", f".site.old-{dead.pid}"):
+        (tmp_path / name / "reports").mkdir(parents=True)
+        (tmp_path / name / "reports" / "x.html").write_text("half a build", encoding="utf-8")
+    nianbao("site", "--db", str(db), "--out", str(site))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
+    assert (site / "index.html").exists()
