@@ -72,6 +72,7 @@ class Keys:
         self.fetches = f"{prefix}:fetches"
         self.lists = f"{prefix}:lists"  # list walks' outcomes (the coordinator records them)
         self.poison = f"{prefix}:poison"  # documents being judged or that failed, by hash
+        self.judging = f"{prefix}:judging"  # reports being judged by a worker (zset: token -> lease end)
         self.known = f"{prefix}:known"  # report pages fresh in the store: workers skip them
         self.sightings = f"{prefix}:sightings"  # known pages still listed (the coordinator records)
         self.portals = f"{prefix}:portals"
@@ -390,7 +391,8 @@ class Fleet:
                      for m in self.server.smembers(self.keys.workers))
         return (self.server.zcard(self.keys.queue) + parked + self.server.llen(self.keys.items)
                 + self.server.llen(self.keys.fetches) + self.server.llen(self.keys.sightings)
-                + self.server.llen(self.keys.lists))
+                + self.server.llen(self.keys.lists)
+                + self.server.zcount(self.keys.judging, time.time(), "+inf"))
 
     def spider_idle(self, spider) -> None:
         if self.server.exists(self.keys.done):

@@ -5,6 +5,7 @@ the coordinator through Redis)."""
 from __future__ import annotations
 
 import logging
+import uuid
 
 from scrapy.exceptions import DropItem
 
@@ -33,12 +34,16 @@ class ReportPipeline:
 
     async def process_item(self, item: ReportItem, spider=None) -> ReportItem:
         state = crawl_state(self.crawler)
+        token = uuid.uuid4().hex
+        state.begin_judging(token, self.pool.timeout * 3 + 60)
         try:
             if item.judged is None and not state.is_unchanged(item):
                 await self._judge(state, item)
             state.store_item(item)
         except DiskFull as exc:
             raise DropItem("disk full") from exc
+        finally:
+            state.end_judging(token)
         return item
 
     async def _judge(self, state, item: ReportItem) -> None:

@@ -160,6 +160,12 @@ class CrawlState:
 
     # -- documents that failed to be judged (crawler.judging) ---------------------------------
 
+    def begin_judging(self, token: str, lease: float) -> None:
+        pass  # one process: the crawl does not end while the pipeline holds an item
+
+    def end_judging(self, token: str) -> None:
+        pass
+
     def is_unchanged(self, item) -> bool:
         """Whether this report was read from exactly these bytes before (no judging needed)."""
         parts = [sha256(item.page_body), *(sha256(a.body) for a in item.attachments if a.body)]
@@ -438,6 +444,13 @@ class WorkerState:
 
     def is_unchanged(self, item) -> bool:
         return False  # a worker keeps no store; the coordinator skips re-analysis
+
+    def begin_judging(self, token: str, lease: float) -> None:
+        """A report is being judged here: the fleet is not idle until it is sent (or the lease ends)."""
+        self.server.zadd(self.keys.judging, {token: time.time() + lease})
+
+    def end_judging(self, token: str) -> None:
+        self.server.zrem(self.keys.judging, token)
 
     def poisoned(self, documents: dict[str, str]) -> dict[str, str]:
         marks = self.server.hmget(self.keys.poison, list(documents.values())) if documents else []
