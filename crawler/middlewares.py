@@ -14,7 +14,7 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import HtmlResponse, Response
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
@@ -22,6 +22,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 from crawler.discovery import portal_key
 from crawler.state import crawl_state
 from monitor.blobs import sha256
+from monitor.readers.text import decode_evidence
 from monitor.store import now_iso
 
 logger = logging.getLogger(__name__)
@@ -143,26 +144,19 @@ class BackoffDelayMiddleware:
 
 
 class EncodingMiddleware:
-    """Pages with no declared charset are GBK as often as UTF-8: decide by decoding, not by guess.
-
-    Scrapy falls back to cp1252 for undeclared pages, which turns GBK into mojibake. Declared
-    gb2312/gbk is already read as GB18030 by w3lib.
-    """
+    """A page's charset by evidence, not by its word: the header and ``<meta>`` are claims checked
+    against the bytes (``monitor.readers.text.decode_evidence``). Portals serve GBK pages as
+    ``charset=utf-8``; Scrapy would then read them with replacement characters. Undeclared pages
+    are GBK as often as UTF-8; Scrapy's cp1252 fallback would turn them into mojibake."""
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not isinstance(response, TextResponse) or not isinstance(response, HtmlResponse):
+        if not isinstance(response, HtmlResponse):
             return response
         header = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        if http_content_type_encoding(header) or html_body_declared_encoding(response.body):
-            return response
-        body = response.body
-        if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-            return response
-        try:
-            body.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "gb18030"
+        _, encoding, _why = decode_evidence(response.body, http_content_type_encoding(header),
+                                            html_body_declared_encoding(response.body[:4096]))
+        if encoding in ("mixed", response.encoding, "utf-8-sig", "utf-16", "utf-32"):
+            return response  # one encoding cannot say it (mixed), or a BOM does and Scrapy reads it
         return response.replace(encoding=encoding)
 
 

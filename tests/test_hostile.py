@@ -191,3 +191,33 @@ def test_a_killed_site_build_leaves_nothing_behind_for_long(db: Path, tmp_path: 
     nianbao("site", "--db", str(db), "--out", str(site))
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
     assert (site / "index.html").exists()
+
+
+def test_pages_are_decoded_by_evidence_not_by_their_word(tmp_path: Path) -> None:
+    """GBK served as charset=utf-8, UTF-16 without a BOM, and a page that mixes both: each report
+    read whole, with no false section or table finding."""
+    portal = make_portal("lying", "static", "乱码县", [2024], 11, departments=2, townships=0)
+    pages = [e for e in portal.expected if e.text_source == "html"][:3]
+    assert len(pages) == 3
+    for kind, e in zip(("gbk-as-utf8", "utf16", "mixed"), pages, strict=True):
+        text = portal.resources[e.url].body.decode("utf-8")
+        if kind == "gbk-as-utf8":
+            body = text.encode("gbk", errors="xmlcharrefreplace")
+        elif kind == "utf16":
+            body = text.encode("utf-16-le")
+        else:  # the template in UTF-8, the report's body pasted in GBK
+            head, cut, tail = text.partition("一、")
+            body = head.encode("utf-8") + (cut + tail).encode("gbk", errors="xmlcharrefreplace")
+        portal.resources[e.url] = Resource(body, "text/html; charset=utf-8")
+    store = tmp_path / "n.db"
+    with serve(World([portal])):
+        nianbao("crawl", "--db", str(store), *FAST, "--portal", portal.url)
+    con = sqlite3.connect(store)
+    for e in pages:
+        row = con.execute("select r.title, v.text, v.id from reports r join report_versions v "
+                          "on v.id = r.current_version_id where r.url like ?", [f"%{e.url}"]).fetchone()
+        assert row is not None, e.url
+        title, text, version = row
+        assert title == e.title and "总体情况" in text and "\ufffd" not in text
+        codes = {c for (c,) in con.execute("select code from findings where version_id = ?", [version])}
+        assert not codes & {"SECTION_MISSING", "TABLE_MISSING", "TABLE_ROW_MISSING", "NO_TEXT"}, (e.url, codes)

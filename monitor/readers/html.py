@@ -12,10 +12,10 @@ import re
 
 import lxml.html
 from lxml import etree
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from monitor.document import Document, StructuredRow
-from monitor.readers.text import decode_bytes, normalise_newlines
+from monitor.readers.text import decode_bytes, decode_evidence, normalise_newlines
 from monitor.textutil import clean_artifacts, collapse_spaces
 
 CONTENT_SELECTORS = (
@@ -43,24 +43,25 @@ META_NAMES = {"articletitle": "title", "pubdate": "published", "contentsource": 
 
 
 def decode_html(data: bytes, content_type: str | None = None) -> str:
-    """Decode a page: BOM, then HTTP header, then ``<meta charset>``, then UTF-8 / GB18030."""
-    _, text = html_to_unicode(content_type, data, auto_detect_fun=_auto_detect)
-    return text
+    """Decode a page by evidence: the HTTP header and ``<meta charset>`` are claims, checked
+    against the bytes (:func:`monitor.readers.text.decode_evidence`)."""
+    return decode_page(data, content_type)[0]
 
 
-def _auto_detect(data: bytes) -> str:
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
+def decode_page(data: bytes, content_type: str | None = None) -> tuple[str, str, str]:
+    """``(text, encoding, why)`` of a page."""
+    header = http_content_type_encoding(content_type) if content_type else None
+    meta = html_body_declared_encoding(data[:4096])
+    return decode_evidence(data, header, meta)
 
 
 def read_html(data: bytes, content_type: str | None = None, url: str | None = None) -> Document:
-    source = decode_html(data, content_type) if data else ""
+    source, encoding, why = decode_page(data, content_type) if data else ("", "", "")
     if not source.strip():
         return Document("html", no_text_reason="页面为空")
-    return html_to_document(source, url=url)
+    doc = html_to_document(source, url=url)
+    doc.meta["encoding"], doc.meta["encoding_evidence"] = encoding, why
+    return doc
 
 
 def html_to_document(source: str, url: str | None = None) -> Document:
