@@ -67,6 +67,27 @@ def _lines(node: yaml.Node, path: Path_, out: dict[Path_, int]) -> None:
             _lines(value, (*path, i), out)
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 50,000 portals in seconds
+MAX_NODES = 2_000_000  # values in the expanded document: far above 50,000 portals, far below a billion laughs
+
+
+def _expanded_size(node: yaml.Node, seen: dict[int, int], depth: int) -> int:
+    """How many values the document has once every alias is expanded (counted on the shared graph)."""
+    key = id(node)
+    if key in seen:
+        return seen[key]
+    if depth > 200:
+        return MAX_NODES + 1
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, seen, depth + 1) + _expanded_size(v, seen, depth + 1) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(v, seen, depth + 1) for v in node.value)
+    else:
+        size = 1
+    seen[key] = min(size, MAX_NODES + 1)
+    return seen[key]
+
+
 def load_yaml(path: str | Path) -> Located:
     p = Path(path)
     try:
@@ -76,8 +97,10 @@ def load_yaml(path: str | Path) -> Located:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(p), None, "", f"无法读取：{exc}") from exc
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SAFE_LOADER)  # aliases stay shared here: cheap
+        if node is not None and _expanded_size(node, {}, 0) > MAX_NODES:
+            raise ConfigError(str(p), None, "", f"YAML 展开后过大（超过 {MAX_NODES} 个值，可能是别名炸弹），拒绝读取")
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -183,6 +206,37 @@ def is_email(value: str) -> str | None:
     return None if re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address_text.strip()) else "不是有效的电子邮件地址"
 
 
+def between(low: float, high: float, unit: str = "") -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            return f"应在 {low:g} 到 {high:g}{unit} 之间"
+        return None
+    return check
+
+
+def is_cron(value: Any) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = str(value).split()
+    if len(fields) != 5:
+        return "cron 表达式应有 5 个字段（分 时 日 月 周）"
+    try:
+        CronTrigger.from_crontab(str(value))
+    except ValueError as exc:
+        return f"cron 表达式无效：{exc}"
+    return None
+
+
+def is_timezone(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"未知的时区：{value}（如 Asia/Shanghai）"
+    return None
+
+
 def no_secret(value: Any) -> str | None:
     return "口令不能写在配置文件里：请用 password_env 指定保存口令的环境变量名"
 
@@ -215,26 +269,27 @@ OFFICE = Schema({
 })
 SMTP = Schema({
     "host": Field(str, required=True),
-    "port": Field(int),
+    "port": Field(int, check=between(1, 65535)),
     "starttls": Field(bool),
     "ssl": Field(bool),
     "username": Field(str),
     "password_env": Field(str, describe="保存口令的环境变量名"),
     "password": Field((str, int), check=no_secret),
     "sender": Field(str, required=True, check=is_email),
-    "timeout": Field((int, float)),
+    "timeout": Field((int, float), check=between(1, 600, " 秒")),
 })
 JOB = Schema({
     "name": Field(str, required=True),
     "kind": Field(str, required=True, check=one_of("crawl", "judge", "digest", "site", "cycle")),
-    "cron": Field(str, check=lambda v: None if len(str(v).split()) in (5, 6) else "cron 表达式应有 5 个字段（分 时 日 月 周）"),
-    "every": Field((int, float), describe="间隔秒数（代替 cron）"),
+    "cron": Field(str, check=is_cron),
+    "every": Field((int, float), check=between(1, 366 * 86400, " 秒"), describe="间隔秒数（代替 cron）"),
     "jurisdictions": Field(list, item=Field(str)),
-    "jitter": Field(int, describe="随机延后的秒数"),
+    "jitter": Field(int, check=between(0, 86400, " 秒"), describe="随机延后的秒数"),
     "settings": Field(dict),
 })
 SCHEDULE = Schema({
-    "timezone": Field(str), "misfire_grace": Field(int), "outbox": Field(str), "send": Field(bool),
+    "timezone": Field(str, check=is_timezone), "misfire_grace": Field(int, check=between(1, 7 * 86400, " 秒")),
+    "outbox": Field(str), "send": Field(bool),
     "site_out": Field(str), "jobs": Field(list, item=JOB),
 })
 CONFIG = Schema({
@@ -256,10 +311,11 @@ def load_config(path: str | Path) -> Located:
     for key, schema in (("smtp", SMTP), ("site", SITE), ("schedule", SCHEDULE)):
         if key in doc.data:
             validate(doc, schema, doc.data[key], (key,))
-    names = [j["name"] for j in doc.data.get("jurisdictions") or []]
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            raise doc.error(("jurisdictions", i, "name"), f"行政区 {name} 重复")
+    names: set[str] = set()
+    for i, jurisdiction in enumerate(doc.data.get("jurisdictions") or []):
+        if jurisdiction["name"] in names:
+            raise doc.error(("jurisdictions", i, "name"), f"行政区 {jurisdiction['name']} 重复")
+        names.add(jurisdiction["name"])
     for i, office in enumerate(doc.data.get("offices") or []):
         for k, name in enumerate(office["jurisdictions"]):
             if names and name not in names:

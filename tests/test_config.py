@@ -47,3 +47,53 @@ def test_errors_are_located(tmp_path, text: str, line: int, field: str, words: s
 def test_missing_file(tmp_path) -> None:
     with pytest.raises(ConfigError, match="文件不存在"):
         load_registry(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(("snippet", "field", "words"), [
+    ("schedule:\n  jobs:\n    - name: j\n      kind: judge\n      every: -1\n", "schedule.jobs[0].every", "之间"),
+    ("schedule:\n  jobs:\n    - name: j\n      kind: judge\n      cron: \"99 99 * * *\"\n", "schedule.jobs[0].cron", "无效"),
+    ("schedule:\n  timezone: Mars/Olympus\n", "schedule.timezone", "未知的时区"),
+    ("schedule:\n  misfire_grace: -5\n", "schedule.misfire_grace", "之间"),
+    ("smtp:\n  host: 127.0.0.1\n  port: 70000\n  sender: a@example.org\n", "smtp.port", "之间"),
+])
+def test_values_that_validate_but_would_break_are_refused(tmp_path, snippet: str, field: str, words: str) -> None:
+    from monitor.config import ConfigError, load_config
+
+    path = tmp_path / "nianbao.yaml"
+    path.write_text(snippet, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert str(path) in message and field in message and words in message
+
+
+def test_a_billion_laughs_is_refused_before_it_expands(tmp_path) -> None:
+    import tracemalloc
+
+    from monitor.config import ConfigError, load_config
+
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for k in range(1, 10):
+        prev, cur = chr(ord("a") + k - 1), chr(ord("a") + k)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    path = tmp_path / "nianbao.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tracemalloc.start()
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "别名" in str(err.value) and peak < 64 * 2**20
+
+
+def test_fifty_thousand_portals_load_in_linear_work(tmp_path) -> None:
+    """Duplicate and office checks by set, not by scanning the list for every entry."""
+    from monitor.config import load_config
+
+    n = 50_000
+    body = "jurisdictions:\n" + "".join(f"  - name: 县{i}\n    portal: http://www.x{i}.gov.cn/\n" for i in range(n))
+    body += "offices:\n  - name: 总办\n    jurisdictions: [" + ", ".join(f"县{i}" for i in range(0, n, 10)) + "]\n" \
+            "    recipients: [a@example.gov.cn]\n"
+    path = tmp_path / "nianbao.yaml"
+    path.write_text(body, encoding="utf-8")
+    assert len(load_config(path).data["jurisdictions"]) == n
