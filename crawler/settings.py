@@ -75,6 +75,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 NIANBAO_DB = "data/nianbao.db"
 NIANBAO_MAX_PAGES_PER_PORTAL = 3000  # every request a portal costs, details and attachments included
 NIANBAO_MAX_NAV_DEPTH = 4  # links followed from the home page before reaching a 年报 column
+NIANBAO_MAX_COLUMN_DEPTH = 6  # sub-columns below a 年报 column (year, unit, year within unit …)
 NIANBAO_MAX_QUERY_VARIANTS = 12  # distinct query strings per path: stops calendars and endless searches
 NIANBAO_PORTAL_TIME_BUDGET = 1800  # seconds per portal per run
 NIANBAO_REVALIDATE_DAYS = 7.0  # a known report page or attachment is re-checked at most this often

@@ -52,6 +52,7 @@ class PortalRun:
     lookalikes: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     budget_cuts: Counter[str] = field(default_factory=Counter)
+    budget_where: dict[str, list[str]] = field(default_factory=dict)  # which budget -> first URLs it refused
     scheduled: int = 0  # requests the spider scheduled for this portal (budget)
     lists: list[dict] = field(default_factory=list)  # each 年报 list walked: stated, found, adapter, complete
 
@@ -261,6 +262,8 @@ class CrawlState:
             self.store.finish_run(run.run_id, status=run_status, pages=run.pages, requests=run.requests,
                                   reports_found=run.reports_found, new=run.new, changed=run.changed,
                                   errors=summary["errors"], error_kinds=json.dumps(summary["error_kinds"]),
+                                  budget_cuts=json.dumps({k: {"count": n, "where": run.budget_where.get(k, [])}
+                                                          for k, n in run.budget_cuts.items()}, ensure_ascii=False),
                                   duration_s=summary["duration_s"])
             out.append(summary)
         return out

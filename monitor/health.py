@@ -28,7 +28,7 @@ RECENT_RUNS = 8
 FAILING_RUNS = 3  # consecutive failed runs that make a portal "failing"
 DROP_RATIO = 0.5  # a run finding less than half the usual reports is a drop
 ALERT_TITLES = {"zero_result": "年报数量骤降", "failing": "连续抓取失败", "column_gone": "年报栏目消失",
-                "error_spike": "错误激增", "LIST_INCOMPLETE": FINDINGS["LIST_INCOMPLETE"].title}
+                "error_spike": "错误激增", "budget": "抓取预算用尽", "LIST_INCOMPLETE": FINDINGS["LIST_INCOMPLETE"].title}
 LIST_REASONS = {"shortfall": "找到的少于声明的", "permission": "栏目声明有记录但返回为空（可能需要权限）",
                 "unfollowable_pager": "翻页控件无法跟随", "page_bound": "超过单个列表的页数上限"}
 ERROR_KIND_NAMES = {"dns": "域名解析失败", "tls": "TLS/证书错误", "timeout": "超时", "connection": "连接被重置",
@@ -68,6 +68,7 @@ class PortalHealth:
                 "reports_found": run.get("reports_found"), "new": run.get("new"), "changed": run.get("changed"),
                 "errors": run.get("errors"), "error_kinds": json.loads(run.get("error_kinds") or "{}"),
                 "duration_s": run.get("duration_s"), "runs": len(self.runs),
+                "budget_cuts": json.loads(run.get("budget_cuts") or "{}"),
                 "lists": [{"column": x["column_url"], "stated": x["stated"], "stated_pages": x["stated_pages"],
                            "found": x["found"], "adapter": x["adapter"],
                            "complete": None if x["complete"] is None else bool(x["complete"]),
@@ -94,6 +95,7 @@ def portal_health(store: Store) -> list[PortalHealth]:
             alerts += _run_alerts(portal, recent)
             alerts += _column_alerts(store, portal, recent[0])
             alerts += _list_alerts(portal, lists)
+            alerts += _budget_alerts(portal, recent[0])
         out.append(PortalHealth(portal["id"], portal["url"], portal["jurisdiction"], recent[0] if recent else None,
                                 recent, alerts, lists))
     return out
@@ -147,6 +149,24 @@ def _column_alerts(store: Store, portal: dict[str, Any], latest: dict[str, Any])
             alerts.append(Alert("column_gone", portal["id"], portal["url"], row["url"],
                                 f"年报栏目 {row['url']} 此前可以访问，本次返回 {what}：栏目可能已迁移。",
                                 {"column": row["url"], "status": row["status"], "error_kind": row["error_kind"]}))
+    return alerts
+
+
+BUDGET_NAMES = {"pages": "单个网站的请求数上限", "time": "单个网站的抓取时长上限", "query": "同一路径的查询参数变体上限",
+                "column_depth": "年报栏目的层级上限"}
+
+
+def _budget_alerts(portal: dict[str, Any], latest: dict[str, Any]) -> list[Alert]:
+    """A run cut short by a budget may have missed reports: say which budget and where."""
+    cuts = json.loads(latest.get("budget_cuts") or "{}")
+    alerts = []
+    for which, info in cuts.items():
+        if which == "query":
+            continue  # calendars and endless searches: cutting them is the point
+        where = "、".join(info.get("where", [])[:3])
+        alerts.append(Alert("budget", portal["id"], portal["url"], f"{portal['url']}#{which}",
+                            f"{portal['url']} 本次抓取触及{BUDGET_NAMES.get(which, which)}（{info.get('count')} 次），"
+                            f"例如 {where}：可能有年报未被抓取。", {"budget": which, **info}))
     return alerts
 
 

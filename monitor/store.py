@@ -282,6 +282,11 @@ def _m010_failed_documents(db: sqlite_utils.Database) -> None:
         {"hash": str, "url": str, "state": str, "reason": str, "first_at": str, "last_at": str}, pk="hash")
 
 
+def _m011_budget_cuts(db: sqlite_utils.Database) -> None:
+    """Which budget cut a run short, how often, and where (JSON), for crawler health."""
+    db["crawl_runs"].add_column("budget_cuts", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_reports", _m001_reports),
     ("002_crawl", _m002_crawl),
@@ -293,6 +298,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("008_list_checks", _m008_list_checks),
     ("009_delivery_claims", _m009_delivery_claims),
     ("010_failed_documents", _m010_failed_documents),
+    ("011_budget_cuts", _m011_budget_cuts),
 ]
 
 

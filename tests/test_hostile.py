@@ -221,3 +221,34 @@ def test_pages_are_decoded_by_evidence_not_by_their_word(tmp_path: Path) -> None
         assert title == e.title and "总体情况" in text and "\ufffd" not in text
         codes = {c for (c,) in con.execute("select code from findings where version_id = ?", [version])}
         assert not codes & {"SECTION_MISSING", "TABLE_MISSING", "TABLE_ROW_MISSING", "NO_TEXT"}, (e.url, codes)
+
+
+def test_phantom_reports_a_list_cannot_create_and_budget_cuts_are_shown(tmp_path: Path) -> None:
+    """A 年报 list of 300 links whose text looks like reports but whose pages are notices: no report
+    is stored (the page's own title wins), and the page budget that stops the crawl is recorded
+    with where it struck and shown in health."""
+    import json
+
+    from crawler.world import _detail
+
+    p = Portal("phantom", "static", "幻影县")
+    p.add("/", _page("幻影县人民政府", '<a href="/xxgk/">信息公开</a>'))
+    p.add("/xxgk/", _page("信息公开", '<a href="/xxgk/nb/">政府信息公开年报</a>'))
+    items = []
+    for n in range(300):
+        listed = f"幻影县第{n}单位2023年政府信息公开工作年度报告"
+        own = f"关于报送2023年政府信息公开工作年度报告的通知（{n}）"
+        p.add(f"/xxgk/nb/{n}.html", _detail(p, own, "县政府办", None, "<p>请各单位按时报送。</p>", "static"))
+        items.append(f'<li><a href="/xxgk/nb/{n}.html">{listed}</a><span>2024-01-{1 + n % 28:02d}</span></li>')
+    p.add("/xxgk/nb/", _page("政府信息公开年报", "<ul>" + "".join(items) + "</ul>"))
+    store = tmp_path / "n.db"
+    with serve(World([p])):
+        nianbao("crawl", "--db", str(store), *FAST, "-s", "NIANBAO_MAX_PAGES_PER_PORTAL=120", "--portal", p.url)
+    con = sqlite3.connect(store)
+    assert con.execute("select count(*) from reports").fetchone()[0] == 0
+    [(cuts,)] = con.execute("select budget_cuts from crawl_runs").fetchall()
+    pages = json.loads(cuts)["pages"]
+    assert pages["count"] > 0 and pages["where"][0].startswith(p.url)
+    rows = json.loads(nianbao("health", "--db", str(store), "--format", "json").stdout)
+    assert rows[0]["budget_cuts"]["pages"]["count"] == pages["count"]
+    assert any(a["kind"] == "budget" and "请求数上限" in a["message"] for a in rows[0]["alerts"])

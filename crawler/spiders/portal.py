@@ -37,6 +37,8 @@ from monitor.textutil import collapse_spaces
 
 logger = logging.getLogger(__name__)
 
+# A page title that names no document (the site's name, a column name): the list's words decide.
+GENERIC_TITLE_REASONS = ("不是年度报告", "无标题", "栏目名称（无年度）")
 PRIORITY = {"detail": 30, "attachment": 40, "column": 20, "deptindex": 10, "dept": 15, "area": 5, "nav": 0,
             "home": 0}
 
@@ -87,17 +89,20 @@ class PortalSpider(scrapy.Spider):
         if state.portal_for(url, run.key) is not run:
             return None  # another host, or a sibling portal's subsite on this host
         if time.monotonic() - run.started > settings.getfloat("NIANBAO_PORTAL_TIME_BUDGET"):
-            self._budget(run, "time")
+            self._budget(run, "time", url)
             return None
         if kind in ("nav", "area", "deptindex", "dept") and depth > settings.getint("NIANBAO_MAX_NAV_DEPTH"):
+            return None
+        if kind == "column" and fetch is None and depth > settings.getint("NIANBAO_MAX_COLUMN_DEPTH"):
+            self._budget(run, "column_depth", url)
             return None
         parts = urlsplit(url)
         if fetch is None and parts.query and not state.new_variant(
                 parts.netloc + parts.path, parts.query, settings.getint("NIANBAO_MAX_QUERY_VARIANTS")):
-            self._budget(run, "query")
+            self._budget(run, "query", url)
             return None
         if not state.take_budget(run, settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL")):
-            self._budget(run, "pages")
+            self._budget(run, "pages", url)
             return None
         callback = callback or (self.parse_detail if kind == "detail" else self.parse_page)
         meta = {"kind": kind, "depth_nav": depth, "portal": run.key, **meta}
@@ -110,10 +115,14 @@ class PortalSpider(scrapy.Spider):
         return Request(url, headers=headers, callback=callback, errback=self.list_errback,
                        priority=PRIORITY.get(kind, 0), meta=meta, dont_filter=True)
 
-    def _budget(self, run: PortalRun, which: str) -> None:
-        """A budget cut the crawl short: counted, not an error of the portal."""
+    def _budget(self, run: PortalRun, which: str, url: str) -> None:
+        """A budget cut the crawl short: counted with where it struck (shown in health), not an
+        error of the portal."""
         self.crawler.stats.inc_value(f"nianbao/budget/{which}")
         run.budget_cuts[which] += 1
+        where = run.budget_where.setdefault(which, [])
+        if len(where) < 5:
+            where.append(url)
 
     def errback(self, failure) -> Iterator[Any]:
         request = failure.request
@@ -321,7 +330,11 @@ class PortalSpider(scrapy.Spider):
             return
         facts = detail_facts(response.text, response.url)
         list_title = response.meta.get("list_title")
-        title = facts.title if facts.title and classify_title(facts.title).is_report else (list_title or facts.title)
+        own = classify_title(facts.title) if facts.title else None
+        if own is not None and (own.is_report or own.reason not in GENERIC_TITLE_REASONS):
+            title = facts.title  # the page's own title wins: a notice stays a notice, whatever the list said
+        else:
+            title = list_title or facts.title  # the page names no document (a site name): the list's words
         verdict = classify_title(title or "")
         if not verdict.is_report:
             run.lookalikes += 1
