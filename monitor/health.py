@@ -34,7 +34,8 @@ LIST_REASONS = {"shortfall": "找到的少于声明的", "permission": "栏目�
 ERROR_KIND_NAMES = {"dns": "域名解析失败", "tls": "TLS/证书错误", "timeout": "超时", "connection": "连接被重置",
                     "truncated": "响应不完整", "4xx": "4xx 错误", "5xx": "5xx 错误", "waf": "WAF 拦截（412/521）",
                     "robots": "robots.txt 禁止", "redirect_loop": "重定向循环", "soft404": "软 404",
-                    "off_portal": "越出门户网站（已拒绝）", "document_failed": "文件读取失败（已跳过）"}
+                    "off_portal": "越出门户网站（已拒绝）", "document_failed": "文件读取失败（已跳过）",
+                    "too_large": "超过大小上限（已丢弃）"}
 
 
 @dataclass

@@ -252,3 +252,19 @@ def test_phantom_reports_a_list_cannot_create_and_budget_cuts_are_shown(tmp_path
     rows = json.loads(nianbao("health", "--db", str(store), "--format", "json").stdout)
     assert rows[0]["budget_cuts"]["pages"]["count"] == pages["count"]
     assert any(a["kind"] == "budget" and "请求数上限" in a["message"] for a in rows[0]["alerts"])
+
+
+def test_a_compressed_page_over_the_size_cap_is_recorded_not_lost_silently(tmp_path: Path) -> None:
+    import gzip
+
+    portal = make_portal("gzip", "static", "压缩县", [2024], 12, departments=1, townships=0)
+    victim = portal.expected[0].url
+    portal.resources[victim] = Resource(gzip.compress(b"<html>" + b" " * (3 << 20) + b"</html>"), "text/html",
+                                        headers={"Content-Encoding": "gzip"})
+    store = tmp_path / "n.db"
+    with serve(World([portal])):
+        out = nianbao("crawl", "--db", str(store), *FAST, "-s", "DOWNLOAD_MAXSIZE=1048576", "--portal", portal.url)
+    con = sqlite3.connect(store)
+    rows = con.execute("select url, error from fetches where error_kind = 'too_large'").fetchall()
+    assert len(rows) == 1 and rows[0][0].endswith(victim) and "上限" in rows[0][1]
+    assert "too_large" in out.stdout  # the run's summary counts it as an error

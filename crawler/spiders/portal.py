@@ -126,6 +126,12 @@ class PortalSpider(scrapy.Spider):
 
     def errback(self, failure) -> Iterator[Any]:
         request = failure.request
+        if failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value):
+            # a compressed body that inflates past the cap: the page is gone from this run, say so
+            crawl_state(self.crawler).record_fetch(url=request.url, method=request.method, kind=request.meta.get("kind"),
+                                                   status=None, error="解压后超过下载大小上限，已丢弃",
+                                                   error_kind="too_large", fetched_at=now_iso(), network=False,
+                                                   portal=request.meta.get("portal"))
         if failure.check(IgnoreRequest) and "redirect" in str(failure.value).lower():
             crawl_state(self.crawler).record_fetch(url=request.url, method=request.method, kind=request.meta.get("kind"),
                                                    status=None, error=str(failure.value)[:300],
