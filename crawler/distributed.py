@@ -25,6 +25,7 @@ One distributed crawl per key prefix (``NIANBAO_REDIS_PREFIX``, default ``nianba
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -37,7 +38,7 @@ from typing import Any
 
 import redis
 from scrapy import Request, signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.request import fingerprint
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -73,6 +74,8 @@ class Keys:
         self.lists = f"{prefix}:lists"  # list walks' outcomes (the coordinator records them)
         self.poison = f"{prefix}:poison"  # documents being judged or that failed, by hash
         self.judging = f"{prefix}:judging"  # reports being judged by a worker (zset: token -> lease end)
+        self.epoch = f"{prefix}:epoch"  # this crawl's id: gone or changed means the frontier was lost
+        self.dead = f"{prefix}:dead"  # items the coordinator could not store (dead letters, for inspection)
         self.known = f"{prefix}:known"  # report pages fresh in the store: workers skip them
         self.sightings = f"{prefix}:sightings"  # known pages still listed (the coordinator records)
         self.portals = f"{prefix}:portals"
@@ -147,9 +150,12 @@ class ReliableQueue(PriorityQueue):
         spider.frontier = self
 
     def pop(self, timeout: int = 0):
-        if self.waits_for_store and self.server.llen(self.keys.items) >= self.backlog:
-            return None  # the coordinator is behind storing: wait rather than fill Redis with documents
-        data = self._pop(keys=[self.key, self.parking])
+        try:
+            if self.waits_for_store and self.server.llen(self.keys.items) >= self.backlog:
+                return None  # the coordinator is behind storing: wait rather than fill Redis with documents
+            data = self._pop(keys=[self.key, self.parking])
+        except redis.RedisError:
+            return None  # Redis is away: the fleet's watchdog (Fleet.tick) decides when to give up
         if not data:
             return None
         request = self._decode_request(data)
@@ -162,7 +168,8 @@ class ReliableQueue(PriorityQueue):
 
     def release(self, parked: list[str] | None) -> None:
         if parked:
-            self.server.hdel(self.parking, *parked)
+            with contextlib.suppress(redis.RedisError):
+                self.server.hdel(self.parking, *parked)
 
     def requeue_dead_workers(self) -> int:
         """Put back the parked requests of workers whose heartbeat has expired."""
@@ -190,10 +197,25 @@ class ReliableScheduler(Scheduler):
     the shared queue (or dropped as already seen) the parent is done with — and any worker may
     take the successor, so the parent cannot wait for it to be handled in this process."""
 
+    def close(self, reason: str) -> None:
+        try:
+            super().close(reason)
+        except redis.RedisError as exc:  # Redis is gone: the spider must still close, and say why
+            logger.error("关闭时无法访问 Redis：%s", exc)
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return super().has_pending_requests()
+        except redis.RedisError:
+            return False
+
     def enqueue_request(self, request: Request) -> bool:
         parked = request.meta.pop("frontier_ids", None)
         try:
             return super().enqueue_request(request)
+        except redis.RedisError as exc:
+            logger.error("无法写入分布式任务队列（Redis 不可用）：%s", exc)
+            return False  # the run will end as redis_down; a rerun resumes from the store
         finally:  # after the push: a crash in between fetches the page twice, never loses it
             self.queue.release(parked)
 
@@ -256,6 +278,10 @@ return 1
 """
 
 
+class FleetUnavailable(IgnoreRequest):
+    """Redis could not be reached for a request: the fleet's error, never recorded as the portal's."""
+
+
 class FleetPoliteness:
     """Per-portal concurrency and delay for the whole fleet, by leases in Redis.
 
@@ -287,15 +313,19 @@ class FleetPoliteness:
         slot = request.meta.get("download_slot") or "default"
         token = uuid.uuid4().hex
         delay = self.delay * random.uniform(1 - self.jitter, 1 + self.jitter)
-        while not self._acquire(keys=[self.keys.lease(slot), self.keys.next_start(slot)],
-                                args=[time.time(), self.limit, delay, LEASE_TTL, token]):
-            await asyncio.sleep(0.05)
+        try:
+            while not self._acquire(keys=[self.keys.lease(slot), self.keys.next_start(slot)],
+                                    args=[time.time(), self.limit, delay, LEASE_TTL, token]):
+                await asyncio.sleep(0.05)
+        except redis.RedisError as exc:  # the fleet's failure, not the portal's: no fetch is recorded
+            raise FleetUnavailable(f"Redis 不可用：{exc}") from exc
         self.leases[id(request)] = (slot, token)
 
     def _release(self, request: Request) -> None:
         lease = self.leases.pop(id(request), None)
         if lease:
-            self.server.zrem(self.keys.lease(lease[0]), lease[1])
+            with contextlib.suppress(redis.RedisError):
+                self.server.zrem(self.keys.lease(lease[0]), lease[1])
 
     def _left(self, request: Request, spider=None) -> None:
         self._release(request)
@@ -354,6 +384,10 @@ class Fleet:
         self.loop: task.LoopingCall | None = None
         self.idle_since: float | None = None
         self.ttl = settings.getint("NIANBAO_HEARTBEAT_TTL", HEARTBEAT_TTL)
+        self.down_after = settings.getfloat("NIANBAO_REDIS_DOWN_SECONDS", 30.0)
+        self.down_since: float | None = None
+        self.epoch: bytes | None = None
+        self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -376,14 +410,49 @@ class Fleet:
         self.server.set(self.keys.alive(self.worker), "1", ex=self.ttl)
 
     def tick(self) -> None:
-        self.beat()
-        if self.coordinator:
-            from crawler.state import crawl_state
+        """Heartbeat, watchdog and (coordinator) storing. Never raises: a LoopingCall that raises
+        stops for good, and with it the fleet's storing and completion."""
+        if self.closing:
+            return
+        try:
+            self.beat()
+            self._check_epoch()
+            if self.coordinator:
+                from crawler.state import crawl_state
 
-            crawl_state(self.crawler).consume_remote()
-            frontier = getattr(self.spider, "frontier", None)
-            if frontier is not None:
-                frontier.requeue_dead_workers()
+                crawl_state(self.crawler).consume_remote()
+                frontier = getattr(self.spider, "frontier", None)
+                if frontier is not None:
+                    frontier.requeue_dead_workers()
+            self.down_since = None
+        except redis.RedisError as exc:
+            now = time.monotonic()
+            if self.down_since is None:
+                self.down_since = now
+                logger.error("Redis 不可用（%s）：重试中，%g 秒后仍不可用则结束本次抓取", exc, self.down_after)
+            elif now - self.down_since >= self.down_after:
+                self._close("redis_down", f"Redis 已 {self.down_after:g} 秒不可用，结束本次抓取（重新运行将从数据库继续）")
+        except Exception:  # a bad item or a bug: recorded, and the loop goes on
+            logger.exception("分布式协调出错（已跳过，继续运行）")
+
+    def _check_epoch(self) -> None:
+        """The frontier this process joined is still there: a Redis that restarted empty lost it."""
+        if self.server.exists(self.keys.done):
+            return  # the crawl ended as it should (the coordinator cleared its keys)
+        current = self.server.get(self.keys.epoch)
+        if self.epoch is None:
+            self.epoch = current
+            return
+        if current != self.epoch:
+            self._close("frontier_lost", "分布式任务队列已丢失（Redis 重启或被清空）：本次抓取不完整，"
+                                         "请重新运行（已抓取的内容已保存，重新运行将从数据库继续）")
+
+    def _close(self, reason: str, message: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        logger.error(message)
+        self.crawler.engine.close_spider(self.spider, reason)
 
     def outstanding(self) -> int:
         """Work anywhere in the fleet: queued, parked (being handled) or not yet stored."""
@@ -395,6 +464,17 @@ class Fleet:
                 + self.server.zcount(self.keys.judging, time.time(), "+inf"))
 
     def spider_idle(self, spider) -> None:
+        if self.closing:
+            return
+        try:
+            self._idle()
+        except redis.RedisError:
+            raise DontCloseSpider from None  # the watchdog in tick() ends the crawl if Redis stays away
+
+    def _idle(self) -> None:
+        self._check_epoch()  # an empty Redis looks idle: make sure it is still this crawl's
+        if self.closing:
+            return
         if self.server.exists(self.keys.done):
             return  # the coordinator has declared the crawl complete
         if self.coordinator and not self.server.exists(self.keys.seeding) and self.outstanding() == 0:
@@ -411,6 +491,12 @@ class Fleet:
     def spider_closed(self, spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        try:
+            self._closed(reason)
+        except redis.RedisError as exc:
+            logger.error("结束时无法访问 Redis：%s", exc)
+
+    def _closed(self, reason: str) -> None:
         if self.coordinator:
             from crawler.state import crawl_state
 
@@ -419,7 +505,7 @@ class Fleet:
         self.server.delete(self.keys.alive(self.worker), self.keys.processing(self.worker))
         if self.coordinator and reason == "finished":
             # the crawl is complete: free Redis of everything but the "done" mark late workers read
-            stale = [k for k in self.keys.all(self.server) if k.decode() != self.keys.done]
+            stale = [k for k in self.keys.all(self.server) if k.decode() not in (self.keys.done, self.keys.dead)]
             if stale:
                 self.server.delete(*stale)
 

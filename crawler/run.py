@@ -6,6 +6,7 @@ Scrapy's reactor starts once per process: call :func:`crawl` once, with every po
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -50,6 +51,7 @@ def distribute(settings: Settings, redis_url: str, worker: bool, db: str | None)
         client = distributed.redis_client(redis_url)
         keys = distributed.Keys()
         client.set(keys.seeding, "1", ex=3600)
+        client.set(keys.epoch, uuid.uuid4().hex)  # this crawl's frontier: gone means Redis lost it
         if db:  # report pages still fresh in the store: workers need not fetch them
             from datetime import UTC, datetime, timedelta
 

@@ -374,6 +374,9 @@ class FleetLink:
                     handle(data)
                 except DiskFull:
                     return
+                except Exception:  # one bad item must not stop the storing of the others
+                    logger.exception("无法保存工作进程发来的数据（已记入 %s）", self.keys.dead)
+                    self.server.rpush(self.keys.dead, data)
 
 
 class WorkerState:

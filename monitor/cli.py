@@ -146,6 +146,7 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
         click.echo(f"工作进程：从 {redis_url} 领取抓取任务")
         _, reason = run_crawl([], db, _settings(settings), redis_url=redis_url, worker=True)
         click.echo(f"工作进程结束（{reason}）。")
+        _exit_for_fleet(reason)
         return
     registry = _registry(config_path)
     portals = [PortalConfig(j.portal, j.name, j.columns) for j in registry.portals()
@@ -172,6 +173,21 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
     if reason == "shutdown":
         click.echo("抓取被中止（收到停止信号）；已完成的部分已保存，下次运行将继续。", err=True)
         sys.exit(143)
+    _exit_for_fleet(reason)
+
+
+FLEET_FAILURES = {
+    "redis_down": "错误：Redis 长时间不可用，分布式抓取已结束，结果不完整；恢复 Redis 后重新运行即可"
+                  "（已保存的内容不会重复下载）。",
+    "frontier_lost": "错误：分布式任务队列丢失（Redis 重启或被清空），本次抓取不完整；请重新运行（将从数据库继续）。",
+}
+
+
+def _exit_for_fleet(reason: str) -> None:
+    """A distributed crawl that lost its Redis fails loudly, never with a clean exit."""
+    if reason in FLEET_FAILURES:
+        click.echo(FLEET_FAILURES[reason], err=True)
+        sys.exit(4)
 
 
 @main.group()

@@ -260,3 +260,106 @@ def test_a_jurisdiction_learnt_by_one_process_reaches_the_others(redis_url) -> N
     first.set_jurisdiction(run, "温县")
     assert second.portal_for(url + "xxgk/ndbg/").jurisdiction == "温县"
     assert worker_state(redis_url).portal_for(url).started == pytest.approx(started, abs=0.3)
+
+
+def _wait_for(url: str, ready, timeout: float = 60) -> None:
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if ready(client):
+                return
+        except redis.RedisError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("the fleet never got going")
+
+
+def _slow_world(n: int = 2) -> World:
+    world = World([make_portal(f"s{i}", "static", name, [2023, 2024, 2025], 20 + i, departments=4, townships=1)
+                   for i, name in enumerate(["温县", "青川区"][:n])])
+    for portal in world.portals:
+        portal.latency = 0.3  # a crawl that lasts long enough to be interrupted
+    return world
+
+
+def test_a_frontier_lost_mid_crawl_fails_loudly_and_a_rerun_completes(tmp_path) -> None:
+    """Redis restarted empty in the middle of a crawl: the coordinator says so and exits non-zero;
+    the rerun (a single process here) finds every report."""
+    port = free_port()
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(tmp_path)]
+    server = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    world = _slow_world()
+    db = tmp_path / "n.db"
+    try:
+        time.sleep(0.5)
+        with serve(world):
+            crawl = subprocess.Popen([sys.executable, "-m", "monitor.cli", "crawl", "--redis", url, "--db", str(db),
+                                      *FAST, *[a for p in world.portals for a in ("--portal", p.url)]],
+                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            _wait_for(url, lambda c: c.exists(Keys().epoch) and c.zcard(Keys().queue) > 0)  # crawling
+            time.sleep(1.0)
+            server.kill()
+            server.wait()
+            server = subprocess.Popen(args, stdout=subprocess.DEVNULL)  # back, and empty
+            _, err = crawl.communicate(timeout=120)
+            assert crawl.returncode == 4 and "任务队列丢失" in err, (crawl.returncode, err[-2000:])
+            assert found(db) != {(p.port, e.url) for p, e in world.expected}  # it really was cut short
+            conn_errors = sqlite3.connect(db).execute(
+                "select count(*) from fetches where error_kind = 'connection'").fetchone()[0]
+            assert conn_errors == 0  # Redis's failure is not recorded as the portals'
+            nianbao("crawl", "--db", str(db), *FAST, *[a for p in world.portals for a in ("--portal", p.url)])
+        assert found(db) == {(p.port, e.url) for p, e in world.expected}
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_redis_down_ends_the_crawl_in_bounded_time(tmp_path) -> None:
+    port = free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    world = _slow_world(1)
+    try:
+        time.sleep(0.5)
+        with serve(world):
+            worker = start_worker(url, "-s", "NIANBAO_REDIS_DOWN_SECONDS=3")
+            crawl = subprocess.Popen([sys.executable, "-m", "monitor.cli", "crawl", "--redis", url, "--db",
+                                      str(tmp_path / "n.db"), *FAST, "-s", "NIANBAO_REDIS_DOWN_SECONDS=3",
+                                      "--portal", world.portals[0].url],
+                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            _wait_for(url, lambda c: c.exists(Keys().epoch) and c.scard(Keys().workers) >= 2)  # both at work
+            time.sleep(1.0)
+            server.kill()
+            server.wait()
+            _, err = crawl.communicate(timeout=90)  # bounded: it gives up, it does not spin forever
+            worker.communicate(timeout=90)
+        assert crawl.returncode == 4 and "Redis" in err
+        assert worker.returncode == 4
+        assert len(err.splitlines()) < 400  # retries with backoff, not a flood of log lines
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_bad_item_is_set_aside_and_the_crawl_goes_on(tmp_path, redis_url) -> None:
+    world = World([make_portal("b0", "static", "温县", [2024], 3, departments=2, townships=0)])
+    client = redis.Redis.from_url(redis_url)
+    with serve(world):
+        workers = [start_worker(redis_url)]
+        crawl = subprocess.Popen([sys.executable, "-m", "monitor.cli", "crawl", "--redis", redis_url, "--db",
+                                  str(tmp_path / "n.db"), *FAST, "--portal", world.portals[0].url],
+                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not client.exists(Keys().epoch) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the coordinator has reset the keys and seeded the crawl
+        client.rpush(Keys().items, b"not a pickled item")  # a worker on another version, a corrupted push
+        _, err = crawl.communicate(timeout=120)
+        for w in workers:
+            w.communicate(timeout=60)
+    assert crawl.returncode == 0, err[-2000:]
+    assert found(tmp_path / "n.db") == {(world.portals[0].port, e.url) for e in world.portals[0].expected}
+    assert client.lrange(Keys().dead, 0, -1) == [b"not a pickled item"]
