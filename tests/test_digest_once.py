@@ -20,20 +20,12 @@ from aiosmtpd.controller import Controller
 
 from crawler.world.server import free_port
 from tests.conftest import ROOT
+from tests.test_monitor import CONFIG as MONITOR_CONFIG
 from tests.test_monitor import db  # noqa: F401 - the fixture: a private copy of the crawled world
 
 RECIPIENTS = [f"r{n:02d}@example.gov.cn" for n in range(40)]
-CONFIG = """
-jurisdictions:
-  - name: 青川区
-    parent: 演示市
-  - name: 温县
-    parent: 演示市
-  - name: 文峰区
-    parent: 演示市
-  - name: 演示市
-    level: city
-offices:
+# the monitor tests' jurisdictions, one office with many recipients
+CONFIG = MONITOR_CONFIG.split("offices:")[0].replace("{", "{{").replace("}", "}}") + """offices:
   - name: 演示市政务公开办
     jurisdictions: [演示市]
     recipients: [{recipients}]
