@@ -354,10 +354,6 @@ class FleetLink:
     def seeding_done(self) -> None:
         self.server.delete(self.keys.seeding)
 
-    def publish_known(self, urls: list[str]) -> None:
-        if urls:
-            self.server.sadd(self.keys.known, *urls)
-
     def consume(self, state: CrawlState) -> None:
         from crawler.distributed import decode
 

@@ -278,9 +278,10 @@ SMTP = Schema({
     "sender": Field(str, required=True, check=is_email),
     "timeout": Field((int, float), check=between(1, 600, " 秒")),
 })
+JOB_KINDS = ("crawl", "judge", "digest", "site", "cycle")  # what a scheduled job can run
 JOB = Schema({
     "name": Field(str, required=True),
-    "kind": Field(str, required=True, check=one_of("crawl", "judge", "digest", "site", "cycle")),
+    "kind": Field(str, required=True, check=one_of(*JOB_KINDS)),
     "cron": Field(str, check=is_cron),
     "every": Field((int, float), check=between(1, 366 * 86400, " 秒"), describe="间隔秒数（代替 cron）"),
     "jurisdictions": Field(list, item=Field(str)),

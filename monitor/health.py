@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.spec import FINDINGS
@@ -211,6 +211,3 @@ def sync_alerts(store: Store, health: list[PortalHealth]) -> tuple[int, int]:
                 resolved += 1
     return new, resolved
 
-
-def alert_json(a: Alert) -> dict[str, Any]:
-    return {**asdict(a), "title": ALERT_TITLES[a.kind]}

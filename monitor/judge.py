@@ -31,7 +31,6 @@ from monitor.similarity import COPY_THRESHOLD, candidate_pairs, confirm, shingle
 from monitor.spec import APPLICANT_COLUMNS, FINDINGS, SEVERITY_ORDER
 from monitor.store import Store, now_iso
 
-STATUSES = ("on_time", "late", "missing", "not_due", "undated")
 STATUS_NAMES = {"on_time": "按时公布", "late": "逾期公布", "missing": "未公布", "not_due": "未到期限",
                 "undated": "未标注日期"}
 

@@ -17,7 +17,6 @@ from monitor.identity import NOT_AGENCIES, find_published, find_publisher
 from monitor.readers.html import html_to_document
 from monitor.textutil import collapse_spaces, compact, parse_date
 
-ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "ofd")
 _ATTACHMENT_URL = re.compile(r"\.(pdf|docx?|wps|ofd)($|[?#])|downfile|download|getfile|attach|fujian|/files?/",
                              re.I)
 # Buttons the CMS adds to every page; they are not the report's attachments.
@@ -48,7 +47,6 @@ class DetailFacts:
     published_source: str | None  # the label or "URL"
     index_no: str | None
     attachments: list[Attachment] = field(default_factory=list)
-    body_chars: int = 0
     points_to_attachment: bool = False
 
 
@@ -113,6 +111,5 @@ def detail_facts(html: str, url: str) -> DetailFacts:
         published_source=source,
         index_no=m.group(1) if m else None,
         attachments=attachments(root, url),
-        body_chars=len(body),
         points_to_attachment=bool(_SEE_ATTACHMENT.search(body)) or len(body) < 300,
     )

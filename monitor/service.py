@@ -31,7 +31,6 @@ from monitor.store import open_store
 
 logger = logging.getLogger("nianbao.service")
 
-JOB_KINDS = ("crawl", "judge", "digest", "site", "cycle")
 DEFAULT_MISFIRE_GRACE = 6 * 3600
 JOB_NAMES = {"crawl": "抓取", "judge": "核查", "digest": "摘要邮件", "site": "网站生成", "cycle": "完整流程"}
 

@@ -123,16 +123,5 @@ def match_to_date(m: re.Match[str]) -> date | None:
         return None
 
 
-def date_matches(text: str) -> list[tuple[date, int, int]]:
-    """Every valid date in ``text`` with its span."""
-    text = text.translate(_FULLWIDTH)
-    out = []
-    for m in DATE_RE.finditer(text):
-        d = match_to_date(m)
-        if d:
-            out.append((d, m.start(), m.end()))
-    return out
-
-
 def iso(d: date | datetime | None) -> str | None:
     return d.isoformat()[:10] if d else None
