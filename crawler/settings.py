@@ -7,6 +7,7 @@ tests, zero delays). Nianbao-specific settings start with ``NIANBAO_``.
 from __future__ import annotations
 
 from crawler.browser import playwright_launch_options
+from monitor.store import DEFAULT_DB
 
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -72,7 +73,7 @@ PLAYWRIGHT_MAX_CONTEXTS = 2
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Nianbao
-NIANBAO_DB = "data/nianbao.db"
+NIANBAO_DB = DEFAULT_DB
 NIANBAO_MAX_PAGES_PER_PORTAL = 3000  # every request a portal costs, details and attachments included
 NIANBAO_MAX_NAV_DEPTH = 4  # links followed from the home page before reaching a 年报 column
 NIANBAO_MAX_COLUMN_DEPTH = 6  # sub-columns below a 年报 column (year, unit, year within unit …)

@@ -17,7 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.discovery import portal_identity, portal_key, portal_prefix
 from monitor.blobs import BlobStore, blob_dir, sha256
 from monitor.intake import Judged, Source, judge_fetched
-from monitor.store import Store, is_disk_full, open_store
+from monitor.store import DEFAULT_DB, Store, is_disk_full, open_store
 
 logger = logging.getLogger("nianbao")
 STATUS_NAMES = {"new": "新增", "changed": "有更新", "unchanged": "无变化"}
@@ -304,7 +304,7 @@ def crawl_state(crawler) -> CrawlState | WorkerState:
         if role == "worker":
             state = WorkerState(crawler)
         else:
-            state = CrawlState(crawler.settings.get("NIANBAO_DB", "data/nianbao.db"), crawler)
+            state = CrawlState(crawler.settings.get("NIANBAO_DB", DEFAULT_DB), crawler)
             if role == "coordinator":
                 state.fleet = FleetLink(crawler.settings)
         crawler._nianbao_state = state

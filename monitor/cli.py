@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from monitor.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
+from monitor.store import DEFAULT_DB
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,7 +127,7 @@ def _print_summaries(summaries: list[dict]) -> None:
               help="Nianbao configuration (YAML); crawls every jurisdiction with a portal.")
 @click.option("--portal", "portal_urls", multiple=True, help="A portal home URL (repeatable).")
 @click.option("--jurisdiction", help="Jurisdiction name for --portal URLs (e.g. 青川区).")
-@click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True)
 @click.option("--only", "only", multiple=True, metavar="NAME", help="With --config: only these jurisdictions.")
 @click.option("--redis", "redis_url", envvar="REDIS_URL", metavar="URL",
               help="Share the crawl through Redis (default $REDIS_URL): this process seeds and stores.")
@@ -200,7 +201,7 @@ EXPORT_COLUMNS = ("url", "title", "agency", "jurisdiction", "year", "level", "pu
 
 
 @export.command("reports")
-@click.option("--db", type=click.Path(dir_okay=False, exists=True), default="data/nianbao.db", show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False, exists=True), default=DEFAULT_DB, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--with-text", is_flag=True, help="Include the report text.")
 def export_reports(db: str, fmt: str, with_text: bool) -> None:
@@ -232,7 +233,7 @@ def _as_of(value: str | None):
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Nianbao configuration (YAML). Without it, jurisdictions and units come from the crawl.")
-DB_OPTION = click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True)
 AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge as on this day (default today).")
 STATUS_COLUMNS = ("jurisdiction", "agency", "year", "level", "deadline", "published", "status", "days_late", "findings")
 
@@ -476,7 +477,7 @@ DEMO_BASE_PORT = 18081
 
 
 @main.command()
-@click.option("--db", type=click.Path(dir_okay=False), default="data/nianbao.db", show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True)
 @click.option("--outbox", type=click.Path(file_okay=False), default="data/outbox", show_default=True)
 def demo(db: str, outbox: str) -> None:
     """The main job on the embedded default: crawl the bundled demo portals, judge, write digests."""

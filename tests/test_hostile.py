@@ -268,3 +268,20 @@ def test_a_compressed_page_over_the_size_cap_is_recorded_not_lost_silently(tmp_p
     rows = con.execute("select url, error from fetches where error_kind = 'too_large'").fetchall()
     assert len(rows) == 1 and rows[0][0].endswith(victim) and "上限" in rows[0][1]
     assert "too_large" in out.stdout  # the run's summary counts it as an error
+
+
+def test_every_error_kind_the_crawler_records_has_a_name_in_health() -> None:
+    """Error kinds are produced in the crawler and named for people in health: one list of names,
+    and no kind recorded that it does not name."""
+    import re
+
+    from monitor.health import ERROR_KIND_NAMES
+
+    root = Path(__file__).resolve().parents[1]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "crawler").rglob("*.py"))
+    produced = set(re.findall(r'error_kind\s*=\s*"(\w+)"', source))
+    body = source[source.index("def error_kind("):]
+    produced |= set(re.findall(r'return "(\w+)"', body[:body.index("\n\n\n")]))
+    middlewares = (root / "crawler" / "middlewares.py").read_text(encoding="utf-8")
+    produced |= set(re.findall(r'^\s+kind = "(\w+)"$', middlewares, re.M))  # soft 404s, redirect loops
+    assert produced and produced <= set(ERROR_KIND_NAMES), produced - set(ERROR_KIND_NAMES)
