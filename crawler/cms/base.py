@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from crawler.discovery import Link, canonical, extract_links
+from crawler.discovery import Link, canonical, extract_links, portal_key
 
 MAX_LIST_PAGES = 300  # pages or replies per list walk: a bound on a list that never ends
 
@@ -188,9 +188,7 @@ def fragment_links(fragment: str, base_url: str) -> list[Link]:
 
 def same_origin(url: str, page_url: str) -> bool:
     """A follow-up stays on the list's own host (portals.md: check before following)."""
-    a, b = urlsplit(url), urlsplit(page_url)
-    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
-    return a.scheme in ("http", "https") and strip(a.netloc.lower()) == strip(b.netloc.lower())
+    return urlsplit(url).scheme in ("http", "https") and portal_key(url) == portal_key(page_url)
 
 
 def absolute(url: str, page_url: str) -> str:
