@@ -3,7 +3,8 @@ report, and a memory of the documents that failed.
 
 Reading a hostile document (a decompression bomb, a PDF that makes the parser spin, a page of
 50 MB) must not stall every other portal's requests, nor take the crawl down with it. Each report
-is judged in a worker process whose address space is capped (``NIANBAO_JUDGE_MEMORY_MB``) and
+is judged in a worker process whose address space is capped (``NIANBAO_JUDGE_MEMORY_MB`` above
+what the readers map once imported) and
 given ``NIANBAO_JUDGE_TIMEOUT`` seconds; a worker that overruns is killed and replaced. Before a
 report is judged its documents are marked, by hash, as being judged; a crash of the whole crawl
 leaves the mark, so the next run skips that document with the reason instead of dying on it again.
@@ -34,7 +35,14 @@ def _start_worker(megabytes: int) -> None:
     import monitor.readers.pdf  # noqa: F401
 
     if megabytes > 0:
-        limit = megabytes * 1024 * 1024
+        # headroom above what the imported readers already map (their libraries reserve address
+        # space up front; a cap below that would fail every report)
+        try:
+            with open("/proc/self/statm", encoding="ascii") as statm:
+                mapped = int(statm.read().split()[0]) * resource.getpagesize()
+        except OSError:
+            mapped = 0
+        limit = mapped + megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     os.nice(5)
 
