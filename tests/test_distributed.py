@@ -262,7 +262,7 @@ def test_a_jurisdiction_learnt_by_one_process_reaches_the_others(redis_url) -> N
     assert worker_state(redis_url).portal_for(url).started == pytest.approx(started, abs=0.3)
 
 
-def _wait_for(url: str, ready, timeout: float = 60) -> None:
+def _wait_for(url: str, ready, timeout: float = 120) -> None:
     client = redis.Redis.from_url(url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -275,11 +275,11 @@ def _wait_for(url: str, ready, timeout: float = 60) -> None:
     raise AssertionError("the fleet never got going")
 
 
-def _slow_world(n: int = 2) -> World:
+def _slow_world(n: int = 2, latency: float = 0.3) -> World:
     world = World([make_portal(f"s{i}", "static", name, [2023, 2024, 2025], 20 + i, departments=4, townships=1)
                    for i, name in enumerate(["温县", "青川区"][:n])])
     for portal in world.portals:
-        portal.latency = 0.3  # a crawl that lasts long enough to be interrupted
+        portal.latency = latency  # a crawl that lasts long enough to be interrupted
     return world
 
 
@@ -322,7 +322,7 @@ def test_redis_down_ends_the_crawl_in_bounded_time(tmp_path) -> None:
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
-    world = _slow_world(1)
+    world = _slow_world(1, latency=0.8)  # long enough for a slow machine to start both processes
     try:
         time.sleep(0.5)
         with serve(world):
