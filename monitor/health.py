@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,12 +81,9 @@ def _median(values: list[float]) -> float:
 
 
 def portal_health(store: Store) -> list[PortalHealth]:
-    runs: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for run in store.db.query("select * from crawl_runs order by id desc"):
-        if len(runs[run["portal_id"]]) < RECENT_RUNS:
-            runs[run["portal_id"]].append(dict(run))
+    runs = store.recent_runs(RECENT_RUNS)
     out = []
-    for portal in store.db.query("select * from portals order by url"):
+    for portal in store.portals():
         recent = [r for r in runs.get(portal["id"], []) if r["status"] != "running"]
         alerts: list[Alert] = []
         lists: list[dict[str, Any]] = []
@@ -138,18 +134,11 @@ def _run_alerts(portal: dict[str, Any], recent: list[dict[str, Any]]) -> list[Al
 def _column_alerts(store: Store, portal: dict[str, Any], latest: dict[str, Any]) -> list[Alert]:
     """年报 columns that answered in an earlier run and fail (404, 410, soft 404) in the latest."""
     alerts = []
-    rows = store.db.query(
-        "select f.url, f.status, f.error_kind from fetches f where f.run_id = ? and f.kind = 'column' "
-        "and (f.status in (404, 410) or f.error_kind = 'soft404')", [latest["id"]])
-    for row in rows:
-        earlier = store.db.execute(
-            "select count(*) from fetches where url = ? and run_id < ? and status = 200 and "
-            "(error_kind is null or error_kind != 'soft404')", [row["url"], latest["id"]]).fetchone()[0]
-        if earlier:
-            what = "软 404（页面显示不存在）" if row["error_kind"] == "soft404" else f"HTTP {row['status']}"
-            alerts.append(Alert("column_gone", portal["id"], portal["url"], row["url"],
-                                f"年报栏目 {row['url']} 此前可以访问，本次返回 {what}：栏目可能已迁移。",
-                                {"column": row["url"], "status": row["status"], "error_kind": row["error_kind"]}))
+    for row in store.columns_gone(latest["id"]):
+        what = "软 404（页面显示不存在）" if row["error_kind"] == "soft404" else f"HTTP {row['status']}"
+        alerts.append(Alert("column_gone", portal["id"], portal["url"], row["url"],
+                            f"年报栏目 {row['url']} 此前可以访问，本次返回 {what}：栏目可能已迁移。",
+                            {"column": row["url"], "status": row["status"], "error_kind": row["error_kind"]}))
     return alerts
 
 
@@ -191,23 +180,8 @@ def _list_alerts(portal: dict[str, Any], lists: list[dict[str, Any]]) -> list[Al
 def sync_alerts(store: Store, health: list[PortalHealth]) -> tuple[int, int]:
     """Bring ``health_alerts`` up to date; returns (new, resolved)."""
     stamp = now_iso()
-    current = {a.key: a for h in health for a in h.alerts}
-    new = resolved = 0
-    with store.transaction() as db:
-        known = {row["key"]: row for row in db["health_alerts"].rows}
-        for key, a in current.items():
-            fields = {"portal_id": a.portal_id, "url": a.url, "kind": a.kind, "target": a.target, "message": a.message,
-                      "detail": json.dumps(a.detail, ensure_ascii=False), "last_seen": stamp}
-            row = known.get(key)
-            if row is None:
-                db["health_alerts"].insert({"key": key, "state": "open", "first_seen": stamp, **fields})
-                new += 1
-            else:
-                reopened = {"state": "open", "resolved_at": None, "digest_id": None} if row["state"] == "resolved" else {}
-                db["health_alerts"].update(row["id"], {**fields, **reopened})
-        for key, row in known.items():
-            if row["state"] == "open" and key not in current:
-                db["health_alerts"].update(row["id"], {"state": "resolved", "resolved_at": stamp})
-                resolved += 1
-    return new, resolved
+    current = {a.key: {"portal_id": a.portal_id, "url": a.url, "kind": a.kind, "target": a.target,
+                       "message": a.message, "detail": json.dumps(a.detail, ensure_ascii=False), "last_seen": stamp}
+               for h in health for a in h.alerts}
+    return store.sync_health_alerts(current, stamp)
 

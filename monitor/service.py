@@ -141,8 +141,7 @@ def _precise_now() -> str:
 def recorded(db: str, job: str, kind: str):
     """A ``job_runs`` row for this execution, with its outcome (times to the microsecond)."""
     store = open_store(db)
-    run_id = store.db["job_runs"].insert({"job": job, "kind": kind, "started_at": _precise_now(),
-                                          "outcome": "running", "pid": os.getpid()}).last_pk
+    run_id = store.start_job(job, kind, _precise_now())
     outcome = {"outcome": "ok", "message": ""}
     try:
         yield outcome
@@ -150,7 +149,7 @@ def recorded(db: str, job: str, kind: str):
         outcome.update(outcome="error", message=f"{type(exc).__name__}: {exc}"[:500])
         logger.exception("任务 %s 失败", job)
     finally:
-        store.db["job_runs"].update(run_id, {"finished_at": _precise_now(), **outcome})
+        store.finish_job(run_id, _precise_now(), outcome)
         store.close()
 
 
@@ -264,13 +263,13 @@ def job_table(options: ServiceOptions) -> list[dict[str, Any]]:
     """Jobs in the store with their next run, and their last run and outcome from ``job_runs``."""
     store = open_store(options.db)
     out = []
-    if "apscheduler_jobs" in store.db.table_names():
+    last_runs = store.last_job_runs()
+    if store.has_table("apscheduler_jobs"):
         scheduler = scheduler_for(options)
         scheduler.start(paused=True)
         try:
             for job in scheduler.get_jobs():
-                last = next(iter(store.db.query("select * from job_runs where job = ? order by id desc limit 1",
-                                                [job.id])), None)
+                last = last_runs.get(job.id)
                 out.append({"job": job.id, "name": job.name, "trigger": str(job.trigger),
                             "next_run": job.next_run_time.isoformat() if job.next_run_time else None,
                             "last_run": last["started_at"] if last else None,
@@ -279,7 +278,7 @@ def job_table(options: ServiceOptions) -> list[dict[str, Any]]:
         finally:
             scheduler.shutdown(wait=False)
     known = {row["job"] for row in out}
-    for last in store.db.query("select * from job_runs where id in (select max(id) from job_runs group by job)"):
+    for last in last_runs.values():
         if last["job"] not in known:  # e.g. `nianbao run`
             out.append({"job": last["job"], "name": last["job"], "trigger": "手动", "next_run": None,
                         "last_run": last["started_at"], "last_outcome": last["outcome"],

@@ -532,6 +532,66 @@ class Store:
             db.execute("delete from list_checks where run_id is ? and column_url = ?", [run_id, result["column"]])
             db["list_checks"].insert(row)
 
+    # -- crawler health -------------------------------------------------------------------
+
+    def recent_runs(self, per_portal: int) -> dict[int, list[dict[str, Any]]]:
+        """Each portal's latest crawl runs, newest first."""
+        runs: dict[int, list[dict[str, Any]]] = {}
+        for run in self.db.query("select * from crawl_runs order by id desc"):
+            mine = runs.setdefault(run["portal_id"], [])
+            if len(mine) < per_portal:
+                mine.append(dict(run))
+        return runs
+
+    def portals(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.db.query("select * from portals order by url")]
+
+    def columns_gone(self, run_id: int) -> list[dict[str, Any]]:
+        """年报 columns that failed (404, 410, soft 404) in this run and answered in an earlier one."""
+        return [dict(row) for row in self.db.query(
+            "select f.url, f.status, f.error_kind from fetches f where f.run_id = ? and f.kind = 'column' "
+            "and (f.status in (404, 410) or f.error_kind = 'soft404') and exists (select 1 from fetches e "
+            "where e.url = f.url and e.run_id < f.run_id and e.status = 200 "
+            "and (e.error_kind is null or e.error_kind != 'soft404'))", [run_id])]
+
+    def sync_health_alerts(self, current: dict[str, dict[str, Any]], stamp: str) -> tuple[int, int]:
+        """Open, update, reopen and resolve ``health_alerts`` against the alerts now standing
+        (key -> fields); returns (new, resolved)."""
+        new = resolved = 0
+        with self.transaction() as db:
+            known = {row["key"]: row for row in db["health_alerts"].rows}
+            for key, fields in current.items():
+                row = known.get(key)
+                if row is None:
+                    db["health_alerts"].insert({"key": key, "state": "open", "first_seen": stamp, **fields})
+                    new += 1
+                else:
+                    reopened = {"state": "open", "resolved_at": None, "digest_id": None} \
+                        if row["state"] == "resolved" else {}
+                    db["health_alerts"].update(row["id"], {**fields, **reopened})
+            for key, row in known.items():
+                if row["state"] == "open" and key not in current:
+                    db["health_alerts"].update(row["id"], {"state": "resolved", "resolved_at": stamp})
+                    resolved += 1
+        return new, resolved
+
+    # -- scheduled jobs ---------------------------------------------------------------------
+
+    def start_job(self, job: str, kind: str, started_at: str) -> int:
+        return self.db["job_runs"].insert({"job": job, "kind": kind, "started_at": started_at,
+                                           "outcome": "running", "pid": os.getpid()}).last_pk
+
+    def finish_job(self, run_id: int, finished_at: str, outcome: dict[str, Any]) -> None:
+        self.db["job_runs"].update(run_id, {"finished_at": finished_at, **outcome})
+
+    def last_job_runs(self) -> dict[str, dict[str, Any]]:
+        """Each job's latest run, by job name."""
+        return {row["job"]: dict(row) for row in self.db.query(
+            "select * from job_runs where id in (select max(id) from job_runs group by job)")}
+
+    def has_table(self, name: str) -> bool:
+        return name in self.db.table_names()
+
     def list_checks(self, run_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.query("select * from list_checks where run_id = ? order by column_url",
                                                [run_id])]
