@@ -60,8 +60,7 @@ def distribute(settings: Settings, redis_url: str, worker: bool, db: str | None)
             store = open_store(db)
             days = settings.getfloat("NIANBAO_REVALIDATE_DAYS")
             since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
-            urls = [r["url"] for r in store.db.query(
-                "select url from pages where kind = 'detail' and status = 200 and last_verified > ?", [since])]
+            urls = store.fresh_detail_urls(since)
             if urls:
                 client.sadd(keys.known, *urls)
             store.close()

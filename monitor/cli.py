@@ -448,7 +448,7 @@ def run_command(config_path: str | None, db: str, outbox: str | None, send: bool
     options, _ = _service_options(db, config_path, outbox, send, site_out)
     run_cycle(options, _settings(settings))
     store = _open_store(db)
-    last = next(iter(store.db.query("select * from job_runs order by id desc limit 1")))
+    last = store.latest_job_run()
     click.echo(f"完成：{last['outcome']}" + (f"（{last['message']}）" if last["message"] else ""))
     click.echo(f"网站：{Path(options.site_out).resolve() / 'index.html'}")
     if last["outcome"] != "ok":
@@ -504,9 +504,8 @@ def demo(db: str, outbox: str) -> None:
     from monitor.site import build_site
 
     built = build_site(store, registry, Path(db).parent / "site")
-    counts = {row["code"]: row["n"] for row in store.db.query(
-        "select code, count(*) n from tracked_findings where state = 'open' group by code order by n desc")}
-    total = store.db["reports"].count
+    counts = store.open_finding_counts()
+    total = store.report_count()
     store.close()
     click.echo(f"\n共 {total} 份年报；未解决的问题：" + ("、".join(f"{FINDINGS[c].title} {n}" for c, n in counts.items())
                                                 if counts else "无"))

@@ -284,11 +284,10 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
 
     # reports
-    report_rows = list(store.db.query("select * from reports order by id"))
+    report_rows = store.report_rows()
+    all_versions = store.versions_by_report()  # one query, not one per report
     for r in report_rows:
-        versions = [dict(v) for v in store.db.query(
-            "select id, first_seen, last_seen, format, text_chars, text_hash, page_blob, attachment_blob, "
-            "attachment_url, identity from report_versions where report_id = ? order by id", [r["id"]])]
+        versions = all_versions.get(r["id"], [])
         current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
         for v in versions:
             v["current"] = v["id"] == current["id"]
@@ -302,8 +301,7 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
 
         def context(r=r, current=current, versions=versions, findings=findings, status_json=status_json,
                     archives=archives):
-            version = store.db.execute("select text, tables, sections, template from report_versions where id = ?",
-                                       [current["id"]]).fetchone()
+            version = store.version_content(current["id"])
             tables = json.loads(version[1] or "{}")
             found = set(json.loads(version[2] or "[]"))
             fmt = FORMATS.get(version[3] or "")

@@ -589,6 +589,42 @@ class Store:
         return {row["job"]: dict(row) for row in self.db.query(
             "select * from job_runs where id in (select max(id) from job_runs group by job)")}
 
+    def latest_job_run(self) -> dict[str, Any] | None:
+        return next((dict(r) for r in self.db.query("select * from job_runs order by id desc limit 1")), None)
+
+    # -- reports for publishing ---------------------------------------------------------------
+
+    def report_rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query("select * from reports order by id")]
+
+    def versions_by_report(self) -> dict[int, list[dict[str, Any]]]:
+        """Every report's versions (without their text), oldest first, in one query."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        for v in self.db.query(
+                "select id, report_id, first_seen, last_seen, format, text_chars, text_hash, page_blob, "
+                "attachment_blob, attachment_url, identity from report_versions order by report_id, id"):
+            v = dict(v)
+            out.setdefault(v.pop("report_id"), []).append(v)
+        return out
+
+    def version_content(self, version_id: int) -> tuple[str, str | None, str | None, str | None]:
+        """A version's text, tables, sections and template (read when its page is rebuilt)."""
+        row = self.db.execute("select text, tables, sections, template from report_versions where id = ?",
+                              [version_id]).fetchone()
+        return tuple(row) if row else ("", None, None, None)  # type: ignore[return-value]
+
+    def open_finding_counts(self) -> dict[str, int]:
+        return {row["code"]: row["n"] for row in self.db.query(
+            "select code, count(*) n from tracked_findings where state = 'open' group by code order by n desc")}
+
+    def report_count(self) -> int:
+        return self.db["reports"].count
+
+    def fresh_detail_urls(self, since: str) -> list[str]:
+        """Report pages verified since ``since``: still fresh, no need to fetch them again."""
+        return [r["url"] for r in self.db.query(
+            "select url from pages where kind = 'detail' and status = 200 and last_verified > ?", [since])]
+
     def has_table(self, name: str) -> bool:
         return name in self.db.table_names()
 
