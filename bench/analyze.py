@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.analysis import analyze_document
-from monitor.document import read_document
-from monitor.readers.pdf import read_pdf
-from monitor.synth import RENDERERS, SynthReport, consistent_tables
+from demo.synth import RENDERERS, SynthReport, consistent_tables
+from monitor.report.analysis import analyze_document
+from monitor.report.readers import read_document
+from monitor.report.readers.pdf import read_pdf
 
 EXTENSIONS = {"html": "r.html", "docx": "r.docx", "pdf": "r.pdf", "ofd": "r.ofd"}
 

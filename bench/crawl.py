@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.world import generated_world  # noqa: E402
-from crawler.world.server import serve  # noqa: E402
+from demo.server import serve  # noqa: E402
+from demo.world import generated_world  # noqa: E402
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=64",
         "-s", "LOG_LEVEL=ERROR"]

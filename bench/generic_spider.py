@@ -9,7 +9,7 @@ from __future__ import annotations
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spiders import CrawlSpider, Rule
 
-from monitor.classify import classify_title
+from monitor.report.classify import classify_title
 
 
 class GenericSpider(CrawlSpider):

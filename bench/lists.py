@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/lists.py
 
-Crawls the variant matrix (``crawler.world.variants``: one portal per list variant documented in
+Crawls the variant matrix (``demo.variants``: one portal per list variant documented in
 ``shared/spec/portals.md``) with ``nianbao crawl`` and prints, per variant, recall, requests per
 report (counted by the portal servers) and whether the browser was used. Target: 100 % recall,
 ≤ 2.0 requests per report overall, the browser only for the click-only variant.
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.world.server import serve
-from crawler.world.variants import variant_world
+from demo.server import serve
+from demo.variants import variant_world
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"]
 

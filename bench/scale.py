@@ -35,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.world import World, generated_world  # noqa: E402
-from crawler.world.server import free_port, serve  # noqa: E402
+from demo.server import free_port, serve  # noqa: E402
+from demo.world import World, generated_world  # noqa: E402
 
 
 def crawl_flags(args: argparse.Namespace) -> list[str]:

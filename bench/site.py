@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 def generate(db_path: Path, n: int) -> None:
     """N reports: a few judged templates, re-keyed, inserted in bulk (judging 100k texts is another bench)."""
-    from monitor.analysis import analyze_text
-    from monitor.similarity import normalise
+    from demo.synth import render_text, sample_report
+    from monitor.report.analysis import analyze_text
+    from monitor.report.similarity import normalise
     from monitor.store import _signature, carry_rows, open_store, text_hash
-    from monitor.synth import render_text, sample_report
 
     rng = random.Random(7)
     templates = []
@@ -87,8 +87,8 @@ def generate(db_path: Path, n: int) -> None:
 def child(db: str, out: str) -> None:
     from datetime import date
 
-    from monitor.registry import Registry
-    from monitor.site import build_site
+    from monitor.judge.registry import Registry
+    from monitor.publish.site import build_site
     from monitor.store import open_store
 
     started = time.perf_counter()

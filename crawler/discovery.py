@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
-from monitor.classify import looks_like_report_link
-from monitor.textutil import collapse_spaces, compact
+from monitor.report.classify import looks_like_report_link
+from monitor.report.textutil import collapse_spaces, compact
 
 PageKind = Literal["home", "nav", "area", "deptindex", "dept", "column", "detail", "attachment"]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from monitor.intake import Judged
+    from monitor.report.intake import Judged
 
 
 @dataclass

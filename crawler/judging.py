@@ -22,8 +22,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from crawler.items import FetchedFile, ReportItem
 from crawler.state import judge_item
-from monitor.blobs import sha256
-from monitor.intake import Judged
+from monitor.report.intake import Judged
+from monitor.store.blobs import sha256
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 def _start_worker(megabytes: int) -> None:
     """A judging process: the readers imported up front (their start-up is not a report's time),
     its address space capped, its priority below the crawl's."""
-    import monitor.intake
-    import monitor.readers.pdf  # noqa: F401
+    import monitor.report.intake
+    import monitor.report.readers.pdf  # noqa: F401
 
     if megabytes > 0:
         # headroom above what the imported readers already map (their libraries reserve address

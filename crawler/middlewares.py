@@ -21,9 +21,9 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from crawler.discovery import portal_key
 from crawler.state import crawl_state
-from monitor.blobs import sha256
-from monitor.readers.text import decode_evidence
+from monitor.report.readers.text import decode_evidence
 from monitor.store import now_iso
+from monitor.store.blobs import sha256
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class BackoffDelayMiddleware:
 
 class EncodingMiddleware:
     """A page's charset by evidence, not by its word: the header and ``<meta>`` are claims checked
-    against the bytes (``monitor.readers.text.decode_evidence``). Portals serve GBK pages as
+    against the bytes (``monitor.report.readers.text.decode_evidence``). Portals serve GBK pages as
     ``charset=utf-8``; Scrapy would then read them with replacement characters. Undeclared pages
     are GBK as often as UTF-8; Scrapy's cp1252 fallback would turn them into mojibake."""
 

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.discovery import portal_identity, portal_key, portal_prefix
-from monitor.blobs import BlobStore, blob_dir, sha256
-from monitor.intake import Judged, Source, judge_fetched
+from monitor.report.intake import Judged, Source, judge_fetched
 from monitor.store import DEFAULT_DB, Store, is_disk_full, open_store
+from monitor.store.blobs import BlobStore, blob_dir, sha256
 
 logger = logging.getLogger("nianbao")
 STATUS_NAMES = {"new": "新增", "changed": "有更新", "unchanged": "无变化"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from monitor.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
+from monitor.report.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
 from monitor.store import DEFAULT_DB
 
 
@@ -53,8 +53,9 @@ def _summary(data: dict) -> str:
               help="Also record each report in this SQLite database.")
 def analyze(paths: tuple[Path, ...], as_json: bool, db: str | None) -> None:
     """Judge annual report files (HTML, PDF, DOCX, DOC/WPS, OFD, text)."""
-    from monitor.analysis import analyze_document
-    from monitor.document import UnreadableDocument, read_path
+    from monitor.report.analysis import analyze_document
+    from monitor.report.document import UnreadableDocument
+    from monitor.report.readers import read_path
 
     store = _open_store(db) if db else None
     failed = 0
@@ -81,7 +82,7 @@ def analyze(paths: tuple[Path, ...], as_json: bool, db: str | None) -> None:
 
 def _registry(path: str | None):
     from monitor.config import ConfigError
-    from monitor.registry import load_registry
+    from monitor.judge.registry import load_registry
 
     try:
         return load_registry(path)
@@ -137,7 +138,7 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
           only: tuple[str, ...], redis_url: str | None, worker: bool, settings: tuple[str, ...]) -> None:
     """Crawl county portals for annual reports, judge them and store them."""
     from crawler.spiders.portal import PortalConfig
-    from monitor.locks import writing
+    from monitor.service.locks import writing
 
     if worker:
         if not redis_url:
@@ -206,7 +207,7 @@ EXPORT_COLUMNS = ("url", "title", "agency", "jurisdiction", "year", "level", "pu
 @click.option("--with-text", is_flag=True, help="Include the report text.")
 def export_reports(db: str, fmt: str, with_text: bool) -> None:
     """One row per report (its version in force)."""
-    from monitor.csvsafe import SafeDictWriter
+    from monitor.publish.csvsafe import SafeDictWriter
 
     store = _open_store(db)
     columns = [*EXPORT_COLUMNS, "text"] if with_text else list(EXPORT_COLUMNS)
@@ -246,8 +247,8 @@ STATUS_COLUMNS = ("jurisdiction", "agency", "year", "level", "deadline", "publis
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def status(db: str, config_path: str | None, as_of: str | None, year: int | None, fmt: str) -> None:
     """Every expected report: on time, late, missing, not due or undated."""
-    from monitor.csvsafe import SafeDictWriter
     from monitor.judge import STATUS_NAMES, evaluate
+    from monitor.publish.csvsafe import SafeDictWriter
 
     day = _as_of(as_of)
     store = _open_store(db)
@@ -315,12 +316,12 @@ def ack(finding_id: int, note: str, mute: bool, db: str) -> None:
 def digest(db: str, config_path: str | None, as_of: str | None, office: str | None, outbox: str | None, send: bool,
            site_url: str | None) -> None:
     """Email each oversight office what is new: late, missing, wrong."""
-    from monitor.notify import DigestError, run_digests
+    from monitor.publish.notify import DigestError, run_digests
 
     if bool(outbox) == bool(send):
         raise click.UsageError("请二选一：--outbox 目录（写入 .eml 文件）或 --send（通过 SMTP 发送）。")
-    from monitor.locks import writing
-    from monitor.notify import run_health_digest
+    from monitor.publish.notify import run_health_digest
+    from monitor.service.locks import writing
 
     with writing(db):  # a manual digest waits for a scheduled one (and for a crawl) to finish
         store = _open_store(db)
@@ -360,7 +361,7 @@ def digest(db: str, config_path: str | None, as_of: str | None, office: str | No
 @click.option("--year", type=int, help="Report year of the overview page (default: the latest due).")
 def site(db: str, config_path: str | None, as_of: str | None, out: str, year: int | None) -> None:
     """Build the static website; prints the path of index.html."""
-    from monitor.site import build_site
+    from monitor.publish.site import build_site
 
     store = _open_store(db)
     result = build_site(store, _registry(config_path), out, _as_of(as_of), year)
@@ -373,7 +374,7 @@ def site(db: str, config_path: str | None, as_of: str | None, out: str, year: in
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def health(db: str, fmt: str) -> None:
     """Crawler health per portal: last run, pages, reports, errors by kind, alerts."""
-    from monitor.health import ERROR_KIND_NAMES, portal_health
+    from monitor.judge.health import ERROR_KIND_NAMES, portal_health
 
     store = _open_store(db)
     portals = [h.to_json() for h in portal_health(store)]
@@ -412,9 +413,9 @@ def _service_options(db: str, config_path: str | None, outbox: str | None = None
 @DB_OPTION
 def serve(config_path: str | None, db: str) -> None:
     """Run the scheduler: crawls, judging, digests and the site, on the configured schedule."""
-    from monitor.locks import LockHeld
     from monitor.service import JOB_NAMES, jobs_from_config
     from monitor.service import serve as run_service
+    from monitor.service.locks import LockHeld
 
     registry = _registry(config_path)
     options, schedule = _service_options(db, config_path)
@@ -485,9 +486,9 @@ def demo(db: str, outbox: str) -> None:
 
     from crawler.run import crawl as run_crawl
     from crawler.spiders.portal import PortalConfig
-    from crawler.world import demo_registry, fixture_world
-    from crawler.world.server import serve
-    from monitor.notify import run_digests
+    from demo.server import serve
+    from demo.world import demo_registry, fixture_world
+    from monitor.publish.notify import run_digests
 
     _open_store(db).close()
     world = fixture_world()
@@ -501,7 +502,7 @@ def demo(db: str, outbox: str) -> None:
     registry = demo_registry(world)
     site = (Path(db).parent / "site").resolve().as_uri() + "/"
     outcomes = run_digests(store, registry, outbox=outbox, site_url=site)
-    from monitor.site import build_site
+    from monitor.publish.site import build_site
 
     built = build_site(store, registry, Path(db).parent / "site")
     counts = store.open_finding_counts()

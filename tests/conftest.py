@@ -65,8 +65,8 @@ def world_db(tmp_path_factory):
 
     Shared read-only by the monitor and site tests; a test that writes works on a copy.
     """
-    from crawler.world import fixture_world
-    from crawler.world.server import serve
+    from demo.server import serve
+    from demo.world import fixture_world
 
     world = fixture_world()
     db = tmp_path_factory.mktemp("world") / "nianbao.db"

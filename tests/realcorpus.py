@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
-from monitor.analysis import Report, analyze_document
-from monitor.document import Document, read_path
-from monitor.identity import canonical_agency
+from monitor.report.analysis import Report, analyze_document
+from monitor.report.document import Document
+from monitor.report.identity import canonical_agency
+from monitor.report.readers import read_path
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 IDENTITY_FIELDS = ("agency", "jurisdiction", "level", "year", "published")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from monitor.analysis import analyze_text
-from monitor.synth import render_text, sample_report
+from demo.synth import render_text, sample_report
+from monitor.report.analysis import analyze_text
 from tests.conftest import seed_text
 
 
@@ -104,7 +104,7 @@ def test_text_stating_zero_against_nonzero_table() -> None:
 
 
 def test_every_finding_has_chinese_message_and_detail() -> None:
-    from monitor.spec import FINDINGS
+    from monitor.report.spec import FINDINGS
 
     for name in ("000", "001", "004"):
         for f in analyze_text(seed_text(name)).findings:

@@ -48,7 +48,7 @@ def test_analyze_human_summary_in_chinese(tmp_path) -> None:
 def test_demo_main_job(tmp_path) -> None:
     result = nianbao("demo", "--db", str(tmp_path / "demo.db"), "--outbox", str(tmp_path / "outbox"), check=False)
     assert result.returncode == 0, result.stderr
-    from crawler.world import fixture_world
+    from demo.world import fixture_world
 
     assert f"共 {len(fixture_world().expected)} 份年报" in result.stdout and "完成" in result.stdout
     assert "温县商务局" in result.stderr  # progress, report by report

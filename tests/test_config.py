@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import ConfigError
-from monitor.registry import load_registry
+from monitor.judge.registry import load_registry
 
 EXAMPLE = Path(__file__).parent.parent / "config" / "nianbao.example.yaml"
 

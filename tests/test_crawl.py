@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.world import World, fixture_world
-from crawler.world.server import free_port, serve
-from monitor.blobs import blob_dir
+from demo.server import free_port, serve
+from demo.world import World, fixture_world
+from monitor.store.blobs import blob_dir
 from tests.conftest import FAST, nianbao
 
 
@@ -97,8 +97,8 @@ def test_attachment_text_extracted(crawled) -> None:
 def test_findings_as_for_the_files_themselves(crawled) -> None:
     from collections import Counter
 
-    from crawler.world import SEED_PLACES
-    from monitor.analysis import analyze_path
+    from demo.world import SEED_PLACES
+    from monitor.report.analysis import analyze_path
     from tests.conftest import SEEDS
 
     seeded = {agency: seed for places in SEED_PLACES.values() for seed, agency, _, _ in places}

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from monitor.deadlines import Override, days_late, deadline_for, latest_due_year
+from monitor.judge.deadlines import Override, days_late, deadline_for, latest_due_year
 
 
 @pytest.mark.parametrize("level,year,expected,rule", [

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from crawler.world.server import free_port
+from demo.server import free_port
 from tests.conftest import ROOT
 from tests.test_monitor import CONFIG as MONITOR_CONFIG
 from tests.test_monitor import db  # noqa: F401 - the fixture: a private copy of the crawled world

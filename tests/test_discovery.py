@@ -9,9 +9,9 @@ import pytest
 from crawler import cms, discovery
 from crawler.cms.trs import page_urls, pager
 from crawler.discovery import Link, classify_link
-from monitor.classify import classify_title
-from monitor.intake import full_agency_name
-from monitor.pagemeta import detail_facts, url_date
+from monitor.report.classify import classify_title
+from monitor.report.intake import full_agency_name
+from monitor.report.pagemeta import detail_facts, url_date
 
 BASE = "http://127.0.0.1:8000/"
 

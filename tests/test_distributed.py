@@ -20,8 +20,8 @@ import pytest
 import redis
 
 from crawler.distributed import BloomDupeFilter, Keys
-from crawler.world import World, fixture_world, make_portal
-from crawler.world.server import free_port, serve
+from demo.server import free_port, serve
+from demo.world import World, fixture_world, make_portal
 from tests.conftest import FAST, ROOT, nianbao
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")

@@ -10,8 +10,8 @@ from email import policy
 
 import yaml
 
-from crawler.world import FAULTS, World, fault_portal, make_portal
-from crawler.world.server import serve
+from demo.server import serve
+from demo.world import FAULTS, World, fault_portal, make_portal
 from tests.conftest import FAST, nianbao
 
 TIMEOUTS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1"]

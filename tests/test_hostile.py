@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.world import Portal, Resource, World, _page, make_portal
-from crawler.world.server import serve
+from demo.server import serve
+from demo.world import Portal, Resource, World, _page, make_portal
 from tests.conftest import FAST, nianbao
 from tests.test_monitor import db  # noqa: F401 - the fixture: a private copy of the crawled world
 
@@ -64,8 +64,8 @@ def _bomb(inflated_mb: int) -> bytes:
 def test_a_decompression_bomb_is_refused_unread() -> None:
     import tracemalloc
 
-    from monitor.analysis import analyze_document
-    from monitor.document import read_document
+    from monitor.report.analysis import analyze_document
+    from monitor.report.readers import read_document
 
     data = _bomb(100)
     assert len(data) < 1_000_000  # under a megabyte on the wire
@@ -118,7 +118,7 @@ def test_formula_cells_are_neutralised_in_every_csv(db: Path, tmp_path: Path) ->
     import csv
     import io
 
-    from monitor.csvsafe import SafeWriter, safe_cell
+    from monitor.publish.csvsafe import SafeWriter, safe_cell
 
     assert [safe_cell(v) for v in ("=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "青川区", 5, -3)] == \
         ["'=1+1", "'+cmd", "'-2+3", "'@SUM(A1)", "'\tx", "青川区", 5, -3]
@@ -168,7 +168,7 @@ def test_section_chain_linear_and_the_same_as_all_pairs() -> None:
     bench/analyze.py), and it is the chain the all-pairs comparison finds."""
     import random
 
-    from monitor.sections import find_sections, heading_candidates
+    from monitor.report.sections import find_sections, heading_candidates
 
     headings = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
                 "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项",
@@ -229,7 +229,7 @@ def test_phantom_reports_a_list_cannot_create_and_budget_cuts_are_shown(tmp_path
     with where it struck and shown in health."""
     import json
 
-    from crawler.world import _detail
+    from demo.world import _detail
 
     p = Portal("phantom", "static", "幻影县")
     p.add("/", _page("幻影县人民政府", '<a href="/xxgk/">信息公开</a>'))
@@ -275,7 +275,7 @@ def test_every_error_kind_the_crawler_records_has_a_name_in_health() -> None:
     and no kind recorded that it does not name."""
     import re
 
-    from monitor.health import ERROR_KIND_NAMES
+    from monitor.judge.health import ERROR_KIND_NAMES
 
     root = Path(__file__).resolve().parents[1]
     source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "crawler").rglob("*.py"))

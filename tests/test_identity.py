@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from monitor.analysis import analyze_text
-from monitor.identity import find_date_line, find_published, jurisdiction_of, level_of, title_agency, title_year
-from monitor.sections import find_sections
-from monitor.textutil import parse_date
+from monitor.report.analysis import analyze_text
+from monitor.report.identity import find_date_line, find_published, jurisdiction_of, level_of, title_agency, title_year
+from monitor.report.sections import find_sections
+from monitor.report.textutil import parse_date
 
 
 @pytest.mark.parametrize("title,agency,year", [
@@ -101,7 +101,7 @@ def test_section_order_and_missing() -> None:
 ])
 def test_one_unit_one_name(names: tuple[str | None, ...]) -> None:
     """Every spelling of a unit gives one key (issue 11 #4)."""
-    from monitor.identity import canonical_agency, full_agency_name
+    from monitor.report.identity import canonical_agency, full_agency_name
 
     spelled = [n for n in names if n]
     keys = {canonical_agency(full_agency_name(n, "浑南区") if n.startswith("区") else n) for n in spelled}
@@ -111,8 +111,8 @@ def test_one_unit_one_name(names: tuple[str | None, ...]) -> None:
 def test_government_titled_by_its_place_is_not_a_second_unit(tmp_path) -> None:
     """A portal that titles the government's report "温县2023年…" stores it as 温县人民政府's: the
     configured 温县人民政府 is not declared MISSING and no unit "温县" appears."""
-    from monitor.intake import Source, judge_fetched
     from monitor.judge import expected_units, unit_name
+    from monitor.report.intake import Source, judge_fetched
 
     html = ("<html><head><title>温县2023年政府信息公开工作年度报告</title></head><body><div class='content'>"
             "<p>一、总体情况</p><p>" + "2023年，全县政府信息公开工作稳步推进。" * 10 + "</p></div></body></html>")
@@ -124,7 +124,7 @@ def test_government_titled_by_its_place_is_not_a_second_unit(tmp_path) -> None:
 
 
 def _registry():
-    from monitor.registry import Registry
+    from monitor.judge.registry import Registry
 
     return Registry()
 

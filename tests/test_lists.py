@@ -1,7 +1,7 @@
 """List adapters: every documented CMS variant found whole, every list checked against what it states.
 
 Two kinds of evidence. Real list material (``tests/fixtures/real/lists/``, with provenance) read by
-the adapters as pure functions; and the variant matrix (``crawler.world.variants``: one portal per
+the adapters as pure functions; and the variant matrix (``demo.variants``: one portal per
 variant, built from ``shared/spec/portals.md``) crawled end to end by ``nianbao crawl``.
 """
 
@@ -20,9 +20,9 @@ from crawler.cms.base import Fetch, Walk, script_urls, text_totals
 from crawler.cms.hanweb import Hanweb, record_links
 from crawler.cms.trs import pager
 from crawler.discovery import extract_links
-from crawler.world import World
-from crawler.world.server import serve
-from crawler.world.variants import VARIANTS, variant_world
+from demo.server import serve
+from demo.variants import VARIANTS, variant_world
+from demo.world import World
 from tests.conftest import FAST, nianbao
 
 REAL = Path(__file__).parent / "fixtures" / "real" / "lists"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from crawler.world import fixture_world
-from crawler.world.server import free_port
+from demo.server import free_port
+from demo.world import fixture_world
 from tests.conftest import TODAY, nianbao
 
 

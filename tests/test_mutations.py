@@ -12,9 +12,9 @@ from collections import Counter
 
 import pytest
 
-from monitor.analysis import analyze_document, analyze_text
-from monitor.document import read_document
-from monitor.synth import RENDERERS, SynthReport, SynthTables, consistent_tables
+from demo.synth import RENDERERS, SynthReport, SynthTables, consistent_tables
+from monitor.report.analysis import analyze_document, analyze_text
+from monitor.report.readers import read_document
 from tests.conftest import add_to_number, seed_text, set_number
 
 ARITH = ("ARITH_BALANCE", "ARITH_ROW_TOTAL", "ARITH_OUTCOME_TOTAL", "ARITH_REVIEW_TOTAL", "ARITH_INVALID_NUMBER",

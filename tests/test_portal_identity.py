@@ -9,8 +9,8 @@ from pathlib import Path
 
 from crawler.discovery import portal_identity, portal_key, same_site
 from crawler.state import PortalRun, match_portal
-from crawler.world import Anomalies, Portal, Resource, World, _page, _plans, _standard_details, make_units
-from crawler.world.server import serve
+from demo.server import serve
+from demo.world import Anomalies, Portal, Resource, World, _page, _plans, _standard_details, make_units
 from tests.conftest import FAST, nianbao
 
 
@@ -89,7 +89,7 @@ def _listed_titles() -> list[str]:
 
 
 def test_reports_of_other_bodies_reposted_in_a_column_keep_their_own_identity() -> None:
-    from monitor.intake import Source, judge_fetched
+    from monitor.report.intake import Source, judge_fetched
 
     titles = _listed_titles()
     assert len(titles) == 4  # the city's and the region's reports, reposted by the zone

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.analysis import analyze_document, analyze_text
-from monitor.document import read_document
+from monitor.report.analysis import analyze_document, analyze_text
+from monitor.report.readers import read_document
 from tests.conftest import seed_text
 
 ALPHABET = st.sampled_from(list("0123456789一二三四五六七八九十（）()、.，。：\t\n 年月日总计合计本年新收予以公开"

@@ -9,12 +9,13 @@ from io import BytesIO
 
 import pytest
 
-from monitor.analysis import analyze_document
-from monitor.document import read_document, sniff_format
-from monitor.readers.html import html_to_document, table_grid
-from monitor.readers.legacy import read_legacy
-from monitor.synth import render_docx, render_html, render_image_pdf, render_pdf, sample_report
-from monitor.tables import build_rows
+from demo.synth import render_docx, render_html, render_image_pdf, render_pdf, sample_report
+from monitor.report.analysis import analyze_document
+from monitor.report.document import sniff_format
+from monitor.report.readers import read_document
+from monitor.report.readers.html import html_to_document, table_grid
+from monitor.report.readers.legacy import read_legacy
+from monitor.report.tables import build_rows
 
 
 def test_html_main_content_excludes_navigation_and_footer() -> None:
@@ -123,7 +124,7 @@ def test_broken_doc_with_converter_is_no_text() -> None:
 
 
 def test_ofd_text_is_read() -> None:
-    from monitor.synth import render_ofd
+    from demo.synth import render_ofd
 
     report = sample_report(6)
     doc = read_document(render_ofd(report), filename="a.ofd")
@@ -142,7 +143,7 @@ def test_ofd_without_text_is_no_text() -> None:
 
 
 def test_rows_from_each_text_layout() -> None:
-    from monitor.document import Document
+    from monitor.report.document import Document
 
     text = "\n".join([
         "一、本年新收政府信息公开申请数量\t\t1\t2\t\t4",  # tab: gap after label, blank between numbers

@@ -49,7 +49,7 @@ def test_findings(item: Item) -> None:
 
 def test_identity_sources_are_named() -> None:
     """analyze --json says where each identity field came from."""
-    from monitor.identity import SOURCES
+    from monitor.report.identity import SOURCES
 
     for item in ITEMS:
         sources = analyse(item).to_json()["identity_sources"]

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import random
 
-from monitor.analysis import analyze_text
-from monitor.identity import identify
-from monitor.layout import relayout
-from monitor.synth import SynthReport, consistent_tables, render_text
-from monitor.tables import split_runs
+from demo.synth import SynthReport, consistent_tables, render_text
+from monitor.report.analysis import analyze_text
+from monitor.report.identity import identify
+from monitor.report.layout import relayout
+from monitor.report.tables import split_runs
 
 ARITH = ("ARITH_BALANCE", "ARITH_ROW_TOTAL", "ARITH_OUTCOME_TOTAL", "ARITH_REVIEW_TOTAL")
 
@@ -110,9 +110,9 @@ def test_pdf_labels_wrapped_around_a_vertical_group_label_are_present() -> None:
 
 
 def test_numberings_and_units_are_one() -> None:
-    from monitor.document import Document
-    from monitor.spec import FORMATS
-    from monitor.tables import build_rows, parse_t3
+    from monitor.report.document import Document
+    from monitor.report.spec import FORMATS
+    from monitor.report.tables import build_rows, parse_t3
 
     text = "（一）予以公开 3 件 0 0 0 0 0 3件\n（2）部分公开 1 0 0 0 0 0 1\n"
     table = parse_t3(build_rows(Document("text", text=text)), FORMATS["2021"])
@@ -137,7 +137,7 @@ def test_a_blank_total_column_is_a_blank_cell_not_a_short_row() -> None:
 
 
 def test_a_number_belongs_to_the_fact_its_clause_names() -> None:
-    from monitor.checks import stated_counts
+    from monitor.report.checks import stated_counts
 
     line = "全市共受理政府信息公开申请120件，答复118件（含上年度结转申请2件，另有4件顺延），同比增长10件。"
     assert stated_counts(line) == [("received", 120, "全市共受理政府信息公开申请120件"),
@@ -179,7 +179,7 @@ def test_relayout_leaves_ordinary_text_alone() -> None:
 
 
 def test_review_and_litigation_outcomes_against_table_four() -> None:
-    from monitor.checks import stated_counts
+    from monitor.report.checks import stated_counts
 
     assert stated_counts("本机关发生行政复议案件3件，其中维持2件、纠正1件；行政诉讼5件，结果维持4件。") == [
         ("review", 3, "本机关发生行政复议案件3件"), ("review_upheld", 2, "其中维持2件"),

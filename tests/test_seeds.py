@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from monitor.analysis import analyze_path
+from monitor.report.analysis import analyze_path
 from tests.conftest import SEEDS
 
 EXPECTED = {

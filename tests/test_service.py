@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.world import World, fixture_world, make_portal
-from crawler.world.server import serve
+from demo.server import serve
+from demo.world import World, fixture_world, make_portal
 from tests.conftest import FAST, ROOT, nianbao
 
 

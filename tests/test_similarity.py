@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from itertools import combinations
 
-from monitor.analysis import analyze_path, analyze_text
-from monitor.similarity import COPY_THRESHOLD, jaccard, make_doc, similar_pairs
-from monitor.synth import render_text, sample_report
+from demo.synth import render_text, sample_report
+from monitor.report.analysis import analyze_path, analyze_text
+from monitor.report.similarity import COPY_THRESHOLD, jaccard, make_doc, similar_pairs
 from tests.conftest import SEEDS, seed_text
 
 

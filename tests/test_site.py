@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from crawler.browser import playwright_launch_options
-from crawler.world import make_portal
-from crawler.world.server import serve
-from monitor.registry import Registry
-from monitor.site import build_site
+from demo.server import serve
+from demo.world import make_portal
+from monitor.judge.registry import Registry
+from monitor.publish.site import build_site
 from monitor.store import open_store
 from tests.conftest import FAST, ROOT, TODAY, nianbao
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from monitor.analysis import analyze_path, analyze_text
+from monitor.report.analysis import analyze_path, analyze_text
 from monitor.store import MIGRATIONS, StoreError, open_store
 from tests.conftest import SEEDS, seed_text
 

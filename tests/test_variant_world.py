@@ -16,8 +16,8 @@ from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 import pytest
 
-from crawler.world.server import serve
-from crawler.world.variants import VARIANTS, VariantPortal, variant_world
+from demo.server import serve
+from demo.variants import VARIANTS, VariantPortal, variant_world
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import lxml.html
 
 from crawler.cms.base import Adapter, Fetch, ListPage, Walk, absolute, entry_links, script_links, script_urls, text_totals
 from crawler.discovery import NEXT_PAGE, Link, api_guesses, extract_links, json_links, pagination
-from monitor.textutil import collapse_spaces, compact
+from monitor.report.textutil import collapse_spaces, compact
 
 # a page number in a URL: the query parameter, or the file name's numeric tail
 _PAGE_IN_URL = re.compile(

@@ -3,8 +3,8 @@
     scrapy crawl portal -a url=http://www.example.gov.cn/ [-a jurisdiction=青川区] [-a columns=URL,URL]
 
 The spider only discovers: which links to follow is decided by :mod:`crawler.discovery`,
-whether a page is a report by :mod:`monitor.classify`, what a detail page states by
-:mod:`monitor.pagemeta`. Reading and judging the report happens in the item pipeline.
+whether a page is a report by :mod:`monitor.report.classify`, what a detail page states by
+:mod:`monitor.report.pagemeta`. Reading and judging the report happens in the item pipeline.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from crawler.discovery import Link, PageKind
 from crawler.items import FetchedFile, ReportItem
 from crawler.middlewares import is_soft_404
 from crawler.state import PortalRun, crawl_state
-from monitor.classify import classify_title
-from monitor.identity import jurisdiction_of
-from monitor.pagemeta import detail_facts
+from monitor.report.classify import classify_title
+from monitor.report.identity import jurisdiction_of
+from monitor.report.pagemeta import detail_facts
+from monitor.report.textutil import collapse_spaces
 from monitor.store import now_iso
-from monitor.textutil import collapse_spaces
 
 logger = logging.getLogger(__name__)
 
@@ -354,7 +354,7 @@ class PortalSpider(scrapy.Spider):
             published=facts.published.isoformat() if facts.published else None,
             published_source=facts.published_source, index_no=facts.index_no, fetched_at=now_iso())
         if not facts.published and response.meta.get("list_date"):
-            from monitor.textutil import parse_date
+            from monitor.report.textutil import parse_date
 
             listed = parse_date(response.meta["list_date"])
             if listed:

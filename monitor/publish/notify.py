@@ -1,0 +1,453 @@
+"""Compliance digests by email: one per oversight office, what is new first, sent exactly once.
+
+Delivery is two-phase. Building a digest records, in one transaction, which findings it carries
+to which office (``digest_items``) and one pending delivery per recipient. Sending then works
+through pending deliveries and marks each one sent as soon as the server accepts it. A server
+that is down or refuses a recipient leaves those deliveries pending with the error; the next
+run sends the stored digest again (same Message-ID) before building a new one. Nothing is lost,
+and a finding is "new" to an office only until a digest carrying it has been built.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import smtplib
+import socket
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.generator import BytesGenerator
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from monitor.judge import STATUS_NAMES, Evaluation, judge
+from monitor.judge.registry import Office, Registry, SmtpConfig
+from monitor.publish import TEMPLATES
+from monitor.publish.csvsafe import SafeWriter
+from monitor.publish.urls import jurisdiction_path, link, report_path
+from monitor.report.spec import FINDINGS, SEVERITY_NAMES, SEVERITY_ORDER
+from monitor.store import Store, now_iso
+
+DEFAULT_SENDER = "Nianbao 年报监测 <nianbao@localhost>"
+SEVERITY_COLORS = {"error": "#cf222e", "warning": "#9a6700", "info": "#57606a"}
+MAX_ATTEMPTS = 20  # after this many failed sends a delivery is given up and reported
+
+
+def template_env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
+        undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False,
+    )
+
+
+@dataclass
+class Item:
+    finding_id: int
+    jurisdiction: str
+    agency: str
+    year: int
+    code: str
+    severity: str
+    title: str
+    message: str
+    site_url: str
+    source_url: str | None
+    ack: str | None
+    ack_note: str | None
+    kind: str  # new | standing
+
+    @property
+    def severity_name(self) -> str:
+        return SEVERITY_NAMES[self.severity]
+
+    @property
+    def color(self) -> str:
+        return SEVERITY_COLORS[self.severity]
+
+
+@dataclass
+class DigestContent:
+    office: str
+    as_of: str
+    subject: str
+    new: list[Item]
+    standing: list[Item]
+    counts: list[str]
+    text: str = ""
+    html: str = ""
+    csv: str = ""
+
+
+@dataclass
+class Outcome:
+    office: str
+    digest_id: int | None = None
+    new: int = 0
+    standing: int = 0
+    sent: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    retried: int = 0
+
+
+class DigestError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _items(store: Store, registry: Registry, office: Office, site_url: str | None) -> tuple[list[Item], list[Item]]:
+    sent = {row["finding_id"] for row in store.db.query(
+        "select finding_id from digest_items where office = ?", [office.name])}
+    urls = {row["id"]: row["url"] for row in store.db.query("select id, url from reports")}
+    new, standing = [], []
+    for row in store.db.query("select * from tracked_findings where state = 'open' order by id"):
+        if row["ack"] == "muted" or not registry.covers(office, row["jurisdiction"]):
+            continue
+        page = report_path(row["report_id"]) if row["report_id"] else jurisdiction_path(row["jurisdiction"])
+        kind = "standing" if row["id"] in sent or row["ack"] else "new"
+        item = Item(row["id"], row["jurisdiction"], row["agency"], row["year"], row["code"], row["severity"],
+                    FINDINGS[row["code"]].title, row["message"], link(site_url, page),
+                    urls.get(row["report_id"]), row["ack"], row["ack_note"], kind)
+        (new if kind == "new" else standing).append(item)
+    order = lambda i: (SEVERITY_ORDER[i.severity], i.jurisdiction, i.agency, i.year, i.code)  # noqa: E731
+    return sorted(new, key=order), sorted(standing, key=order)
+
+
+def _counts(evaluation: Evaluation, registry: Registry, office: Office, items: list[Item]) -> list[str]:
+    rows = [r for r in evaluation.rows if registry.covers(office, r.jurisdiction)]
+    lines = []
+    for year in sorted({r.year for r in rows}, reverse=True)[:2]:
+        of_year = [r for r in rows if r.year == year]
+        parts = [f"{STATUS_NAMES[s]} {n}" for s in STATUS_NAMES if (n := sum(1 for r in of_year if r.status == s))]
+        lines.append(f"{year}年度：应公布 {len(of_year)} 份，" + "，".join(parts))
+    by_severity = {s: sum(1 for i in items if i.severity == s) for s in SEVERITY_NAMES}
+    lines.append("未解决的问题：" + "，".join(f"{SEVERITY_NAMES[s]} {n}" for s, n in by_severity.items()))
+    return lines
+
+
+CSV_COLUMNS = ("编号", "行政区", "单位", "年度", "严重程度", "问题代码", "问题", "说明", "类别", "详情链接", "原文链接")
+
+
+def _csv(items: list[Item]) -> str:
+    out = io.StringIO()
+    writer = SafeWriter(out)
+    writer.writerow(CSV_COLUMNS)
+    for i in items:
+        writer.writerow([i.finding_id, i.jurisdiction, i.agency, i.year, i.severity_name, i.code, i.title, i.message,
+                         "新发现" if i.kind == "new" else "此前已报告", i.site_url, i.source_url or ""])
+    return out.getvalue()
+
+
+def render(content: DigestContent) -> DigestContent:
+    env = template_env()
+    values = {"office": content.office, "as_of": content.as_of, "subject": content.subject, "new": content.new,
+              "standing": content.standing, "counts": content.counts}
+    content.text = env.get_template("email/digest.txt.j2").render(**values)
+    content.html = env.get_template("email/digest.html.j2").render(**values)
+    content.csv = _csv(content.new + content.standing)
+    return content
+
+
+def build_content(store: Store, registry: Registry, evaluation: Evaluation, office: Office,
+                  site_url: str | None) -> DigestContent:
+    new, standing = _items(store, registry, office, site_url)
+    day = evaluation.as_of.isoformat()
+    subject = (f"【年报核查】{office.name}：新发现{len(new)}项问题（截至{day}）" if new
+               else f"【年报核查】{office.name}：无新问题（截至{day}）")
+    return render(DigestContent(office.name, day, subject, new, standing,
+                                _counts(evaluation, registry, office, new + standing)))
+
+
+def message(content: dict[str, Any], digest_id: int, recipient: str, sender: str) -> EmailMessage:
+    """The email for one recipient; the same digest always gives the same Message-ID."""
+    msg = EmailMessage()
+    msg["Subject"] = content["subject"]
+    msg["From"] = sender
+    msg["To"] = recipient
+    msg["Date"] = formatdate(localtime=False)
+    token = hashlib.sha1(f"{digest_id}:{recipient}".encode()).hexdigest()[:12]
+    msg["Message-ID"] = f"<nianbao.digest.{digest_id}.{token}@nianbao.local>"
+    msg.set_content(content["text"])
+    msg.add_alternative(content["html"], subtype="html")
+    # UTF-8 with a BOM, so that spreadsheet programs on Chinese Windows open it as UTF-8
+    msg.add_attachment(content["csv"].encode("utf-8-sig"), maintype="text", subtype="csv",
+                       filename=f"年报核查-{content['office']}-{content['as_of']}.csv", params={"charset": "utf-8"})
+    return msg
+
+
+def record_digest(db, office: str, recipients: list[str], message: dict[str, Any], new: int, standing: int) -> int:
+    """The digest row and a pending delivery per recipient (call inside a transaction)."""
+    digest_id = db["digests"].insert({
+        "office": office, "created_at": now_iso(), "as_of": message["as_of"], "subject": message["subject"],
+        "new_items": new, "standing_items": standing,
+        "message": json.dumps(message, ensure_ascii=False).encode("utf-8")}).last_pk
+    db["deliveries"].insert_all(
+        {"digest_id": digest_id, "recipient": r, "status": "pending", "attempts": 0} for r in recipients)
+    return digest_id
+
+
+def create_digest(store: Store, office: Office, content: DigestContent) -> int:
+    """Record the digest, the findings it carries and a pending delivery per recipient, atomically."""
+    stored = {k: v for k, v in asdict(content).items() if k in ("office", "as_of", "subject", "text", "html", "csv")}
+    with store.transaction() as db:
+        digest_id = record_digest(db, office.name, office.recipients, stored, len(content.new), len(content.standing))
+        db["digest_items"].insert_all(
+            {"digest_id": digest_id, "finding_id": i.finding_id, "office": office.name, "kind": i.kind}
+            for i in content.new + content.standing)
+    return digest_id
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+def _pending(store: Store, offices: set[str]) -> list[dict[str, Any]]:
+    return [dict(row) for row in store.db.query(
+        "select d.id, d.digest_id, d.recipient, d.attempts, g.office, g.message from deliveries d "
+        "join digests g on g.id = d.digest_id where d.status in ('pending', 'failed') order by d.id")
+        if row["office"] in offices]
+
+
+def _write_outbox(store: Store, outbox: Path, delivery: dict[str, Any], msg: EmailMessage) -> str:
+    outbox.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in f"{delivery['office']}-{delivery['recipient']}")
+    path = outbox / f"digest-{delivery['digest_id']:05d}-{safe}.eml"
+    fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(msg.as_bytes())
+    os.replace(tmp, path)
+    store.db["deliveries"].update(delivery["id"], {"status": "written", "path": str(path), "sent_at": now_iso(),
+                                                   "attempts": delivery["attempts"] + 1})
+    return str(path)
+
+
+def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
+    cls = smtplib.SMTP_SSL if smtp.ssl else smtplib.SMTP
+    conn = cls(smtp.host, smtp.port, timeout=smtp.timeout)
+    if smtp.starttls and not smtp.ssl:
+        conn.starttls()
+    if smtp.username:
+        conn.login(smtp.username, smtp.password or "")
+    return conn
+
+
+CLAIM_LEASE = timedelta(minutes=15)  # a claim older than this, by a process not known alive, is stale
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str | None) -> bool:
+    """Whether the process that claimed a delivery may still be sending it."""
+    if not owner or ":" not in owner:
+        return False
+    host, pid = owner.rsplit(":", 1)
+    if host != socket.gethostname():
+        return True  # another machine's: only the lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_claims(store: Store) -> int:
+    """Deliveries a crashed sender left claimed. ``sending``: the final dot never left, so the
+    server dropped the message: pending again. ``committing``: the dot may have gone: counted as
+    sent, never sent twice. Returns how many were recovered."""
+    stale = datetime.now(UTC) - CLAIM_LEASE
+    recovered = 0
+    with store.transaction() as db:
+        for row in db.query("select id, status, claimed_by, claimed_at from deliveries "
+                            "where status in ('sending', 'committing')"):
+            claimed = datetime.fromisoformat(row["claimed_at"]) if row["claimed_at"] else stale
+            if _alive(row["claimed_by"]) and claimed > stale:
+                continue
+            if row["status"] == "sending":
+                db["deliveries"].update(row["id"], {"status": "pending", "claimed_by": None,
+                                                    "last_error": "上次发送中断（邮件未完成），将重发"})
+            else:
+                db["deliveries"].update(row["id"], {"status": "sent", "sent_at": now_iso(), "claimed_by": None,
+                                                    "last_error": "上次发送在提交时中断：按已发送处理，不再重发"})
+            recovered += 1
+    return recovered
+
+
+def _claim(store: Store, delivery_id: int) -> bool:
+    """Take a delivery for this process; False if another sender has it (or it is done)."""
+    with store.transaction() as db:
+        cursor = db.execute("update deliveries set status = 'sending', claimed_by = ?, claimed_at = ? "
+                            "where id = ? and status in ('pending', 'failed')", [_owner(), now_iso(), delivery_id])
+        return cursor.rowcount == 1
+
+
+def _set(store: Store, delivery_id: int, fields: dict[str, Any]) -> None:
+    with store.transaction() as db:
+        db["deliveries"].update(delivery_id, fields)
+
+
+def _send_two_phase(conn: smtplib.SMTP, msg: EmailMessage, sender: str, recipient: str,
+                    before_commit: Callable[[], None]) -> str | None:
+    """Send one message, calling ``before_commit`` just before the final dot that makes the
+    server accept it; returns the server's refusal, or None when accepted."""
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, policy=msg.policy.clone(linesep="\r\n")).flatten(msg)
+    data = re.sub(rb"(?m)^\.", b"..", buffer.getvalue())  # dot-stuffing (RFC 5321 4.5.2)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    conn.ehlo_or_helo_if_needed()
+    code, reply = conn.mail(sender)
+    if code != 250:
+        return f"MAIL {code} {reply!r}"
+    code, reply = conn.rcpt(recipient)
+    if code not in (250, 251):
+        conn.rset()
+        return f"{recipient}: {code} {reply!r}"
+    code, reply = conn.docmd("DATA")
+    if code != 354:
+        conn.rset()
+        return f"DATA {code} {reply!r}"
+    conn.send(data)
+    before_commit()
+    conn.send(b".\r\n")
+    code, reply = conn.getreply()
+    return None if code == 250 else f"{code} {reply!r}"
+
+
+def deliver(store: Store, registry: Registry, offices: set[str], outcomes: dict[str, Outcome],
+            outbox: Path | None, attempted: set[int]) -> None:
+    """Send (or write) every pending delivery of these offices not yet tried in this run.
+
+    Each delivery is claimed first (two senders at once never send one twice) and sent in two
+    phases (a crash leaves it either surely unsent, and it is sent again, or possibly sent, and
+    it is not): each message reaches its recipient once."""
+    recover_claims(store)
+    pending = [d for d in _pending(store, offices) if d["id"] not in attempted]
+    attempted.update(d["id"] for d in pending)
+    if not pending:
+        return
+    sender = registry.smtp.sender if registry.smtp else DEFAULT_SENDER
+    conn: smtplib.SMTP | None = None
+    down: str | None = None
+    for d in pending:
+        outcome = outcomes.setdefault(d["office"], Outcome(d["office"]))
+        if d["digest_id"] != outcome.digest_id:
+            outcome.retried += 1
+        msg = message(json.loads(d["message"]), d["digest_id"], d["recipient"], sender)
+        if outbox is not None:
+            outcome.written.append(_write_outbox(store, outbox, d, msg))
+            continue
+        if registry.smtp is None:
+            raise DigestError("未配置 smtp：请在配置文件中设置 smtp，或改用 --outbox 目录")
+        if not _claim(store, d["id"]):
+            continue  # another sender took it
+        error = down
+        if error is None:
+            try:
+                conn = conn or _connect(registry.smtp)
+                error = _send_two_phase(conn, msg, sender, d["recipient"],
+                                        lambda delivery_id=d["id"]: _set(store, delivery_id, {"status": "committing"}))
+            except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+                down = error = f"{type(exc).__name__}: {exc}"
+                conn = None
+        attempts = d["attempts"] + 1
+        if error is None:
+            _set(store, d["id"], {"status": "sent", "sent_at": now_iso(), "attempts": attempts, "last_error": None,
+                                  "claimed_by": None})
+            outcome.sent.append(d["recipient"])
+        else:
+            status = "abandoned" if attempts >= MAX_ATTEMPTS else "failed"
+            _set(store, d["id"], {"status": status, "attempts": attempts, "last_error": error[:500],
+                                  "claimed_by": None})
+            outcome.failed[d["recipient"]] = error
+    if conn is not None:
+        with contextlib.suppress(smtplib.SMTPException):
+            conn.quit()
+
+
+def run_digests(store: Store, registry: Registry, as_of: date | None = None, office: str | None = None,
+                outbox: str | Path | None = None, site_url: str | None = None) -> list[Outcome]:
+    """Judge, then retry what is pending, then build and deliver a digest per office with news."""
+    if office is not None and registry.office(office) is None:
+        raise DigestError(f"配置中没有名为“{office}”的政务公开办")
+    offices = [registry.office(office)] if office else list(registry.offices)
+    if not offices:
+        raise DigestError("配置中没有任何政务公开办（offices），无从发送摘要")
+    evaluation, _ = judge(store, registry, as_of)
+    names = {o.name for o in offices if o}
+    outcomes: dict[str, Outcome] = {}
+    box = Path(outbox) if outbox is not None else None
+    attempted: set[int] = set()
+    deliver(store, registry, names, outcomes, box, attempted)  # first, whatever an earlier run could not send
+    site = site_url or registry.site_url
+    for o in offices:
+        assert o is not None
+        content = build_content(store, registry, evaluation, o, site)
+        outcome = outcomes.setdefault(o.name, Outcome(o.name))
+        outcome.standing = len(content.standing)
+        if not content.new:
+            continue  # nothing new: no mail
+        outcome.digest_id = create_digest(store, o, content)
+        outcome.new = len(content.new)
+    deliver(store, registry, names, outcomes, box, attempted)
+    return list(outcomes.values())
+
+
+# --------------------------------------------------------------------------- operator alerts
+
+HEALTH_OFFICE = "运维（抓取健康）"
+
+
+def run_health_digest(store: Store, registry: Registry, outbox: str | Path | None = None,
+                      as_of: date | None = None) -> Outcome | None:
+    """Email the operator what is newly wrong with the crawler itself; never sent to offices."""
+    from monitor.judge.health import ALERT_TITLES, portal_health, sync_alerts
+
+    if not registry.operator:
+        return None
+    sync_alerts(store, portal_health(store))
+    outcomes: dict[str, Outcome] = {}
+    box = Path(outbox) if outbox is not None else None
+    attempted: set[int] = set()
+    deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
+    rows = [dict(r) for r in store.db.query("select * from health_alerts where state = 'open' order by id")]
+    new = [r for r in rows if r["digest_id"] is None]
+    standing = [r for r in rows if r["digest_id"] is not None]
+    outcome = outcomes.setdefault(HEALTH_OFFICE, Outcome(HEALTH_OFFICE, standing=len(standing)))
+    if new:
+        day = (as_of or date.today()).isoformat()
+        items = [{"title": ALERT_TITLES[r["kind"]], "message": r["message"]} for r in new]
+        old = [{"title": ALERT_TITLES[r["kind"]], "message": r["message"]} for r in standing]
+        subject = f"【Nianbao 运维】抓取健康告警 {len(new)} 项（截至{day}）"
+        env = template_env()
+        values = {"as_of": day, "subject": subject, "alerts": items, "standing": old}
+        out = io.StringIO()
+        writer = SafeWriter(out)
+        writer.writerow(("门户网站", "告警", "说明", "首次发现"))
+        for r in new + standing:
+            writer.writerow((r["url"], ALERT_TITLES[r["kind"]], r["message"], r["first_seen"]))
+        message = {"office": HEALTH_OFFICE, "as_of": day, "subject": subject,
+                   "text": env.get_template("email/health.txt.j2").render(**values),
+                   "html": env.get_template("email/health.html.j2").render(**values), "csv": out.getvalue()}
+        with store.transaction() as db:
+            digest_id = record_digest(db, HEALTH_OFFICE, registry.operator, message, len(new), len(standing))
+            for r in new:
+                db["health_alerts"].update(r["id"], {"digest_id": digest_id})
+        outcome.digest_id, outcome.new = digest_id, len(new)
+    deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
+    return outcome

@@ -1,0 +1,466 @@
+"""The static site: who is late, who is missing, what is wrong with each report.
+
+Generated from the database with the Jinja2 templates in ``templates/site/``; opens from a folder
+or any static host (relative links, no external scripts or fonts). The build writes into a
+temporary directory next to the target and swaps it in only when complete, so a failed build
+never leaves a half-written site. Report pages whose inputs have not changed are reused from
+the previous build (``manifest.json`` keeps a hash of each page's inputs); their footer keeps
+the time they were generated. URLs are stable: ``reports/{id}.html`` and
+``jurisdictions/{name}.html`` (see :mod:`monitor.publish.urls`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from monitor.judge import STATUS_NAMES, Evaluation, StatusRow, evaluate
+from monitor.judge.health import ERROR_KIND_NAMES, portal_health
+from monitor.judge.registry import Registry
+from monitor.publish import TEMPLATES
+from monitor.publish.csvsafe import SafeDictWriter
+from monitor.publish.urls import jurisdiction_path, report_path
+from monitor.report.identity import SOURCE_NAMES
+from monitor.report.similarity import COPY_THRESHOLD, MIN_CHARS, SHINGLE
+from monitor.report.spec import (
+    CONSISTENCY_RULES,
+    DEADLINE_RULES,
+    FINDINGS,
+    FORMATS,
+    LEVEL_NAMES,
+    PUBLIC_FINDINGS,
+    SECTIONS,
+    SEVERITY_NAMES,
+    SEVERITY_ORDER,
+    T4_COLUMNS,
+    TABLE_NAMES,
+)
+from monitor.store import Store
+from monitor.store.blobs import BlobStore, blob_dir
+
+SITE_TITLE = "Nianbao 年报监测"
+MANIFEST = "manifest.json"
+ARCHIVE_EXT = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd", "text": "txt", "image": "bin"}
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["when"] = lambda v: v.replace("T", " ")[:16] if isinstance(v, str) else v
+    env.globals.update(status_names=STATUS_NAMES, severity_names=SEVERITY_NAMES, level_names=LEVEL_NAMES,
+                       site_title=SITE_TITLE)
+    return env
+
+
+class Writer:
+    """Writes pages into the new build; reuses a page of the previous build when its inputs match."""
+
+    def __init__(self, root: Path, previous: Path | None, env: jinja2.Environment, common: dict[str, Any]) -> None:
+        self.root, self.previous, self.env, self.common = root, previous, env, common
+        self.old_manifest: dict[str, str] = {}
+        if previous and (previous / MANIFEST).exists():
+            self.old_manifest = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
+        self.manifest: dict[str, str] = {}
+        self.rendered = 0
+        self.reused = 0
+
+    def page(self, path: str, template: str, context: dict[str, Any] | Callable[[], dict[str, Any]],
+             inputs: Any = None) -> None:
+        """Render ``template`` to ``path``; with ``inputs``, reuse the old page when they are unchanged
+        (``context`` may then be a function, called only when the page must be rendered)."""
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if inputs is not None:
+            digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str, ensure_ascii=False)
+                                    .encode()).hexdigest()
+            self.manifest[path] = digest
+            old = self.previous / path if self.previous else None
+            if old is not None and self.old_manifest.get(path) == digest and old.exists():
+                _link_or_copy(old, target)
+                self.reused += 1
+                return
+        depth = path.count("/")
+        values = context() if callable(context) else context
+        html = self.env.get_template(template).render(**self.common, **values, root="../" * depth)
+        target.write_text(html, encoding="utf-8")
+        self.rendered += 1
+
+    def data(self, name: str, rows: Iterable[dict[str, Any]], columns: list[str]) -> int:
+        """Stream rows to data/{name}.json (an array) and data/{name}.csv; returns the row count."""
+        folder = self.root / "data"
+        folder.mkdir(parents=True, exist_ok=True)
+        count = 0
+        with open(folder / f"{name}.json", "w", encoding="utf-8") as js, \
+                open(folder / f"{name}.csv", "w", encoding="utf-8-sig", newline="") as cs:
+            writer = SafeDictWriter(cs, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            js.write("[")
+            for row in rows:
+                js.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False, default=str))
+                writer.writerow({k: (" ".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+                count += 1
+            js.write("\n]\n")
+        return count
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+@dataclass
+class BuildResult:
+    index: Path
+    pages: int
+    reused: int
+    reports: int
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _findings_by_report(evaluation: Evaluation) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for t in evaluation.findings.values():
+        if t.report_id is None:
+            continue
+        f = t.finding
+        spec = FINDINGS[f.code]
+        out[t.report_id].append({"code": f.code, "severity": f.severity, "title": spec.title, "message": f.message,
+                                 "explanation": spec.explanation, "detail": f.detail})
+    for items in out.values():
+        items.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["code"], f["message"]))
+    return out
+
+
+def _highlights(findings: list[dict[str, Any]], tables: dict[str, Any]) -> set[str]:
+    """line:column of every table cell a finding points at (or of every cell of a row it names)."""
+    marks: set[str] = set()
+    for f in findings:
+        detail = f["detail"]
+        for c in detail.get("cells") or []:
+            if c:
+                marks.add(f"{c['line']}:{c['column']}")
+        if f["code"] == "TABLE_CELL_COUNT" and detail.get("row"):
+            for name in ("t2", "t3", "t4"):
+                for row in (tables.get(name) or {}).get("rows", []):
+                    if row["label"] == detail["row"]:
+                        marks.update(f"{c['source']['line']}:{c['source']['column']}" for c in row["cells"]
+                                     if c.get("source"))
+    return marks
+
+
+def _tables(tables: dict[str, Any], highlights: set[str]) -> list[dict[str, Any]]:
+    """The parsed tables for display; each cell knows whether a finding points at it."""
+    t3_columns = (tables.get("t3") or {}).get("columns") or []
+    out = []
+    for name, columns, wide in (("t2", ["数值"], False), ("t3", t3_columns, True),
+                                ("t4", [c.label for c in T4_COLUMNS], True)):
+        rows = []
+        for row in (tables.get(name) or {}).get("rows", []):
+            cells = []
+            for c in row["cells"]:
+                src = c.get("source")
+                bad = bool(src) and f"{src['line']}:{src['column']}" in highlights
+                cells.append({"text": c["raw"] or "空", "column": c["column"], "bad": bad,
+                              "cls": "num" + (" bad" if bad else "") + (" odd" if c["status"] != "ok" else "")})
+            rows.append({**row, "cells": cells, "wide": wide, "pad": max(0, len(columns) - len(cells))})
+        out.append({"name": name, "title": TABLE_NAMES[name], "columns": columns if rows else [], "rows": rows})
+    return out
+
+
+def _chart(rows: list[StatusRow]) -> str:
+    """An inline SVG histogram of publication dates relative to their deadlines (weeks)."""
+    offsets = [(r.published - r.deadline.date).days for r in rows if r.published and r.status in ("on_time", "late")]
+    lo, hi, width = -63, 91, 7
+    bins = list(range(lo, hi, width))
+    counts = Counter(min(max((d - lo) // width, 0), len(bins) - 1) for d in offsets)
+    peak = max(counts.values(), default=1)
+    w, h, pad, bar = 760, 240, 36, 680 / len(bins)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h + 40}" role="img" '
+             f'aria-label="公布日期相对期限的分布：共 {len(offsets)} 份">',
+             f'<line x1="{pad}" y1="{h}" x2="{w - 20}" y2="{h}" stroke="#57606a"/>']
+    for i, start in enumerate(bins):
+        n = counts.get(i, 0)
+        bh = (h - 20) * n / peak if peak else 0
+        x = pad + i * bar
+        color = "#1a7f37" if start + width <= 1 else "#9a6700"
+        parts.append(f'<rect x="{x + 1:.1f}" y="{h - bh:.1f}" width="{bar - 2:.1f}" height="{bh:.1f}" fill="{color}">'
+                     f"<title>距期限 {start} 至 {start + width - 1} 天：{n} 份</title></rect>")
+        if n:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{h - bh - 4:.1f}" font-size="11" text-anchor="middle" '
+                         f'fill="#1f2328">{n}</text>')
+        if start % 28 == 0:
+            parts.append(f'<text x="{x:.1f}" y="{h + 16}" font-size="11" text-anchor="middle" fill="#57606a">'
+                         f"{start:+d}</text>")
+    zero = pad + (-lo / width) * bar
+    parts.append(f'<line x1="{zero:.1f}" y1="10" x2="{zero:.1f}" y2="{h}" stroke="#cf222e" stroke-dasharray="4 3"/>')
+    parts.append(f'<text x="{zero + 4:.1f}" y="20" font-size="12" fill="#cf222e">期限</text>')
+    parts.append(f'<text x="{w / 2}" y="{h + 34}" font-size="12" text-anchor="middle" fill="#57606a">'
+                 "公布日期距期限的天数</text></svg>")
+    return "".join(parts)
+
+
+def _counts(rows: list[StatusRow], errors: set[tuple[str, str, int]]) -> dict[str, int]:
+    c = Counter(r.status for r in rows)
+    return {"expected": len(rows), "on_time": c["on_time"], "late": c["late"], "missing": c["missing"],
+            "not_due": c["not_due"], "undated": c["undated"],
+            "with_errors": sum(1 for r in rows if (r.jurisdiction, r.agency, r.year) in errors)}
+
+
+def _row_key(r: StatusRow) -> tuple[str, str, int]:
+    return (r.jurisdiction, r.agency, r.year)
+
+
+# --------------------------------------------------------------------------- build
+
+
+def _sweep_leftovers(out: Path) -> None:
+    """Remove half-built and half-swapped copies a killed build left beside the site (their
+    process is gone; a build still running elsewhere keeps its own)."""
+    for leftover in out.parent.glob(f".{out.name}.*-*"):
+        kind, _, pid = leftover.name.rpartition("-")
+        if not kind.endswith((".building", ".old")) or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # that build is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | None = None,
+               year: int | None = None) -> BuildResult:
+    as_of = as_of or date.today()
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_leftovers(out)
+    tmp = out.with_name(f".{out.name}.building-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        result = _build(store, registry, tmp, out if out.exists() else None, as_of, year)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if out.exists():
+        os.rename(out, old)
+    os.rename(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
+    result.index = out / "index.html"
+    return result
+
+
+def _build(store: Store, registry: Registry, root: Path, previous: Path | None, as_of: date,
+           year: int | None) -> BuildResult:
+    evaluation = evaluate(store, registry, as_of)
+    built_at = datetime.now().strftime("%Y-%m-%d %H:%M")
+    env = _env()
+    writer = Writer(root, previous, env, {"as_of": as_of.isoformat(), "built_at": built_at})
+    shutil.copytree(TEMPLATES / "site" / "assets", root / "assets")
+    rows = evaluation.rows
+    by_report = _findings_by_report(evaluation)
+    status_of = {_row_key(r): r for r in rows}
+    errors = {(t.jurisdiction, t.agency, t.year) for t in evaluation.findings.values() if t.finding.severity == "error"}
+    finding_count = Counter((t.jurisdiction, t.agency, t.year) for t in evaluation.findings.values()
+                            if t.finding.severity == "error")
+    blobs = BlobStore(blob_dir(store.path)) if store.path else None
+
+    # reports
+    report_rows = store.report_rows()
+    all_versions = store.versions_by_report()  # one query, not one per report
+    for r in report_rows:
+        versions = all_versions.get(r["id"], [])
+        current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
+        for v in versions:
+            v["current"] = v["id"] == current["id"]
+        findings = by_report.get(r["id"], [])
+        status = status_of.get((r["jurisdiction"], r["agency"], r["year"]))
+        status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
+        inputs = {"report": dict(r), "versions": versions, "findings": findings, "status": status_json}
+        path = report_path(r["id"])
+
+        archives = _archive(root, blobs, current)
+
+        def context(r=r, current=current, versions=versions, findings=findings, status_json=status_json,
+                    archives=archives):
+            version = store.version_content(current["id"])
+            tables = json.loads(version[1] or "{}")
+            found = set(json.loads(version[2] or "[]"))
+            fmt = FORMATS.get(version[3] or "")
+            identity = json.loads(current.get("identity") or "{}")
+            return {"title": f"{r['agency']} {r['year']}年度年报核查", "r": dict(r), "status": status_json,
+                    "identity": identity, "source_names": SOURCE_NAMES,
+                    "versions": versions, "findings": findings, "text": version[0] or "",
+                    "tables": _tables(tables, _highlights(findings, tables)), "archives": archives,
+                    "sections": [{"canonical": s.canonical, "found": s.number in found} for s in SECTIONS],
+                    "jurisdiction_path": jurisdiction_path(r["jurisdiction"] or "未识别"),
+                    "format_name": f"{fmt.name}（{fmt.source}）" if fmt else "未识别（无国家统一格式）"}
+
+        writer.page(path, "site/report.html.j2", context, inputs)
+
+    # jurisdictions
+    jurisdictions = sorted({r.jurisdiction for r in rows})
+    for name in jurisdictions:
+        of_j = [r for r in rows if r.jurisdiction == name]
+        years = sorted({r.year for r in of_j}, reverse=True)[:6][::-1]
+        units: dict[str, dict[str, Any]] = {}
+        for r in of_j:
+            unit = units.setdefault(r.agency, {"agency": r.agency, "level": r.level, "cells": {}})
+            unit["cells"][r.year] = {"status": r.status, "days_late": r.days_late,
+                                     "path": report_path(r.report.id) if r.report else None,
+                                     "errors": finding_count.get(_row_key(r), 0)}
+        order = {"government": 0, "department": 1, "township": 2}
+        writer.page(jurisdiction_path(name), "site/jurisdiction.html.j2",
+                    {"title": name, "name": name, "years": years,
+                     "units": sorted(units.values(), key=lambda u: (order.get(u["level"], 3), u["agency"]))})
+
+    # overviews
+    years_all = sorted({r.year for r in rows}, reverse=True)
+    default_year = year or next((y for y in years_all if any(r.status != "not_due" for r in rows if r.year == y)),
+                                years_all[0] if years_all else as_of.year - 1)
+    for y in years_all or [default_year]:
+        of_year = [r for r in rows if r.year == y]
+        context = _overview(of_year, y, errors, finding_count, [x for x in years_all if x != y], jurisdictions)
+        if y == default_year:
+            writer.page("index.html", "site/index.html.j2", context)
+        writer.page(f"overview/{y}.html", "site/index.html.j2", context)
+
+    # lists
+    list_years = years_all
+    late = [_list_row(r) for r in rows if r.status == "late"]
+    missing = [_list_row(r) for r in rows if r.status == "missing"]
+    with_errors = []
+    for r in rows:
+        n = finding_count.get(_row_key(r), 0)
+        if n and r.report:
+            titles = sorted({FINDINGS[f["code"]].title for f in by_report.get(r.report.id, []) if f["severity"] == "error"})
+            with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
+    common_cols = [{"key": "jurisdiction", "label": "行政区", "type": "text"},
+                   {"key": "agency", "label": "单位", "type": "text"}, {"key": "year", "label": "年度", "type": "num"}]
+    lists = (
+        ("late", "逾期公布的年报", "公布日期晚于法定期限的年报。", late,
+         [*common_cols, {"key": "deadline", "label": "期限", "type": "text"},
+          {"key": "published", "label": "公布日期", "type": "text"}, {"key": "days_late", "label": "逾期天数", "type": "num"}]),
+        ("missing", "未公布的年报", "期限已过、仍未找到的年报。", missing,
+         [*common_cols, {"key": "deadline", "label": "期限", "type": "text"},
+          {"key": "days_late", "label": "已逾期天数", "type": "num"}]),
+        ("errors", "存在错误的年报", "缺少必备内容、统计表错误或数字不合勾稽关系等。", with_errors,
+         [*common_cols, {"key": "errors", "label": "错误数", "type": "num"}, {"key": "codes", "label": "错误", "type": "text"}]),
+    )
+    for name, title, description, items, columns in lists:
+        items.sort(key=lambda x: (x["jurisdiction"], -x["year"], x["agency"]))
+        writer.page(f"lists/{name}.html", "site/list.html.j2",
+                    {"title": title, "description": description, "rows": items, "columns": columns,
+                     "jurisdictions": jurisdictions, "years": list_years})
+
+    # downloads and methodology
+    findings_rows = ({"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
+                      "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
+                     for t in evaluation.findings.values())
+    downloads = [
+        {"name": "reports", "label": "全部年报（现行版本）", "count": writer.data(
+            "reports", store.export_reports(), ["url", "title", "agency", "jurisdiction", "year", "level", "published",
+                                                "first_seen", "format", "text_chars", "findings"])},
+        {"name": "status", "label": "应公布年报及公布情况", "count": writer.data(
+            "status", (r.to_json() for r in rows), ["jurisdiction", "agency", "year", "level", "deadline", "published",
+                                                    "status", "days_late", "findings", "url"])},
+        {"name": "findings", "label": "全部问题", "count": writer.data(
+            "findings", findings_rows, ["jurisdiction", "agency", "year", "code", "severity", "message", "report_id"])},
+    ]
+    writer.page("downloads.html", "site/downloads.html.j2", {"title": "数据下载", "downloads": downloads})
+    writer.page("methodology.html", "site/methodology.html.j2", _methodology())
+    writer.page("health.html", "site/health.html.j2",
+                {"title": "抓取健康", "portals": [h.to_json() for h in portal_health(store)],
+                 "error_kind_names": ERROR_KIND_NAMES})
+    (root / MANIFEST).write_text(json.dumps(writer.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    return BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, len(report_rows))
+
+
+def _archive(root: Path, blobs: BlobStore | None, version: dict[str, Any]) -> list[dict[str, str]]:
+    """The evidence files of a version, copied into the site; HTML as text so it never runs."""
+    out = []
+    if blobs is None:
+        return out
+    for blob, ext, label in ((version.get("page_blob"), "html.txt", "网页原文"),
+                             (version.get("attachment_blob"), ARCHIVE_EXT.get(version.get("format") or "", "bin"),
+                              "附件原文")):
+        if not blob or not blobs.path(blob).exists():
+            continue
+        path = f"archive/{blob[:2]}/{blob}.{ext}"
+        target = root / path
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(blobs.path(blob), target)
+        out.append({"path": path, "label": label})
+    return out
+
+
+def _list_row(r: StatusRow) -> dict[str, Any]:
+    return {"jurisdiction": r.jurisdiction, "agency": r.agency, "year": r.year, "status": r.status,
+            "deadline": r.deadline.date.isoformat(), "published": r.published.isoformat() if r.published else None,
+            "days_late": r.days_late, "path": report_path(r.report.id) if r.report else jurisdiction_path(r.jurisdiction)}
+
+
+def _overview(rows: list[StatusRow], year: int, errors: set, finding_count: Counter, other_years: list[int],
+              jurisdictions: list[str]) -> dict[str, Any]:
+    per_j = []
+    for name in jurisdictions:
+        of_j = [r for r in rows if r.jurisdiction == name]
+        if of_j:
+            per_j.append({"name": name, "path": jurisdiction_path(name), **_counts(of_j, errors)})
+    scores = []
+    for r in rows:
+        n = finding_count.get(_row_key(r), 0)
+        score = {"missing": 3, "late": 2, "undated": 1}.get(r.status, 0) + n
+        if score:
+            parts = [STATUS_NAMES[r.status] + (f" {r.days_late} 天" if r.days_late else "")] \
+                if r.status in ("missing", "late", "undated") else []
+            if n:
+                parts.append(f"{n} 项错误")
+            scores.append((score, r, "，".join(parts)))
+    scores.sort(key=lambda x: (-x[0], x[1].jurisdiction, x[1].agency))
+    offenders = [{"agency": r.agency, "jurisdiction": r.jurisdiction, "summary": summary,
+                  "path": report_path(r.report.id) if r.report else jurisdiction_path(r.jurisdiction)}
+                 for _, r, summary in scores[:10]]
+    return {"title": f"{year}年度总览", "year": year, "counts": _counts(rows, errors), "jurisdictions": per_j,
+            "chart_svg": _chart(rows), "offenders": offenders, "other_years": other_years}
+
+
+def _applies(rule) -> str:
+    """Who a deadline rule covers, in words: 部门，2019年度起."""
+    years = f"，{rule.first_year}年度起" if rule.first_year else ""
+    years += f"，{rule.last_year}年度及以前" if rule.last_year else ""
+    return "、".join(LEVEL_NAMES[x] for x in rule.levels) + years
+
+
+def _methodology() -> dict[str, Any]:
+    return {
+        "title": "核查方法",
+        "deadlines": [{"id": d.id, "applies": _applies(d), "month": d.month, "day": d.day, "source": d.source,
+                       "description": d.description} for d in DEADLINE_RULES],
+        "sections": SECTIONS,
+        "formats": [{"name": f.name, "source": f.source, "first_year": f.first_year, "last_year": f.last_year,
+                     "fingerprints": f.fingerprints, "t3_rows": len(f.t3_rows),
+                     "results": sum(1 for r in f.t3_rows if r.role == "result")} for f in FORMATS.values()],
+        "rules": CONSISTENCY_RULES,
+        "findings": sorted(PUBLIC_FINDINGS.values(), key=lambda f: (SEVERITY_ORDER[f.severity], f.code)),
+        "similarity": {"shingle": SHINGLE, "threshold": COPY_THRESHOLD, "min_chars": MIN_CHARS},
+    }

@@ -1,1 +1,0 @@
-"""One reader per document format; each turns bytes into a :class:`monitor.document.Document`."""

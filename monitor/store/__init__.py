@@ -1,0 +1,707 @@
+"""The store: one SQLite file, written through sqlite-utils, readable as-is in Datasette.
+
+A report is keyed by (jurisdiction, agency, report year). Every distinct text a report was seen
+with is kept as a version (content hash, first and last seen), so a report corrected after
+publication keeps its history. The schema is created and migrated by :data:`MIGRATIONS`, in
+order, each in its own transaction; the file runs in WAL mode so a reader (the site builder,
+Datasette) never blocks the crawler, and a killed writer never leaves a half-applied change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+
+from monitor.report.similarity import normalise
+
+if TYPE_CHECKING:
+    from monitor.report.model import Report
+
+DEFAULT_DB = "data/nianbao.db"
+# An optional cap on the database size in MB (a disk quota): writes beyond it fail as on a full disk.
+MAX_MB_ENV = "NIANBAO_DB_MAX_MB"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return (isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()) or \
+        (isinstance(exc, OSError) and getattr(exc, "errno", None) == 28)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def text_hash(text: str) -> str:
+    """Hash of the report text with whitespace normalised (re-wrapping is not a new version)."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def _m001_reports(db: sqlite_utils.Database) -> None:
+    db["reports"].create(
+        {
+            "id": int, "jurisdiction": str, "agency": str, "year": int, "level": str, "title": str,
+            "url": str, "published": str, "published_source": str, "first_seen": str, "last_seen": str,
+            "current_version_id": int,
+        },
+        pk="id",
+        not_null={"jurisdiction", "agency", "year", "first_seen", "last_seen"},
+        defaults={"jurisdiction": ""},
+    )
+    db["reports"].create_index(["jurisdiction", "agency", "year"], unique=True)
+    db["report_versions"].create(
+        {
+            "id": int, "report_id": int, "text_hash": str, "format": str, "source_url": str, "title": str,
+            "text": str, "text_chars": int, "template": str, "sections": str, "tables": str,
+            "first_seen": str, "last_seen": str,
+        },
+        pk="id",
+        foreign_keys=[("report_id", "reports", "id")],
+        not_null={"report_id", "text_hash", "first_seen", "last_seen"},
+    )
+    db["report_versions"].create_index(["report_id", "text_hash"], unique=True)
+    db["findings"].create(
+        {
+            "id": int, "report_id": int, "version_id": int, "code": str, "severity": str, "message": str,
+            "detail": str, "first_seen": str, "last_seen": str,
+        },
+        pk="id",
+        foreign_keys=[("report_id", "reports", "id"), ("version_id", "report_versions", "id")],
+        not_null={"report_id", "code", "severity", "message", "first_seen", "last_seen"},
+    )
+    db["findings"].create_index(["report_id"])
+    db["findings"].create_index(["code"])
+
+
+def _m002_crawl(db: sqlite_utils.Database) -> None:
+    db["portals"].create(
+        {"id": int, "url": str, "jurisdiction": str, "name": str, "first_seen": str, "last_crawled": str},
+        pk="id", not_null={"url"},
+    )
+    db["portals"].create_index(["url"], unique=True)
+    # What Nianbao knows about each URL it fetched: validators for conditional requests, the
+    # hash and blob of the last body, and when it was last confirmed current.
+    db["pages"].create(
+        {"url": str, "portal_id": int, "kind": str, "status": int, "content_type": str, "etag": str,
+         "last_modified": str, "hash": str, "blob": str, "size": int, "first_seen": str, "last_fetched": str,
+         "last_verified": str},
+        pk="url", foreign_keys=[("portal_id", "portals", "id")],
+    )
+    # Every request that reached the network (or failed to), as evidence and for crawler health.
+    db["fetches"].create(
+        {"id": int, "run_id": int, "portal_id": int, "url": str, "method": str, "kind": str, "status": int,
+         "error": str, "error_kind": str, "content_type": str, "size": int, "hash": str, "fetched_at": str,
+         "duration_ms": int},
+        pk="id", foreign_keys=[("portal_id", "portals", "id")],
+    )
+    db["fetches"].create_index(["run_id"])
+    db["fetches"].create_index(["url"])
+    db["crawl_runs"].create(
+        {"id": int, "portal_id": int, "started_at": str, "finished_at": str, "status": str, "pages": int,
+         "requests": int, "reports_found": int, "new": int, "changed": int, "errors": int, "error_kinds": str,
+         "duration_s": float},
+        pk="id", foreign_keys=[("portal_id", "portals", "id")],
+    )
+    versions = db["report_versions"]
+    versions.add_column("source_hash", str)  # hash of the page and attachment bytes it was read from
+    versions.add_column("page_blob", str)
+    versions.add_column("attachment_url", str)
+    versions.add_column("attachment_blob", str)
+    versions.create_index(["source_url", "source_hash"])
+    reports = db["reports"]
+    reports.add_column("portal_id", int)
+    reports.add_column("index_no", str)
+    reports.add_column("format", str)
+
+
+def _m003_monitor(db: sqlite_utils.Database) -> None:
+    # normalised authored prose of each version, for the near-duplicate checks (monitor.report.similarity)
+    db["report_versions"].add_column("prose", str)
+    # Every finding Nianbao has raised, per-report and cross-report, with its lifecycle: first seen,
+    # still open or resolved, and whether a user acknowledged or muted it.
+    db["tracked_findings"].create(
+        {"id": int, "key": str, "jurisdiction": str, "agency": str, "year": int, "report_id": int, "code": str,
+         "severity": str, "message": str, "detail": str, "state": str, "first_seen": str, "last_seen": str,
+         "resolved_at": str, "ack": str, "ack_note": str, "ack_at": str},
+        pk="id", not_null={"key", "code", "severity", "state", "first_seen", "last_seen"},
+    )
+    db["tracked_findings"].create_index(["key"], unique=True)
+    db["tracked_findings"].create_index(["jurisdiction", "state"])
+    db["digests"].create(
+        {"id": int, "office": str, "created_at": str, "as_of": str, "subject": str, "new_items": int,
+         "standing_items": int, "message": bytes},
+        pk="id", not_null={"office", "created_at"},
+    )
+    # which findings a digest carried to an office: "new since the last digest" is what is not here yet
+    db["digest_items"].create({"digest_id": int, "finding_id": int, "office": str, "kind": str},
+                              pk=("digest_id", "finding_id"),
+                              foreign_keys=[("digest_id", "digests", "id"), ("finding_id", "tracked_findings", "id")])
+    db["digest_items"].create_index(["office", "finding_id"])
+    db["deliveries"].create(
+        {"id": int, "digest_id": int, "recipient": str, "status": str, "attempts": int, "last_error": str,
+         "sent_at": str, "path": str},
+        pk="id", foreign_keys=[("digest_id", "digests", "id")], not_null={"digest_id", "recipient", "status"},
+        defaults={"attempts": 0},
+    )
+    db["deliveries"].create_index(["digest_id", "recipient"], unique=True)
+    db["deliveries"].create_index(["status"])
+
+
+def carry_rows(tables: dict[str, Any]) -> dict[str, list[int]]:
+    """表三's 上年结转 and 结转下年度 rows, when fully readable: all the cross-year rule X1 needs."""
+    out: dict[str, list[int]] = {}
+    for row in (tables.get("t3") or {}).get("rows", []):
+        if row["key"] in ("carried_in", "carried_out") and row["cell_count"] == row["expected_cells"] \
+                and all(c["status"] == "ok" and isinstance(c["value"], int) for c in row["cells"]):
+            out[row["key"]] = [c["value"] for c in row["cells"]]
+    return out
+
+
+def _m004_compact_judging(db: sqlite_utils.Database) -> None:
+    """Small per-version columns, so judging a national corpus never loads texts or tables."""
+    versions = db["report_versions"]
+    versions.add_column("carry", str)
+    versions.add_column("signature", bytes)
+    for row in list(db.query("select id, tables, prose from report_versions")):
+        versions.update(row["id"], {"carry": json.dumps(carry_rows(json.loads(row["tables"] or "{}"))),
+                                    "signature": _signature(row["prose"] or "")})
+
+
+def _signature(prose: str) -> bytes:
+    from monitor.report.similarity import shingles, signature
+
+    return signature(shingles(prose)).tobytes()
+
+
+def _m005_service(db: sqlite_utils.Database) -> None:
+    # operator alerts about the crawler itself (monitor.judge.health), with their own lifecycle
+    db["health_alerts"].create(
+        {"id": int, "key": str, "portal_id": int, "url": str, "kind": str, "target": str, "message": str,
+         "detail": str, "state": str, "first_seen": str, "last_seen": str, "resolved_at": str, "digest_id": int},
+        pk="id", not_null={"key", "kind", "state", "first_seen", "last_seen"},
+    )
+    db["health_alerts"].create_index(["key"], unique=True)
+    # one row per scheduled (or `nianbao run`) job execution: what `nianbao jobs` shows
+    db["job_runs"].create(
+        {"id": int, "job": str, "kind": str, "started_at": str, "finished_at": str, "outcome": str, "message": str,
+         "pid": int},
+        pk="id", not_null={"job", "started_at"},
+    )
+    db["job_runs"].create_index(["job", "id"])
+
+
+def _merge_report(db: sqlite_utils.Database, keep: int, drop: int) -> None:
+    """Move one report's versions and findings to another report of the same unit and year."""
+    for version in list(db.query("select id, text_hash, first_seen, last_seen from report_versions where report_id = ?",
+                                 [drop])):
+        twin = list(db.query("select id from report_versions where report_id = ? and text_hash = ?",
+                             [keep, version["text_hash"]]))
+        if twin:  # the same text seen under both names: one version, seen over both spans
+            db.execute("update report_versions set first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) "
+                       "where id = ?", [version["first_seen"], version["last_seen"], twin[0]["id"]])
+            db.execute("delete from findings where version_id = ?", [version["id"]])
+            db.execute("delete from report_versions where id = ?", [version["id"]])
+    db.execute("update report_versions set report_id = ? where report_id = ?", [keep, drop])
+    db.execute("update findings set report_id = ? where report_id = ?", [keep, drop])
+    db.execute("update tracked_findings set report_id = ? where report_id = ?", [keep, drop])
+    db.execute("update reports set current_version_id = (select id from report_versions where report_id = ? "
+               "order by last_seen desc, id desc limit 1) where id = ?", [keep, keep])
+    db.execute("update reports set first_seen = min(first_seen, (select first_seen from reports where id = ?)), "
+               "last_seen = max(last_seen, (select last_seen from reports where id = ?)) where id = ?", [drop, drop, keep])
+    db.execute("delete from reports where id = ?", [drop])
+
+
+def _m006_canonical_units(db: sqlite_utils.Database) -> None:
+    """One key per unit: reports stored as X县 or X县政府 become X县人民政府's (merged when both exist),
+    and their tracked findings follow, so no finding is resolved and opened again under a new name."""
+    from monitor.report.identity import canonical_agency
+
+    for row in list(db.query("select id, jurisdiction, agency, year from reports")):
+        name = canonical_agency(row["agency"]) or row["agency"]
+        if name == row["agency"]:
+            continue
+        same = list(db.query("select id from reports where jurisdiction = ? and agency = ? and year = ?",
+                             [row["jurisdiction"], name, row["year"]]))
+        if same:
+            _merge_report(db, keep=same[0]["id"], drop=row["id"])
+        else:
+            db.execute("update reports set agency = ? where id = ?", [name, row["id"]])
+    for row in list(db.query("select id, key, agency from tracked_findings")):
+        name = canonical_agency(row["agency"]) or row["agency"]
+        if name == row["agency"]:
+            continue
+        parts = row["key"].split("|")
+        parts[1] = name
+        key = "|".join(parts)
+        if list(db.query("select 1 from tracked_findings where key = ?", [key])):
+            continue  # the canonical unit's finding is already tracked
+        db.execute("update tracked_findings set agency = ?, key = ? where id = ?", [name, key, row["id"]])
+
+
+def _m007_identity(db: sqlite_utils.Database) -> None:
+    """Each version keeps where its identity came from: division code, province, sources (JSON)."""
+    db["report_versions"].add_column("identity", str)
+
+
+def _m008_list_checks(db: sqlite_utils.Database) -> None:
+    """Each 年报 list a run walked: what it stated, what was found, which adapter read it. A list
+    that found less than it states is LIST_INCOMPLETE (crawler health)."""
+    db["list_checks"].create(
+        {"id": int, "run_id": int, "portal_id": int, "column_url": str, "adapter": str, "stated": int,
+         "stated_pages": int, "found": int, "pages": int, "complete": int, "reason": str, "stop": str,
+         "browser": int, "checked_at": str},
+        pk="id", foreign_keys=[("portal_id", "portals", "id")],
+    )
+    db["list_checks"].create_index(["run_id"])
+
+
+def _m009_delivery_claims(db: sqlite_utils.Database) -> None:
+    """A delivery is claimed before it is sent (``sending``), and marked ``committing`` just before
+    the message's final dot: after a crash the phase says whether the server can have it."""
+    deliveries = db["deliveries"]
+    deliveries.add_column("claimed_by", str)
+    deliveries.add_column("claimed_at", str)
+
+
+def _m010_failed_documents(db: sqlite_utils.Database) -> None:
+    """Documents (by hash) being judged or that failed to be judged: a poison pill is skipped on
+    the next run instead of taking the crawl down again."""
+    db["failed_documents"].create(
+        {"hash": str, "url": str, "state": str, "reason": str, "first_at": str, "last_at": str}, pk="hash")
+
+
+def _m011_budget_cuts(db: sqlite_utils.Database) -> None:
+    """Which budget cut a run short, how often, and where (JSON), for crawler health."""
+    db["crawl_runs"].add_column("budget_cuts", str)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_reports", _m001_reports),
+    ("002_crawl", _m002_crawl),
+    ("003_monitor", _m003_monitor),
+    ("004_compact_judging", _m004_compact_judging),
+    ("005_service", _m005_service),
+    ("006_canonical_units", _m006_canonical_units),
+    ("007_identity", _m007_identity),
+    ("008_list_checks", _m008_list_checks),
+    ("009_delivery_claims", _m009_delivery_claims),
+    ("010_failed_documents", _m010_failed_documents),
+    ("011_budget_cuts", _m011_budget_cuts),
+]
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written; the message says why, in plain words."""
+
+
+@dataclass
+class Recorded:
+    report_id: int
+    version_id: int
+    status: str  # new | changed | unchanged
+
+
+class Store:
+    """The project's SQLite database. Open with :func:`open_store`."""
+
+    def __init__(self, db: sqlite_utils.Database, path: str | None) -> None:
+        self.db = db
+        self.path = path
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; returns the names applied."""
+        db = self.db
+        if "_migrations" not in db.table_names():
+            db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+        done = {row["name"] for row in db["_migrations"].rows}
+        applied = []
+        for name, migration in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction():
+                migration(db)
+                db["_migrations"].insert({"name": name, "applied_at": now_iso()})
+            applied.append(name)
+        return applied
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """All-or-nothing block; nested use joins the outer transaction."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- reports --------------------------------------------------------------------------
+
+    def record_report(
+        self,
+        report: Report,
+        *,
+        url: str | None = None,
+        seen_at: str | None = None,
+        jurisdiction: str | None = None,
+        agency: str | None = None,
+        level: str | None = None,
+        year: int | None = None,
+        published: str | None = None,
+        published_source: str | None = None,
+        portal_id: int | None = None,
+        index_no: str | None = None,
+        evidence: dict[str, Any] | None = None,
+        identity: dict[str, Any] | None = None,
+    ) -> Recorded:
+        """Store a judged report: a new report, a new text version, or one more sighting.
+
+        ``evidence`` holds the version's provenance: ``source_hash`` (of the bytes it was read
+        from), ``page_blob``, ``attachment_url``, ``attachment_blob``. ``identity`` says where the
+        key's fields came from (division_code, province, sources); by default the analysis's own.
+        """
+        from monitor.report.textutil import iso
+
+        ident = report.identity
+        seen_at = seen_at or now_iso()
+        key = {
+            "jurisdiction": jurisdiction or ident.jurisdiction or "",
+            "agency": agency or ident.agency or report.doc.path or url or "",
+            "year": year or ident.year or 0,
+        }
+        digest = text_hash(report.text)
+        with self.transaction() as db:
+            existing = list(db["reports"].rows_where(
+                "jurisdiction = ? and agency = ? and year = ?", [key["jurisdiction"], key["agency"], key["year"]]))
+            fields = {
+                "level": level or ident.level,
+                "title": ident.title,
+                "url": url,
+                "published": published or iso(ident.published),
+                "published_source": published_source or ident.published_source,
+                "portal_id": portal_id,
+                "index_no": index_no,
+                "format": report.doc.format,
+            }
+            if existing:
+                report_id = existing[0]["id"]
+                update = {k: v for k, v in fields.items() if v}
+                update["last_seen"] = seen_at
+                db["reports"].update(report_id, update)
+            else:
+                report_id = db["reports"].insert({**key, **fields, "first_seen": seen_at, "last_seen": seen_at}).last_pk
+            version = list(db["report_versions"].rows_where("report_id = ? and text_hash = ?", [report_id, digest]))
+            if version:
+                version_id = version[0]["id"]
+                db["report_versions"].update(version_id, {"last_seen": seen_at})
+                status = "unchanged"
+            else:
+                analysis = report.to_json()
+                names = [key["agency"], key["jurisdiction"], ident.agency, ident.jurisdiction]
+                prose = normalise(report.authored_prose(), [n for n in names if n])
+                version_id = db["report_versions"].insert({
+                    "prose": prose, "signature": _signature(prose),
+                    "carry": json.dumps(carry_rows(analysis["tables"])),
+                    "report_id": report_id, "text_hash": digest, "format": report.doc.format, "source_url": url,
+                    "title": ident.title, "text": report.text, "text_chars": analysis["text_chars"],
+                    "template": report.template, "sections": json.dumps(analysis["sections"]),
+                    "tables": json.dumps(analysis["tables"], ensure_ascii=False),
+                    "identity": json.dumps(identity or {"division_code": ident.division_code,
+                                                         "province": ident.province, "sources": ident.sources},
+                                           ensure_ascii=False),
+                    "first_seen": seen_at, "last_seen": seen_at, **(evidence or {}),
+                }).last_pk
+                db["findings"].insert_all(
+                    {"report_id": report_id, "version_id": version_id, "code": f.code, "severity": f.severity,
+                     "message": f.message, "detail": json.dumps(f.detail, ensure_ascii=False, default=str),
+                     "first_seen": seen_at, "last_seen": seen_at}
+                    for f in report.findings
+                )
+                status = "changed" if existing else "new"
+            db["reports"].update(report_id, {"current_version_id": version_id})
+        return Recorded(report_id, version_id, status)
+
+    def touch_unchanged(self, url: str, source_hash: str, seen_at: str | None = None) -> Recorded | None:
+        """One more sighting of a report read from exactly these bytes before: no re-analysis."""
+        seen_at = seen_at or now_iso()
+        rows = list(self.db["report_versions"].rows_where(
+            "source_url = ? and source_hash = ?", [url, source_hash], order_by="id desc", limit=1))
+        if not rows:
+            return None
+        version = rows[0]
+        with self.transaction() as db:
+            db["report_versions"].update(version["id"], {"last_seen": seen_at})
+            db["reports"].update(version["report_id"], {"last_seen": seen_at, "current_version_id": version["id"]})
+        return Recorded(version["report_id"], version["id"], "unchanged")
+
+    def has_version(self, url: str, source_hash: str) -> bool:
+        """Whether a report was read from exactly these bytes before."""
+        return bool(list(self.db["report_versions"].rows_where(
+            "source_url = ? and source_hash = ?", [url, source_hash], limit=1)))
+
+    def marked_documents(self, hashes: list[str]) -> dict[str, dict[str, Any]]:
+        """The rows of ``failed_documents`` for these hashes (being judged, or failed)."""
+        if not hashes:
+            return {}
+        marks = ",".join("?" * len(hashes))
+        return {row["hash"]: dict(row) for row in self.db.query(
+            f"select * from failed_documents where hash in ({marks})", hashes)}
+
+    def mark_documents(self, documents: dict[str, str], state: str, reason: str | None = None) -> None:
+        """Mark documents (url -> hash) as ``judging`` or ``failed``; ``ok`` removes the mark."""
+        now = now_iso()
+        with self.transaction() as db:
+            for url, digest in documents.items():
+                if state == "ok":
+                    db.execute("delete from failed_documents where hash = ?", [digest])
+                    continue
+                db.execute("insert into failed_documents (hash, url, state, reason, first_at, last_at) "
+                           "values (?, ?, ?, ?, ?, ?) on conflict(hash) do update set state = excluded.state, "
+                           "reason = coalesce(excluded.reason, failed_documents.reason), last_at = excluded.last_at",
+                           [digest, url, state, reason, now, now])
+
+    def touch_url(self, url: str, seen_at: str | None = None) -> Recorded | None:
+        """One more sighting of the report at ``url`` (its page not fetched again: known and fresh)."""
+        rows = list(self.db["reports"].rows_where("url = ?", [url], limit=1))
+        if not rows:
+            return None
+        seen_at = seen_at or now_iso()
+        report = rows[0]
+        with self.transaction() as db:
+            db["reports"].update(report["id"], {"last_seen": seen_at})
+            db["report_versions"].update(report["current_version_id"], {"last_seen": seen_at})
+        return Recorded(report["id"], report["current_version_id"], "unchanged")
+
+    # -- crawl bookkeeping ----------------------------------------------------------------
+
+    def portal_id(self, url: str, jurisdiction: str | None = None, name: str | None = None) -> int:
+        rows = list(self.db["portals"].rows_where("url = ?", [url]))
+        if rows:
+            if jurisdiction and rows[0]["jurisdiction"] != jurisdiction:
+                self.db["portals"].update(rows[0]["id"], {"jurisdiction": jurisdiction})
+            return rows[0]["id"]
+        return self.db["portals"].insert({"url": url, "jurisdiction": jurisdiction, "name": name,
+                                          "first_seen": now_iso()}).last_pk
+
+    def page(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db["pages"].rows_where("url = ?", [url]))
+        return rows[0] if rows else None
+
+    def save_page(self, url: str, **fields: Any) -> None:
+        existing = self.page(url)
+        if existing:
+            self.db["pages"].update(url, fields)
+        else:
+            self.db["pages"].insert({"url": url, "first_seen": fields.get("last_fetched") or now_iso(), **fields})
+
+    def log_fetch(self, **fields: Any) -> None:
+        self.db["fetches"].insert(fields)
+
+    def record_list(self, run_id: int | None, portal_id: int | None, result: dict[str, Any]) -> None:
+        """One list walk's outcome (see :class:`crawler.cms.base.Walk`); the latest per column and run."""
+        complete = result.get("complete")
+        row = {"run_id": run_id, "portal_id": portal_id, "column_url": result["column"], "adapter": result["adapter"],
+               "stated": result.get("stated"), "stated_pages": result.get("stated_pages"), "found": result["found"],
+               "pages": result.get("pages"), "complete": None if complete is None else int(bool(complete)),
+               "reason": result.get("reason"), "stop": result.get("stop"), "browser": int(bool(result.get("browser"))),
+               "checked_at": now_iso()}
+        with self.transaction() as db:
+            db.execute("delete from list_checks where run_id is ? and column_url = ?", [run_id, result["column"]])
+            db["list_checks"].insert(row)
+
+    # -- crawler health -------------------------------------------------------------------
+
+    def recent_runs(self, per_portal: int) -> dict[int, list[dict[str, Any]]]:
+        """Each portal's latest crawl runs, newest first."""
+        runs: dict[int, list[dict[str, Any]]] = {}
+        for run in self.db.query("select * from crawl_runs order by id desc"):
+            mine = runs.setdefault(run["portal_id"], [])
+            if len(mine) < per_portal:
+                mine.append(dict(run))
+        return runs
+
+    def portals(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.db.query("select * from portals order by url")]
+
+    def columns_gone(self, run_id: int) -> list[dict[str, Any]]:
+        """年报 columns that failed (404, 410, soft 404) in this run and answered in an earlier one."""
+        return [dict(row) for row in self.db.query(
+            "select f.url, f.status, f.error_kind from fetches f where f.run_id = ? and f.kind = 'column' "
+            "and (f.status in (404, 410) or f.error_kind = 'soft404') and exists (select 1 from fetches e "
+            "where e.url = f.url and e.run_id < f.run_id and e.status = 200 "
+            "and (e.error_kind is null or e.error_kind != 'soft404'))", [run_id])]
+
+    def sync_health_alerts(self, current: dict[str, dict[str, Any]], stamp: str) -> tuple[int, int]:
+        """Open, update, reopen and resolve ``health_alerts`` against the alerts now standing
+        (key -> fields); returns (new, resolved)."""
+        new = resolved = 0
+        with self.transaction() as db:
+            known = {row["key"]: row for row in db["health_alerts"].rows}
+            for key, fields in current.items():
+                row = known.get(key)
+                if row is None:
+                    db["health_alerts"].insert({"key": key, "state": "open", "first_seen": stamp, **fields})
+                    new += 1
+                else:
+                    reopened = {"state": "open", "resolved_at": None, "digest_id": None} \
+                        if row["state"] == "resolved" else {}
+                    db["health_alerts"].update(row["id"], {**fields, **reopened})
+            for key, row in known.items():
+                if row["state"] == "open" and key not in current:
+                    db["health_alerts"].update(row["id"], {"state": "resolved", "resolved_at": stamp})
+                    resolved += 1
+        return new, resolved
+
+    # -- scheduled jobs ---------------------------------------------------------------------
+
+    def start_job(self, job: str, kind: str, started_at: str) -> int:
+        return self.db["job_runs"].insert({"job": job, "kind": kind, "started_at": started_at,
+                                           "outcome": "running", "pid": os.getpid()}).last_pk
+
+    def finish_job(self, run_id: int, finished_at: str, outcome: dict[str, Any]) -> None:
+        self.db["job_runs"].update(run_id, {"finished_at": finished_at, **outcome})
+
+    def last_job_runs(self) -> dict[str, dict[str, Any]]:
+        """Each job's latest run, by job name."""
+        return {row["job"]: dict(row) for row in self.db.query(
+            "select * from job_runs where id in (select max(id) from job_runs group by job)")}
+
+    def latest_job_run(self) -> dict[str, Any] | None:
+        return next((dict(r) for r in self.db.query("select * from job_runs order by id desc limit 1")), None)
+
+    # -- reports for publishing ---------------------------------------------------------------
+
+    def report_rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query("select * from reports order by id")]
+
+    def versions_by_report(self) -> dict[int, list[dict[str, Any]]]:
+        """Every report's versions (without their text), oldest first, in one query."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        for v in self.db.query(
+                "select id, report_id, first_seen, last_seen, format, text_chars, text_hash, page_blob, "
+                "attachment_blob, attachment_url, identity from report_versions order by report_id, id"):
+            v = dict(v)
+            out.setdefault(v.pop("report_id"), []).append(v)
+        return out
+
+    def version_content(self, version_id: int) -> tuple[str, str | None, str | None, str | None]:
+        """A version's text, tables, sections and template (read when its page is rebuilt)."""
+        row = self.db.execute("select text, tables, sections, template from report_versions where id = ?",
+                              [version_id]).fetchone()
+        return tuple(row) if row else ("", None, None, None)  # type: ignore[return-value]
+
+    def open_finding_counts(self) -> dict[str, int]:
+        return {row["code"]: row["n"] for row in self.db.query(
+            "select code, count(*) n from tracked_findings where state = 'open' group by code order by n desc")}
+
+    def report_count(self) -> int:
+        return self.db["reports"].count
+
+    def fresh_detail_urls(self, since: str) -> list[str]:
+        """Report pages verified since ``since``: still fresh, no need to fetch them again."""
+        return [r["url"] for r in self.db.query(
+            "select url from pages where kind = 'detail' and status = 200 and last_verified > ?", [since])]
+
+    def has_table(self, name: str) -> bool:
+        return name in self.db.table_names()
+
+    def list_checks(self, run_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query("select * from list_checks where run_id = ? order by column_url",
+                                               [run_id])]
+
+    def start_run(self, portal_id: int) -> int:
+        return self.db["crawl_runs"].insert({"portal_id": portal_id, "started_at": now_iso(),
+                                             "status": "running"}).last_pk
+
+    def mark_interrupted(self) -> int:
+        """Runs still marked running when no crawl can be running (the writer lock is held): they
+        were killed. Their fetches and reports stay; only the run's bookkeeping is closed."""
+        stale = [row["id"] for row in self.db.query("select id from crawl_runs where status = 'running'")]
+        for run_id in stale:
+            self.db["crawl_runs"].update(run_id, {"status": "interrupted", "finished_at": now_iso()})
+        return len(stale)
+
+    def finish_run(self, run_id: int, **fields: Any) -> None:
+        self.db["crawl_runs"].update(run_id, {"finished_at": now_iso(), **fields})
+        run = self.db["crawl_runs"].get(run_id)
+        self.db["portals"].update(run["portal_id"], {"last_crawled": run["finished_at"]})
+
+    def export_reports(self, with_text: bool = False) -> Iterator[dict[str, Any]]:
+        """Each report's version in force, in the shape of ``nianbao export reports``."""
+        sql = f"""
+            select r.url, r.title, r.agency, r.jurisdiction, r.year, r.level, r.published, r.first_seen,
+                   v.format, v.text_chars, v.id as version_id{", v.text" if with_text else ""},
+                   (select json_group_array(code) from (select code from findings f
+                        where f.version_id = v.id order by f.severity, f.code)) as codes
+            from reports r join report_versions v on v.id = r.current_version_id
+            order by r.jurisdiction, r.year desc, r.agency
+        """
+        for row in self.db.query(sql):
+            row = dict(row)
+            row["findings"] = json.loads(row.pop("codes") or "[]")
+            row.pop("version_id")
+            yield row
+
+    def reports(self) -> list[dict[str, Any]]:
+        """Every report with its version in force and that version's finding codes."""
+        sql = """
+            select r.*, v.format, v.text_chars, v.template, v.source_url,
+                   (select group_concat(code, ',') from findings f where f.version_id = v.id) as codes
+            from reports r left join report_versions v on v.id = r.current_version_id
+            order by r.jurisdiction, r.year desc, r.agency
+        """
+        return [dict(row) for row in self.db.query(sql)]
+
+
+def open_store(path: str | Path = DEFAULT_DB) -> Store:
+    """Open (creating and migrating as needed) the database at ``path``."""
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(p), timeout=30, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        db = sqlite_utils.Database(conn)
+        db.enable_wal()
+        # In WAL mode NORMAL never corrupts the file; a power cut may drop the last commits only.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("BEGIN IMMEDIATE")  # fail now, with a clear message, if it cannot be written
+        conn.execute("ROLLBACK")
+        limit = os.environ.get(MAX_MB_ENV)
+        if limit:
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {int(float(limit) * 1024 * 1024 / page_size)}")
+        store = Store(db, str(p))
+        store.migrate()
+        return store
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise StoreError(f"数据库 {p} 是只读的（文件或目录没有写权限），无法写入") from exc
+        if is_disk_full(exc):
+            raise StoreError(f"磁盘已满（或数据库达到 {MAX_MB_ENV} 上限），无法写入数据库 {p}") from exc
+        raise StoreError(f"无法打开数据库 {p}：{exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"无法创建数据库目录 {p.parent}：{exc.strerror or exc}") from exc
