@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import pickle
 import random
 import socket
 import time
@@ -44,6 +43,10 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from crawler.fleet import FleetLink, Keys, redis_client
+from crawler.runs import request_handled
+from crawler.state import crawl_state
+
 logger = logging.getLogger("nianbao")
 
 # Bloom filter: 2**25 bits (4 MiB of Redis) with 16 hashes keeps false positives (a URL wrongly
@@ -56,50 +59,6 @@ BLOOM_HASHES = 16
 ITEM_BACKLOG = 200
 HEARTBEAT_TTL = 30  # seconds without a heartbeat before a worker counts as dead
 LEASE_TTL = 120  # a lease outlives its request by at most this (a worker killed mid-download)
-
-
-def redis_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=30)
-
-
-class Keys:
-    """The Redis keys of one distributed crawl."""
-
-    def __init__(self, prefix: str = "nianbao") -> None:
-        self.prefix = prefix
-        self.queue = f"{prefix}:queue"
-        self.seen = f"{prefix}:seen"
-        self.items = f"{prefix}:items"
-        self.fetches = f"{prefix}:fetches"
-        self.lists = f"{prefix}:lists"  # list walks' outcomes (the coordinator records them)
-        self.poison = f"{prefix}:poison"  # documents being judged or that failed, by hash
-        self.judging = f"{prefix}:judging"  # reports being judged by a worker (zset: token -> lease end)
-        self.epoch = f"{prefix}:epoch"  # this crawl's id: gone or changed means the frontier was lost
-        self.dead = f"{prefix}:dead"  # items the coordinator could not store (dead letters, for inspection)
-        self.known = f"{prefix}:known"  # report pages fresh in the store: workers skip them
-        self.sightings = f"{prefix}:sightings"  # known pages still listed (the coordinator records)
-        self.portals = f"{prefix}:portals"
-        self.aliases = f"{prefix}:aliases"  # host names portals redirected to
-        self.budget = f"{prefix}:budget"
-        self.variants = f"{prefix}:variants"
-        self.workers = f"{prefix}:workers"
-        self.seeding = f"{prefix}:seeding"
-        self.done = f"{prefix}:done"
-
-    def processing(self, worker: str) -> str:
-        return f"{self.prefix}:processing:{worker}"
-
-    def alive(self, worker: str) -> str:
-        return f"{self.prefix}:alive:{worker}"
-
-    def lease(self, slot: str) -> str:
-        return f"{self.prefix}:lease:{slot}"
-
-    def next_start(self, slot: str) -> str:
-        return f"{self.prefix}:next:{slot}"
-
-    def all(self, client: redis.Redis) -> list[bytes]:
-        return list(client.scan_iter(f"{self.prefix}:*"))
 
 
 def settings_for(url: str, worker: bool, prefix: str = "nianbao") -> dict[str, Any]:
@@ -147,7 +106,13 @@ class ReliableQueue(PriorityQueue):
         self._pop = server.register_script(_POP)
         self.waits_for_store = spider.settings.get("NIANBAO_ROLE") == "worker"
         self.backlog = spider.settings.getint("NIANBAO_ITEM_BACKLOG", ITEM_BACKLOG)
-        spider.frontier = self
+        crawler = getattr(spider, "crawler", None)
+        try:
+            fleet = crawler.get_extension(Fleet) if crawler is not None else None
+        except RuntimeError:  # a crawler that was never started (a queue built on its own)
+            fleet = None
+        if fleet is not None:
+            fleet.frontier = self  # the coordinator puts dead workers' parked requests back through it
 
     def pop(self, timeout: int = 0):
         try:
@@ -350,9 +315,9 @@ class AckMiddleware:
         return cls(crawler)
 
     def _ack(self, request: Request | None) -> None:
-        frontier = getattr(self.crawler.spider, "frontier", None)
-        if frontier is not None and request is not None:
-            frontier.ack(request)
+        fleet = self.crawler.get_extension(Fleet)
+        if fleet is not None and request is not None:
+            fleet.ack(request)
 
     async def process_spider_output_async(self, response, result):
         async for item in result:
@@ -381,6 +346,8 @@ class Fleet:
         self.server = redis_client(settings["REDIS_URL"])
         self.keys = Keys(settings.get("NIANBAO_REDIS_PREFIX", "nianbao"))
         self.coordinator = settings.get("NIANBAO_ROLE") == "coordinator"
+        self.link = FleetLink(settings)  # the coordinator stores what the workers send through it
+        self.frontier: ReliableQueue | None = None  # this process's queue registers itself here
         self.loop: task.LoopingCall | None = None
         self.idle_since: float | None = None
         self.ttl = settings.getint("NIANBAO_HEARTBEAT_TTL", HEARTBEAT_TTL)
@@ -395,8 +362,13 @@ class Fleet:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        crawler.nianbao_fleet = ext
+        crawler.signals.connect(ext.ack, signal=request_handled)
         return ext
+
+    def ack(self, request: Request) -> None:
+        """The spider has handled this request: release it from this process's parking."""
+        if self.frontier is not None:
+            self.frontier.ack(request)
 
     def spider_opened(self, spider) -> None:
         self.spider = spider
@@ -418,12 +390,9 @@ class Fleet:
             self.beat()
             self._check_epoch()
             if self.coordinator:
-                from crawler.state import crawl_state
-
-                crawl_state(self.crawler).consume_remote()
-                frontier = getattr(self.spider, "frontier", None)
-                if frontier is not None:
-                    frontier.requeue_dead_workers()
+                self.link.consume(crawl_state(self.crawler))
+                if self.frontier is not None:
+                    self.frontier.requeue_dead_workers()
             self.down_since = None
         except redis.RedisError as exc:
             now = time.monotonic()
@@ -498,9 +467,7 @@ class Fleet:
 
     def _closed(self, reason: str) -> None:
         if self.coordinator:
-            from crawler.state import crawl_state
-
-            crawl_state(self.crawler).consume_remote()
+            self.link.consume(crawl_state(self.crawler))
         self.server.srem(self.keys.workers, self.worker)
         self.server.delete(self.keys.alive(self.worker), self.keys.processing(self.worker))
         if self.coordinator and reason == "finished":
@@ -518,12 +485,4 @@ def reset(url: str, prefix: str = "nianbao") -> None:
         client.delete(*keys)
 
 
-def encode(obj: Any) -> bytes:
-    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def decode(data: bytes) -> Any:
-    return pickle.loads(data)
-
-
-__all__ = ["Keys", "decode", "encode", "reset", "settings_for"]
+__all__ = ["reset", "settings_for"]

@@ -20,12 +20,23 @@ import resource
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from crawler.discovery import portal_key
 from crawler.items import FetchedFile, ReportItem
-from crawler.state import judge_item
-from monitor.report.intake import Judged
+from monitor.report.intake import Judged, Source, judge_fetched
 from monitor.store.blobs import sha256
 
 logger = logging.getLogger(__name__)
+
+
+def judge_item(item) -> Judged:
+    """Read a fetched report's documents and judge them: the costly part of storing it, done
+    where the report was fetched (so a fleet's workers share it) and stored where the store is."""
+    return judge_fetched(
+        Source(item.url, item.page_body, item.page_content_type),
+        [Source(a.url, a.body, a.content_type, a.filename) for a in item.attachments if a.body],
+        title=item.title, portal_jurisdiction=item.jurisdiction, page_agency=item.agency, column=item.column,
+        published=item.published, published_source=item.published_source,
+        portal_key=portal_key(item.portal_url))
 
 
 def _start_worker(megabytes: int) -> None:

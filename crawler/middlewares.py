@@ -20,6 +20,7 @@ from twisted.internet.defer import Deferred
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.discovery import portal_key
+from crawler.runs import CrawlState, Evidence
 from crawler.state import crawl_state
 from monitor.report.readers.text import decode_evidence
 from monitor.store import now_iso
@@ -198,12 +199,13 @@ class IncrementalMiddleware:
         if request.method != "GET" or request.meta.get("playwright"):
             return None
         state = crawl_state(self.crawler)
-        if state.store is None:  # a distributed worker: no evidence store, only the fleet's list of fresh pages
+        evidence = state.evidence
+        if evidence is None:  # a distributed worker: no evidence store, only the fleet's list of fresh pages
             if request.meta.get("kind") == "detail" and state.is_known(request.url):
                 state.sighting(request.url)
                 raise IgnoreRequest("known report page, still fresh")
             return None
-        page = state.store.page(request.url)
+        page = evidence.store.page(request.url)
         if not page:
             return None
         kind = "robots" if is_robots(request) else "later_page" if request.meta.get("later_page") else \
@@ -213,7 +215,7 @@ class IncrementalMiddleware:
             return Response(url=request.url, status=404, body=b"", request=request, flags=["cached"])
         if not page.get("blob") or page.get("status") != 200:
             return None
-        body = state.blobs.get(page["blob"])
+        body = evidence.blobs.get(page["blob"])
         if body is None:
             return None
         if fresh:
@@ -238,33 +240,34 @@ class IncrementalMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         state = crawl_state(self.crawler)
-        if "cached" in response.flags or state.store is None:
+        evidence = state.evidence
+        if "cached" in response.flags or evidence is None:
             return response
         now = now_iso()
         if response.status == 304 and request.meta.get("stored_page"):
             page = request.meta["stored_page"]
-            body = state.blobs.get(page["blob"])
+            body = evidence.blobs.get(page["blob"])
             if body is not None:
                 with state.writes():
-                    state.store.save_page(request.url, last_fetched=now, last_verified=now)
+                    evidence.store.save_page(request.url, last_fetched=now, last_verified=now)
                 return self._stored(request, page, body, "revalidated")
         if response.status == 200 and request.method == "GET" and not request.meta.get("playwright"):
             stored = request.meta.get("stored_page")
             if stored and stored.get("hash") == sha256(response.body):
                 response.flags.append("unchanged")  # no validators, but the same bytes as last time
             with state.writes():
-                self._keep(state, request, response, now)
+                self._keep(state, evidence, request, response, now)
         elif response.status == 404 and is_robots(request):  # no rules: remember that too
             with state.writes():
-                state.store.save_page(request.url, portal_id=state.portal_id_for(request.url), kind="robots",
+                evidence.store.save_page(request.url, portal_id=state.portal_id_for(request.url), kind="robots",
                                       status=404, blob=None, hash=None, size=0, last_fetched=now, last_verified=now)
         return response
 
     @staticmethod
-    def _keep(state, request: Request, response: Response, now: str) -> None:
+    def _keep(state: CrawlState, evidence: Evidence, request: Request, response: Response, now: str) -> None:
         """Store the body and remember the page's validators for the next run."""
-        digest = state.blobs.put(response.body)
-        state.store.save_page(
+        digest = evidence.blobs.put(response.body)
+        evidence.store.save_page(
             request.url, portal_id=state.portal_id_for(request.url), kind=request.meta.get("kind"), status=200,
             content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
             etag=_http_date(response.headers.get(b"ETag")),

@@ -11,8 +11,9 @@ from scrapy.exceptions import DropItem
 
 from crawler.discovery import portal_identity
 from crawler.items import ReportItem
-from crawler.judging import JudgeFailed, JudgePool, document_hashes, without
-from crawler.state import DiskFull, crawl_state, judge_item
+from crawler.judging import JudgeFailed, JudgePool, document_hashes, judge_item, without
+from crawler.runs import DiskFull
+from crawler.state import crawl_state
 from monitor.store import now_iso
 
 logger = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from scrapy.settings import Settings
 
 from crawler import settings as default_settings
 from crawler.spiders.portal import PortalConfig, PortalSpider
+from crawler.state import CrawlStateExtension
 
 
 def crawl_settings(db: str, overrides: dict[str, Any] | None = None) -> Settings:
@@ -30,7 +31,7 @@ def distribute(settings: Settings, redis_url: str, worker: bool, db: str | None)
     """Put this process on a distributed crawl's shared frontier (see crawler.distributed)."""
     from scrapy.core.engine import ExecutionEngine
 
-    from crawler import distributed
+    from crawler import distributed, fleet
 
     for key, value in distributed.settings_for(redis_url, worker).items():
         if key == "SPIDER_MIDDLEWARES":
@@ -48,8 +49,8 @@ def distribute(settings: Settings, redis_url: str, worker: bool, db: str | None)
     ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 0.5
     if not worker:
         distributed.reset(redis_url)
-        client = distributed.redis_client(redis_url)
-        keys = distributed.Keys()
+        client = fleet.redis_client(redis_url)
+        keys = fleet.Keys()
         client.set(keys.seeding, "1", ex=3600)
         client.set(keys.epoch, uuid.uuid4().hex)  # this crawl's frontier: gone means Redis lost it
         if db:  # report pages still fresh in the store: workers need not fetch them
@@ -80,5 +81,8 @@ def crawl(portals: list[PortalConfig], db: str, overrides: dict[str, Any] | None
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, portals=portals)
     process.start()
-    ext = getattr(crawler, "nianbao_summary", None)
+    try:
+        ext = crawler.get_extension(CrawlStateExtension)
+    except RuntimeError:  # stopped before the crawl started (a signal during start-up)
+        ext = None
     return (ext.summaries, ext.reason) if ext else ([], "shutdown")

@@ -58,7 +58,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ReportPipeline": 300,
 }
 EXTENSIONS = {
-    "crawler.extensions.CrawlSummary": 500,
+    "crawler.state.CrawlStateExtension": 500,
 }
 
 # Playwright only for requests that ask for it (lists no plain request can see).

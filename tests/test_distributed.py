@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-from crawler.distributed import BloomDupeFilter, Keys
+from crawler.distributed import BloomDupeFilter
+from crawler.fleet import Keys
 from demo.server import free_port, serve
 from demo.world import World, fixture_world, make_portal
 from tests.conftest import FAST, ROOT, nianbao
@@ -187,9 +188,8 @@ def test_workers_judge_what_they_fetch(redis_url) -> None:
     it, so adding workers adds judging capacity; the coordinator only stores."""
     from scrapy.utils.test import get_crawler
 
-    from crawler.distributed import decode
+    from crawler.fleet import WorkerState, decode
     from crawler.items import ReportItem
-    from crawler.state import WorkerState
     from tests.conftest import seed_text
 
     text = seed_text("000")
@@ -242,7 +242,7 @@ def worker_state(redis_url: str):
     from scrapy.utils.test import get_crawler
 
     from crawler.distributed import settings_for
-    from crawler.state import WorkerState
+    from crawler.fleet import WorkerState
 
     return WorkerState(get_crawler(Spider, settings_for(redis_url, worker=True)))
 

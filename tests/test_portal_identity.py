@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from crawler.discovery import portal_identity, portal_key, same_site
-from crawler.state import PortalRun, match_portal
+from crawler.runs import PortalRun, match_portal
 from demo.server import serve
 from demo.world import Anomalies, Portal, Resource, World, _page, _plans, _standard_details, make_units
 from tests.conftest import FAST, nianbao

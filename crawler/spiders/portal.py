@@ -28,7 +28,8 @@ from crawler.cms.base import is_pager_link
 from crawler.discovery import Link, PageKind
 from crawler.items import FetchedFile, ReportItem
 from crawler.middlewares import is_soft_404
-from crawler.state import PortalRun, crawl_state
+from crawler.runs import PortalRun, request_handled
+from crawler.state import crawl_state
 from monitor.report.classify import classify_title
 from monitor.report.identity import jurisdiction_of
 from monitor.report.pagemeta import detail_facts
@@ -76,8 +77,7 @@ class PortalSpider(scrapy.Spider):
                 request = self._request(run, column, "column", depth=0)
                 if request:
                     yield request
-        if getattr(state, "fleet", None) is not None:
-            state.fleet.seeding_done()  # a distributed crawl may now be declared complete when quiet
+        state.seeded()  # a distributed crawl may now be declared complete when quiet
 
     def _request(self, run: PortalRun, url: str, kind: PageKind, depth: int, callback=None,
                  fetch: Fetch | None = None, **meta: Any) -> Request | None:
@@ -144,9 +144,9 @@ class PortalSpider(scrapy.Spider):
             pending.attachments.append(FetchedFile(request.url, request.meta.get("attachment_name", ""),
                                                    error=str(failure.value)[:200]))
             yield from self._next_attachment(pending, request.meta.get("remaining", []))
-        frontier = getattr(self, "frontier", None)
-        if frontier is not None:  # distributed: the request is handled, release it from its parking
-            frontier.ack(request)
+        # errback output bypasses spider middlewares: say the request is handled (a distributed
+        # crawl releases it from its parking)
+        self.crawler.signals.send_catch_log(signal=request_handled, request=request)
 
     # ------------------------------------------------------------------ pages
 
