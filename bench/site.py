@@ -29,8 +29,9 @@ def generate(db_path: Path, n: int) -> None:
     """N reports: a few judged templates, re-keyed, inserted in bulk (judging 100k texts is another bench)."""
     from demo.synth import render_text, sample_report
     from monitor.report.analysis import analyze_text
+    from monitor.report.record import carry_rows, prose_signature
     from monitor.report.similarity import normalise
-    from monitor.store import _signature, carry_rows, open_store, text_hash
+    from monitor.store import open_store, text_hash
 
     rng = random.Random(7)
     templates = []
@@ -68,7 +69,7 @@ def generate(db_path: Path, n: int) -> None:
                                  "text": text, "text_chars": data["text_chars"], "template": data["template"],
                                  "sections": json.dumps(data["sections"]), "tables": json.dumps(data["tables"]),
                                  "first_seen": "2026-01-01T00:00:00+00:00", "last_seen": "2026-11-01T00:00:00+00:00",
-                                 "prose": prose, "signature": _signature(prose),
+                                 "prose": prose, "signature": prose_signature(prose),
                                  "carry": json.dumps(carry_rows(data["tables"]))})
                 findings += [{"report_id": rid, "version_id": rid, "code": f.code, "severity": f.severity,
                               "message": f.message, "detail": json.dumps(f.detail, ensure_ascii=False),

@@ -293,14 +293,12 @@ def judge_command(db: str, config_path: str | None, as_of: str | None) -> None:
 @DB_OPTION
 def ack(finding_id: int, note: str, mute: bool, db: str) -> None:
     """Acknowledge (or mute) a finding: it stays visible but is not sent again."""
-    from sqlite_utils.db import NotFoundError
-
-    from monitor.judge import acknowledge
+    from monitor.judge import UnknownFinding, acknowledge
 
     store = _open_store(db)
     try:
         row = acknowledge(store, finding_id, note, mute)
-    except NotFoundError as exc:
+    except UnknownFinding as exc:
         raise click.ClickException(f"没有编号为 {finding_id} 的问题。") from exc
     click.echo(f"已{'屏蔽' if mute else '确认'}问题 {finding_id}：{row['agency']} {row['year']}年度 {row['code']}（{note}）")
 

@@ -8,7 +8,8 @@ import sqlite3
 import pytest
 
 from monitor.report.analysis import analyze_path, analyze_text
-from monitor.store import MIGRATIONS, StoreError, open_store
+from monitor.store import StoreError, open_store
+from monitor.store.migrations import migration_names, migrations
 from tests.conftest import SEEDS, seed_text
 
 
@@ -50,8 +51,23 @@ def test_wal_and_migrations_idempotent(tmp_path) -> None:
     assert store.migrate() == []
     store.close()
     store = open_store(path)
-    assert [r["name"] for r in store.db["_migrations"].rows] == [name for name, _ in MIGRATIONS]
+    assert [m.name for m in migrations.applied(store.db)] == migration_names()
     assert store.db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_database_migrated_by_the_earlier_runner_is_adopted_not_migrated_again(tmp_path) -> None:
+    """Files made before the switch to sqlite-utils' migrations recorded them in ``_migrations``."""
+    path = tmp_path / "n.db"
+    store = open_store(path)
+    store.record_report(analyze_path(SEEDS["000"]), url="http://127.0.0.1/a.html")
+    names = migration_names()
+    store.db["_migrations"].insert_all({"name": n, "applied_at": "2026-01-01T00:00:00+00:00"} for n in names)
+    store.db[migrations.migrations_table].drop()
+    store.close()
+    store = open_store(path)  # would fail creating tables that exist if it migrated again
+    assert [m.name for m in migrations.applied(store.db)] == names
+    assert "_migrations" not in store.db.table_names()
+    assert store.report_count() == 1
 
 
 def test_failed_write_leaves_nothing(tmp_path) -> None:

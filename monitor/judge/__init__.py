@@ -108,10 +108,10 @@ class Evaluation:
 def load_reports(store: Store, as_of: date) -> list[KnownReport]:
     """Reports as they stood on ``as_of``: each with the version then in force."""
     versions: dict[int, list[dict]] = defaultdict(list)
-    for v in store.db.query("select id, report_id, first_seen, carry, signature from report_versions order by id"):
+    for v in store.judging_versions():
         versions[v["report_id"]].append(v)
     out = []
-    for r in store.db.query("select * from reports"):
+    for r in store.report_rows():
         published = _day(r["published"])
         first_seen = _day(r["first_seen"])
         exists = (published is not None and published <= as_of) or (published is None and first_seen <= as_of)
@@ -129,10 +129,7 @@ def load_reports(store: Store, as_of: date) -> list[KnownReport]:
 
 def _report_findings(store: Store, version_ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
-    if not version_ids:
-        return out
-    marks = ",".join("?" * len(version_ids))
-    for f in store.db.query(f"select * from findings where version_id in ({marks}) order by id", version_ids):
+    for f in store.findings_of_versions(version_ids):
         out[f["version_id"]].append(f)
     return out
 
@@ -291,8 +288,7 @@ class _Prose:
 
     def __call__(self, version_id: int) -> tuple[int, set[str]]:
         if version_id not in self.cache:
-            row = self.store.db.execute("select prose from report_versions where id = ?", [version_id]).fetchone()
-            text = (row[0] if row else None) or ""
+            text = self.store.version_prose(version_id)
             self.cache[version_id] = (len(text), shingles(text))
         return self.cache[version_id]
 
@@ -355,8 +351,10 @@ def judge(store: Store, registry: Registry, as_of: date | None = None) -> tuple[
     stamp = now_iso() if as_of == date.today() else f"{as_of.isoformat()}T12:00:00+00:00"
     evaluation = evaluate(store, registry, as_of)
     result = JudgeResult()
-    with store.transaction() as db:
-        tracked = {row["key"]: row for row in db["tracked_findings"].rows}
+    inserts: list[dict[str, Any]] = []
+    updates: list[tuple[int, dict[str, Any]]] = []
+    with store.transaction():  # read and write the lifecycle at once: two judges never both insert
+        tracked = store.tracked_findings_by_key()
         for key, t in evaluation.findings.items():
             f = t.finding
             fields = {"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
@@ -364,23 +362,30 @@ def judge(store: Store, registry: Registry, as_of: date | None = None) -> tuple[
                       "detail": json.dumps(f.detail, ensure_ascii=False, default=str), "last_seen": stamp}
             row = tracked.get(key)
             if row is None:
-                db["tracked_findings"].insert({"key": key, "state": "open", "first_seen": stamp, **fields})
+                inserts.append({"key": key, "state": "open", "first_seen": stamp, **fields})
                 result.new += 1
             elif row["state"] == "resolved":
-                db["tracked_findings"].update(row["id"], {**fields, "state": "open", "resolved_at": None})
+                updates.append((row["id"], {**fields, "state": "open", "resolved_at": None}))
                 result.reopened += 1
             else:
-                db["tracked_findings"].update(row["id"], fields)
+                updates.append((row["id"], fields))
                 result.still_open += 1
         for key, row in tracked.items():
             if row["state"] == "open" and key not in evaluation.findings:
-                db["tracked_findings"].update(row["id"], {"state": "resolved", "resolved_at": stamp})
+                updates.append((row["id"], {"state": "resolved", "resolved_at": stamp}))
                 result.resolved += 1
+        store.save_tracking(inserts, updates)
     return evaluation, result
 
 
 def acknowledge(store: Store, finding_id: int, note: str, mute: bool = False) -> dict[str, Any]:
-    row = store.db["tracked_findings"].get(finding_id)
-    store.db["tracked_findings"].update(finding_id, {"ack": "muted" if mute else "acknowledged", "ack_note": note,
-                                                     "ack_at": now_iso()})
-    return dict(row)
+    row = store.tracked_finding(finding_id)
+    if row is None:
+        raise UnknownFinding(finding_id)
+    store.update_tracked_finding(finding_id, {"ack": "muted" if mute else "acknowledged", "ack_note": note,
+                                              "ack_at": now_iso()})
+    return row
+
+
+class UnknownFinding(LookupError):
+    """No tracked finding has this id."""

@@ -109,11 +109,10 @@ class DigestError(Exception):
 
 
 def _items(store: Store, registry: Registry, office: Office, site_url: str | None) -> tuple[list[Item], list[Item]]:
-    sent = {row["finding_id"] for row in store.db.query(
-        "select finding_id from digest_items where office = ?", [office.name])}
-    urls = {row["id"]: row["url"] for row in store.db.query("select id, url from reports")}
+    sent = store.digested_finding_ids(office.name)
+    urls = store.report_urls()
     new, standing = [], []
-    for row in store.db.query("select * from tracked_findings where state = 'open' order by id"):
+    for row in store.open_tracked_findings():
         if row["ack"] == "muted" or not registry.covers(office, row["jurisdiction"]):
             continue
         page = report_path(row["report_id"]) if row["report_id"] else jurisdiction_path(row["jurisdiction"])
@@ -188,36 +187,15 @@ def message(content: dict[str, Any], digest_id: int, recipient: str, sender: str
     return msg
 
 
-def record_digest(db, office: str, recipients: list[str], message: dict[str, Any], new: int, standing: int) -> int:
-    """The digest row and a pending delivery per recipient (call inside a transaction)."""
-    digest_id = db["digests"].insert({
-        "office": office, "created_at": now_iso(), "as_of": message["as_of"], "subject": message["subject"],
-        "new_items": new, "standing_items": standing,
-        "message": json.dumps(message, ensure_ascii=False).encode("utf-8")}).last_pk
-    db["deliveries"].insert_all(
-        {"digest_id": digest_id, "recipient": r, "status": "pending", "attempts": 0} for r in recipients)
-    return digest_id
-
-
 def create_digest(store: Store, office: Office, content: DigestContent) -> int:
     """Record the digest, the findings it carries and a pending delivery per recipient, atomically."""
     stored = {k: v for k, v in asdict(content).items() if k in ("office", "as_of", "subject", "text", "html", "csv")}
-    with store.transaction() as db:
-        digest_id = record_digest(db, office.name, office.recipients, stored, len(content.new), len(content.standing))
-        db["digest_items"].insert_all(
-            {"digest_id": digest_id, "finding_id": i.finding_id, "office": office.name, "kind": i.kind}
-            for i in content.new + content.standing)
-    return digest_id
+    return store.create_digest(office.name, office.recipients, stored, created_at=now_iso(),
+                               items=[(i.finding_id, i.kind) for i in content.new + content.standing],
+                               new=len(content.new), standing=len(content.standing))
 
 
 # --------------------------------------------------------------------------- delivery
-
-
-def _pending(store: Store, offices: set[str]) -> list[dict[str, Any]]:
-    return [dict(row) for row in store.db.query(
-        "select d.id, d.digest_id, d.recipient, d.attempts, g.office, g.message from deliveries d "
-        "join digests g on g.id = d.digest_id where d.status in ('pending', 'failed') order by d.id")
-        if row["office"] in offices]
 
 
 def _write_outbox(store: Store, outbox: Path, delivery: dict[str, Any], msg: EmailMessage) -> str:
@@ -228,8 +206,8 @@ def _write_outbox(store: Store, outbox: Path, delivery: dict[str, Any], msg: Ema
     with os.fdopen(fd, "wb") as fh:
         fh.write(msg.as_bytes())
     os.replace(tmp, path)
-    store.db["deliveries"].update(delivery["id"], {"status": "written", "path": str(path), "sent_at": now_iso(),
-                                                   "attempts": delivery["attempts"] + 1})
+    store.update_delivery(delivery["id"], {"status": "written", "path": str(path), "sent_at": now_iso(),
+                                           "attempts": delivery["attempts"] + 1})
     return str(path)
 
 
@@ -271,34 +249,17 @@ def recover_claims(store: Store) -> int:
     server dropped the message: pending again. ``committing``: the dot may have gone: counted as
     sent, never sent twice. Returns how many were recovered."""
     stale = datetime.now(UTC) - CLAIM_LEASE
-    recovered = 0
-    with store.transaction() as db:
-        for row in db.query("select id, status, claimed_by, claimed_at from deliveries "
-                            "where status in ('sending', 'committing')"):
-            claimed = datetime.fromisoformat(row["claimed_at"]) if row["claimed_at"] else stale
-            if _alive(row["claimed_by"]) and claimed > stale:
-                continue
-            if row["status"] == "sending":
-                db["deliveries"].update(row["id"], {"status": "pending", "claimed_by": None,
-                                                    "last_error": "上次发送中断（邮件未完成），将重发"})
-            else:
-                db["deliveries"].update(row["id"], {"status": "sent", "sent_at": now_iso(), "claimed_by": None,
-                                                    "last_error": "上次发送在提交时中断：按已发送处理，不再重发"})
-            recovered += 1
-    return recovered
 
+    def decide(row: dict[str, Any]) -> dict[str, Any] | None:
+        claimed = datetime.fromisoformat(row["claimed_at"]) if row["claimed_at"] else stale
+        if _alive(row["claimed_by"]) and claimed > stale:
+            return None
+        if row["status"] == "sending":
+            return {"status": "pending", "claimed_by": None, "last_error": "上次发送中断（邮件未完成），将重发"}
+        return {"status": "sent", "sent_at": now_iso(), "claimed_by": None,
+                "last_error": "上次发送在提交时中断：按已发送处理，不再重发"}
 
-def _claim(store: Store, delivery_id: int) -> bool:
-    """Take a delivery for this process; False if another sender has it (or it is done)."""
-    with store.transaction() as db:
-        cursor = db.execute("update deliveries set status = 'sending', claimed_by = ?, claimed_at = ? "
-                            "where id = ? and status in ('pending', 'failed')", [_owner(), now_iso(), delivery_id])
-        return cursor.rowcount == 1
-
-
-def _set(store: Store, delivery_id: int, fields: dict[str, Any]) -> None:
-    with store.transaction() as db:
-        db["deliveries"].update(delivery_id, fields)
+    return store.settle_claims(decide)
 
 
 def _send_two_phase(conn: smtplib.SMTP, msg: EmailMessage, sender: str, recipient: str,
@@ -337,7 +298,7 @@ def deliver(store: Store, registry: Registry, offices: set[str], outcomes: dict[
     phases (a crash leaves it either surely unsent, and it is sent again, or possibly sent, and
     it is not): each message reaches its recipient once."""
     recover_claims(store)
-    pending = [d for d in _pending(store, offices) if d["id"] not in attempted]
+    pending = [d for d in store.pending_deliveries(offices) if d["id"] not in attempted]
     attempted.update(d["id"] for d in pending)
     if not pending:
         return
@@ -354,25 +315,25 @@ def deliver(store: Store, registry: Registry, offices: set[str], outcomes: dict[
             continue
         if registry.smtp is None:
             raise DigestError("未配置 smtp：请在配置文件中设置 smtp，或改用 --outbox 目录")
-        if not _claim(store, d["id"]):
+        if not store.claim_delivery(d["id"], _owner(), now_iso()):
             continue  # another sender took it
         error = down
         if error is None:
             try:
                 conn = conn or _connect(registry.smtp)
                 error = _send_two_phase(conn, msg, sender, d["recipient"],
-                                        lambda delivery_id=d["id"]: _set(store, delivery_id, {"status": "committing"}))
+                                        lambda delivery_id=d["id"]: store.update_delivery(delivery_id, {"status": "committing"}))
             except (TimeoutError, smtplib.SMTPException, OSError) as exc:
                 down = error = f"{type(exc).__name__}: {exc}"
                 conn = None
         attempts = d["attempts"] + 1
         if error is None:
-            _set(store, d["id"], {"status": "sent", "sent_at": now_iso(), "attempts": attempts, "last_error": None,
+            store.update_delivery(d["id"], {"status": "sent", "sent_at": now_iso(), "attempts": attempts, "last_error": None,
                                   "claimed_by": None})
             outcome.sent.append(d["recipient"])
         else:
             status = "abandoned" if attempts >= MAX_ATTEMPTS else "failed"
-            _set(store, d["id"], {"status": status, "attempts": attempts, "last_error": error[:500],
+            store.update_delivery(d["id"], {"status": status, "attempts": attempts, "last_error": error[:500],
                                   "claimed_by": None})
             outcome.failed[d["recipient"]] = error
     if conn is not None:
@@ -425,7 +386,7 @@ def run_health_digest(store: Store, registry: Registry, outbox: str | Path | Non
     box = Path(outbox) if outbox is not None else None
     attempted: set[int] = set()
     deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
-    rows = [dict(r) for r in store.db.query("select * from health_alerts where state = 'open' order by id")]
+    rows = store.open_health_alerts()
     new = [r for r in rows if r["digest_id"] is None]
     standing = [r for r in rows if r["digest_id"] is not None]
     outcome = outcomes.setdefault(HEALTH_OFFICE, Outcome(HEALTH_OFFICE, standing=len(standing)))
@@ -444,10 +405,8 @@ def run_health_digest(store: Store, registry: Registry, outbox: str | Path | Non
         message = {"office": HEALTH_OFFICE, "as_of": day, "subject": subject,
                    "text": env.get_template("email/health.txt.j2").render(**values),
                    "html": env.get_template("email/health.html.j2").render(**values), "csv": out.getvalue()}
-        with store.transaction() as db:
-            digest_id = record_digest(db, HEALTH_OFFICE, registry.operator, message, len(new), len(standing))
-            for r in new:
-                db["health_alerts"].update(r["id"], {"digest_id": digest_id})
+        digest_id = store.create_digest(HEALTH_OFFICE, registry.operator, message, created_at=now_iso(),
+                                        alert_ids=[r["id"] for r in new], new=len(new), standing=len(standing))
         outcome.digest_id, outcome.new = digest_id, len(new)
     deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
     return outcome

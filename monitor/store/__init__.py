@@ -2,9 +2,9 @@
 
 A report is keyed by (jurisdiction, agency, report year). Every distinct text a report was seen
 with is kept as a version (content hash, first and last seen), so a report corrected after
-publication keeps its history. The schema is created and migrated by :data:`MIGRATIONS`, in
-order, each in its own transaction; the file runs in WAL mode so a reader (the site builder,
-Datasette) never blocks the crawler, and a killed writer never leaves a half-applied change.
+publication keeps its history. The schema is created and changed by :mod:`monitor.store.migrations`;
+the file runs in WAL mode so a reader (the site builder, Datasette) never blocks the crawler, and a
+killed writer never leaves a half-applied change.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from monitor.report.similarity import normalise
+from monitor.report.record import version_facts
+from monitor.report.textutil import iso
+from monitor.store.digests import DigestQueries
+from monitor.store.judging import JudgingQueries
+from monitor.store.migrations import adopt_legacy_record, migrations
 
 if TYPE_CHECKING:
     from monitor.report.model import Report
@@ -46,262 +50,6 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-# --------------------------------------------------------------------------- schema
-
-
-def _m001_reports(db: sqlite_utils.Database) -> None:
-    db["reports"].create(
-        {
-            "id": int, "jurisdiction": str, "agency": str, "year": int, "level": str, "title": str,
-            "url": str, "published": str, "published_source": str, "first_seen": str, "last_seen": str,
-            "current_version_id": int,
-        },
-        pk="id",
-        not_null={"jurisdiction", "agency", "year", "first_seen", "last_seen"},
-        defaults={"jurisdiction": ""},
-    )
-    db["reports"].create_index(["jurisdiction", "agency", "year"], unique=True)
-    db["report_versions"].create(
-        {
-            "id": int, "report_id": int, "text_hash": str, "format": str, "source_url": str, "title": str,
-            "text": str, "text_chars": int, "template": str, "sections": str, "tables": str,
-            "first_seen": str, "last_seen": str,
-        },
-        pk="id",
-        foreign_keys=[("report_id", "reports", "id")],
-        not_null={"report_id", "text_hash", "first_seen", "last_seen"},
-    )
-    db["report_versions"].create_index(["report_id", "text_hash"], unique=True)
-    db["findings"].create(
-        {
-            "id": int, "report_id": int, "version_id": int, "code": str, "severity": str, "message": str,
-            "detail": str, "first_seen": str, "last_seen": str,
-        },
-        pk="id",
-        foreign_keys=[("report_id", "reports", "id"), ("version_id", "report_versions", "id")],
-        not_null={"report_id", "code", "severity", "message", "first_seen", "last_seen"},
-    )
-    db["findings"].create_index(["report_id"])
-    db["findings"].create_index(["code"])
-
-
-def _m002_crawl(db: sqlite_utils.Database) -> None:
-    db["portals"].create(
-        {"id": int, "url": str, "jurisdiction": str, "name": str, "first_seen": str, "last_crawled": str},
-        pk="id", not_null={"url"},
-    )
-    db["portals"].create_index(["url"], unique=True)
-    # What Nianbao knows about each URL it fetched: validators for conditional requests, the
-    # hash and blob of the last body, and when it was last confirmed current.
-    db["pages"].create(
-        {"url": str, "portal_id": int, "kind": str, "status": int, "content_type": str, "etag": str,
-         "last_modified": str, "hash": str, "blob": str, "size": int, "first_seen": str, "last_fetched": str,
-         "last_verified": str},
-        pk="url", foreign_keys=[("portal_id", "portals", "id")],
-    )
-    # Every request that reached the network (or failed to), as evidence and for crawler health.
-    db["fetches"].create(
-        {"id": int, "run_id": int, "portal_id": int, "url": str, "method": str, "kind": str, "status": int,
-         "error": str, "error_kind": str, "content_type": str, "size": int, "hash": str, "fetched_at": str,
-         "duration_ms": int},
-        pk="id", foreign_keys=[("portal_id", "portals", "id")],
-    )
-    db["fetches"].create_index(["run_id"])
-    db["fetches"].create_index(["url"])
-    db["crawl_runs"].create(
-        {"id": int, "portal_id": int, "started_at": str, "finished_at": str, "status": str, "pages": int,
-         "requests": int, "reports_found": int, "new": int, "changed": int, "errors": int, "error_kinds": str,
-         "duration_s": float},
-        pk="id", foreign_keys=[("portal_id", "portals", "id")],
-    )
-    versions = db["report_versions"]
-    versions.add_column("source_hash", str)  # hash of the page and attachment bytes it was read from
-    versions.add_column("page_blob", str)
-    versions.add_column("attachment_url", str)
-    versions.add_column("attachment_blob", str)
-    versions.create_index(["source_url", "source_hash"])
-    reports = db["reports"]
-    reports.add_column("portal_id", int)
-    reports.add_column("index_no", str)
-    reports.add_column("format", str)
-
-
-def _m003_monitor(db: sqlite_utils.Database) -> None:
-    # normalised authored prose of each version, for the near-duplicate checks (monitor.report.similarity)
-    db["report_versions"].add_column("prose", str)
-    # Every finding Nianbao has raised, per-report and cross-report, with its lifecycle: first seen,
-    # still open or resolved, and whether a user acknowledged or muted it.
-    db["tracked_findings"].create(
-        {"id": int, "key": str, "jurisdiction": str, "agency": str, "year": int, "report_id": int, "code": str,
-         "severity": str, "message": str, "detail": str, "state": str, "first_seen": str, "last_seen": str,
-         "resolved_at": str, "ack": str, "ack_note": str, "ack_at": str},
-        pk="id", not_null={"key", "code", "severity", "state", "first_seen", "last_seen"},
-    )
-    db["tracked_findings"].create_index(["key"], unique=True)
-    db["tracked_findings"].create_index(["jurisdiction", "state"])
-    db["digests"].create(
-        {"id": int, "office": str, "created_at": str, "as_of": str, "subject": str, "new_items": int,
-         "standing_items": int, "message": bytes},
-        pk="id", not_null={"office", "created_at"},
-    )
-    # which findings a digest carried to an office: "new since the last digest" is what is not here yet
-    db["digest_items"].create({"digest_id": int, "finding_id": int, "office": str, "kind": str},
-                              pk=("digest_id", "finding_id"),
-                              foreign_keys=[("digest_id", "digests", "id"), ("finding_id", "tracked_findings", "id")])
-    db["digest_items"].create_index(["office", "finding_id"])
-    db["deliveries"].create(
-        {"id": int, "digest_id": int, "recipient": str, "status": str, "attempts": int, "last_error": str,
-         "sent_at": str, "path": str},
-        pk="id", foreign_keys=[("digest_id", "digests", "id")], not_null={"digest_id", "recipient", "status"},
-        defaults={"attempts": 0},
-    )
-    db["deliveries"].create_index(["digest_id", "recipient"], unique=True)
-    db["deliveries"].create_index(["status"])
-
-
-def carry_rows(tables: dict[str, Any]) -> dict[str, list[int]]:
-    """表三's 上年结转 and 结转下年度 rows, when fully readable: all the cross-year rule X1 needs."""
-    out: dict[str, list[int]] = {}
-    for row in (tables.get("t3") or {}).get("rows", []):
-        if row["key"] in ("carried_in", "carried_out") and row["cell_count"] == row["expected_cells"] \
-                and all(c["status"] == "ok" and isinstance(c["value"], int) for c in row["cells"]):
-            out[row["key"]] = [c["value"] for c in row["cells"]]
-    return out
-
-
-def _m004_compact_judging(db: sqlite_utils.Database) -> None:
-    """Small per-version columns, so judging a national corpus never loads texts or tables."""
-    versions = db["report_versions"]
-    versions.add_column("carry", str)
-    versions.add_column("signature", bytes)
-    for row in list(db.query("select id, tables, prose from report_versions")):
-        versions.update(row["id"], {"carry": json.dumps(carry_rows(json.loads(row["tables"] or "{}"))),
-                                    "signature": _signature(row["prose"] or "")})
-
-
-def _signature(prose: str) -> bytes:
-    from monitor.report.similarity import shingles, signature
-
-    return signature(shingles(prose)).tobytes()
-
-
-def _m005_service(db: sqlite_utils.Database) -> None:
-    # operator alerts about the crawler itself (monitor.judge.health), with their own lifecycle
-    db["health_alerts"].create(
-        {"id": int, "key": str, "portal_id": int, "url": str, "kind": str, "target": str, "message": str,
-         "detail": str, "state": str, "first_seen": str, "last_seen": str, "resolved_at": str, "digest_id": int},
-        pk="id", not_null={"key", "kind", "state", "first_seen", "last_seen"},
-    )
-    db["health_alerts"].create_index(["key"], unique=True)
-    # one row per scheduled (or `nianbao run`) job execution: what `nianbao jobs` shows
-    db["job_runs"].create(
-        {"id": int, "job": str, "kind": str, "started_at": str, "finished_at": str, "outcome": str, "message": str,
-         "pid": int},
-        pk="id", not_null={"job", "started_at"},
-    )
-    db["job_runs"].create_index(["job", "id"])
-
-
-def _merge_report(db: sqlite_utils.Database, keep: int, drop: int) -> None:
-    """Move one report's versions and findings to another report of the same unit and year."""
-    for version in list(db.query("select id, text_hash, first_seen, last_seen from report_versions where report_id = ?",
-                                 [drop])):
-        twin = list(db.query("select id from report_versions where report_id = ? and text_hash = ?",
-                             [keep, version["text_hash"]]))
-        if twin:  # the same text seen under both names: one version, seen over both spans
-            db.execute("update report_versions set first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) "
-                       "where id = ?", [version["first_seen"], version["last_seen"], twin[0]["id"]])
-            db.execute("delete from findings where version_id = ?", [version["id"]])
-            db.execute("delete from report_versions where id = ?", [version["id"]])
-    db.execute("update report_versions set report_id = ? where report_id = ?", [keep, drop])
-    db.execute("update findings set report_id = ? where report_id = ?", [keep, drop])
-    db.execute("update tracked_findings set report_id = ? where report_id = ?", [keep, drop])
-    db.execute("update reports set current_version_id = (select id from report_versions where report_id = ? "
-               "order by last_seen desc, id desc limit 1) where id = ?", [keep, keep])
-    db.execute("update reports set first_seen = min(first_seen, (select first_seen from reports where id = ?)), "
-               "last_seen = max(last_seen, (select last_seen from reports where id = ?)) where id = ?", [drop, drop, keep])
-    db.execute("delete from reports where id = ?", [drop])
-
-
-def _m006_canonical_units(db: sqlite_utils.Database) -> None:
-    """One key per unit: reports stored as X县 or X县政府 become X县人民政府's (merged when both exist),
-    and their tracked findings follow, so no finding is resolved and opened again under a new name."""
-    from monitor.report.identity import canonical_agency
-
-    for row in list(db.query("select id, jurisdiction, agency, year from reports")):
-        name = canonical_agency(row["agency"]) or row["agency"]
-        if name == row["agency"]:
-            continue
-        same = list(db.query("select id from reports where jurisdiction = ? and agency = ? and year = ?",
-                             [row["jurisdiction"], name, row["year"]]))
-        if same:
-            _merge_report(db, keep=same[0]["id"], drop=row["id"])
-        else:
-            db.execute("update reports set agency = ? where id = ?", [name, row["id"]])
-    for row in list(db.query("select id, key, agency from tracked_findings")):
-        name = canonical_agency(row["agency"]) or row["agency"]
-        if name == row["agency"]:
-            continue
-        parts = row["key"].split("|")
-        parts[1] = name
-        key = "|".join(parts)
-        if list(db.query("select 1 from tracked_findings where key = ?", [key])):
-            continue  # the canonical unit's finding is already tracked
-        db.execute("update tracked_findings set agency = ?, key = ? where id = ?", [name, key, row["id"]])
-
-
-def _m007_identity(db: sqlite_utils.Database) -> None:
-    """Each version keeps where its identity came from: division code, province, sources (JSON)."""
-    db["report_versions"].add_column("identity", str)
-
-
-def _m008_list_checks(db: sqlite_utils.Database) -> None:
-    """Each 年报 list a run walked: what it stated, what was found, which adapter read it. A list
-    that found less than it states is LIST_INCOMPLETE (crawler health)."""
-    db["list_checks"].create(
-        {"id": int, "run_id": int, "portal_id": int, "column_url": str, "adapter": str, "stated": int,
-         "stated_pages": int, "found": int, "pages": int, "complete": int, "reason": str, "stop": str,
-         "browser": int, "checked_at": str},
-        pk="id", foreign_keys=[("portal_id", "portals", "id")],
-    )
-    db["list_checks"].create_index(["run_id"])
-
-
-def _m009_delivery_claims(db: sqlite_utils.Database) -> None:
-    """A delivery is claimed before it is sent (``sending``), and marked ``committing`` just before
-    the message's final dot: after a crash the phase says whether the server can have it."""
-    deliveries = db["deliveries"]
-    deliveries.add_column("claimed_by", str)
-    deliveries.add_column("claimed_at", str)
-
-
-def _m010_failed_documents(db: sqlite_utils.Database) -> None:
-    """Documents (by hash) being judged or that failed to be judged: a poison pill is skipped on
-    the next run instead of taking the crawl down again."""
-    db["failed_documents"].create(
-        {"hash": str, "url": str, "state": str, "reason": str, "first_at": str, "last_at": str}, pk="hash")
-
-
-def _m011_budget_cuts(db: sqlite_utils.Database) -> None:
-    """Which budget cut a run short, how often, and where (JSON), for crawler health."""
-    db["crawl_runs"].add_column("budget_cuts", str)
-
-
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
-    ("001_reports", _m001_reports),
-    ("002_crawl", _m002_crawl),
-    ("003_monitor", _m003_monitor),
-    ("004_compact_judging", _m004_compact_judging),
-    ("005_service", _m005_service),
-    ("006_canonical_units", _m006_canonical_units),
-    ("007_identity", _m007_identity),
-    ("008_list_checks", _m008_list_checks),
-    ("009_delivery_claims", _m009_delivery_claims),
-    ("010_failed_documents", _m010_failed_documents),
-    ("011_budget_cuts", _m011_budget_cuts),
-]
-
-
 class StoreError(Exception):
     """The database cannot be opened or written; the message says why, in plain words."""
 
@@ -313,7 +61,7 @@ class Recorded:
     status: str  # new | changed | unchanged
 
 
-class Store:
+class Store(JudgingQueries, DigestQueries):
     """The project's SQLite database. Open with :func:`open_store`."""
 
     def __init__(self, db: sqlite_utils.Database, path: str | None) -> None:
@@ -323,20 +71,12 @@ class Store:
     # -- lifecycle ------------------------------------------------------------------------
 
     def migrate(self) -> list[str]:
-        """Apply pending migrations; returns the names applied."""
-        db = self.db
-        if "_migrations" not in db.table_names():
-            db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
-        done = {row["name"] for row in db["_migrations"].rows}
-        applied = []
-        for name, migration in MIGRATIONS:
-            if name in done:
-                continue
-            with self.transaction():
-                migration(db)
-                db["_migrations"].insert({"name": name, "applied_at": now_iso()})
-            applied.append(name)
-        return applied
+        """Apply pending migrations (:mod:`monitor.store.migrations`); returns the names applied."""
+        with self.transaction() as db:  # taken before reading what is pending: one migrator at a time
+            adopt_legacy_record(db)
+            pending = [m.name for m in migrations.pending(db)]
+            migrations.apply(db)
+        return pending
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -383,8 +123,6 @@ class Store:
         from), ``page_blob``, ``attachment_url``, ``attachment_blob``. ``identity`` says where the
         key's fields came from (division_code, province, sources); by default the analysis's own.
         """
-        from monitor.report.textutil import iso
-
         ident = report.identity
         seen_at = seen_at or now_iso()
         key = {
@@ -420,11 +158,10 @@ class Store:
                 status = "unchanged"
             else:
                 analysis = report.to_json()
-                names = [key["agency"], key["jurisdiction"], ident.agency, ident.jurisdiction]
-                prose = normalise(report.authored_prose(), [n for n in names if n])
+                facts = version_facts(report.authored_prose(), analysis["tables"],
+                                      [key["agency"], key["jurisdiction"], ident.agency or "", ident.jurisdiction or ""])
                 version_id = db["report_versions"].insert({
-                    "prose": prose, "signature": _signature(prose),
-                    "carry": json.dumps(carry_rows(analysis["tables"])),
+                    "prose": facts["prose"], "signature": facts["signature"], "carry": json.dumps(facts["carry"]),
                     "report_id": report_id, "text_hash": digest, "format": report.doc.format, "source_url": url,
                     "title": ident.title, "text": report.text, "text_chars": analysis["text_chars"],
                     "template": report.template, "sections": json.dumps(analysis["sections"]),
