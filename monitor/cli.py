@@ -314,20 +314,25 @@ def ack(finding_id: int, note: str, mute: bool, db: str) -> None:
 def digest(db: str, config_path: str | None, as_of: str | None, office: str | None, outbox: str | None, send: bool,
            site_url: str | None) -> None:
     """Email each oversight office what is new: late, missing, wrong."""
-    from monitor.publish.notify import DigestError, run_digests
+    from monitor.publish.notify import DigestError, digest_offices, run_digests
 
     if bool(outbox) == bool(send):
         raise click.UsageError("请二选一：--outbox 目录（写入 .eml 文件）或 --send（通过 SMTP 发送）。")
+    from monitor.judge.assess import assess
     from monitor.publish.notify import run_health_digest
     from monitor.service.locks import writing
 
     with writing(db):  # a manual digest waits for a scheduled one (and for a crawl) to finish
         store = _open_store(db)
+        registry = _registry(config_path)
         try:
-            outcomes = run_digests(store, _registry(config_path), _as_of(as_of), office, outbox, site_url)
+            digest_offices(registry, office)
+            assessed = assess(store, registry, _as_of(as_of))
+            outcomes = run_digests(store, registry, _as_of(as_of), office, outbox, site_url,
+                                   evaluation=assessed.evaluation)
         except DigestError as exc:
             raise click.ClickException(str(exc)) from exc
-        health = run_health_digest(store, _registry(config_path), outbox, _as_of(as_of))
+        health = run_health_digest(store, registry, outbox, _as_of(as_of), assessed=True)
     if health is not None:
         outcomes.append(health)
     failed = False
@@ -486,7 +491,9 @@ def demo(db: str, outbox: str) -> None:
     from crawler.spiders.portal import PortalConfig
     from demo.server import serve
     from demo.world import demo_registry, fixture_world
+    from monitor.judge.assess import assess
     from monitor.publish.notify import run_digests
+    from monitor.publish.site import build_site
 
     _open_store(db).close()
     world = fixture_world()
@@ -499,10 +506,10 @@ def demo(db: str, outbox: str) -> None:
     store = _open_store(db)
     registry = demo_registry(world)
     site = (Path(db).parent / "site").resolve().as_uri() + "/"
-    outcomes = run_digests(store, registry, outbox=outbox, site_url=site)
-    from monitor.publish.site import build_site
-
-    built = build_site(store, registry, Path(db).parent / "site")
+    assessed = assess(store, registry)  # judged once, published twice
+    outcomes = run_digests(store, registry, outbox=outbox, site_url=site, evaluation=assessed.evaluation)
+    built = build_site(store, registry, Path(db).parent / "site", evaluation=assessed.evaluation,
+                       health=assessed.health)
     counts = store.open_finding_counts()
     total = store.report_count()
     store.close()

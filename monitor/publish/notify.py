@@ -31,6 +31,7 @@ from typing import Any
 import jinja2
 
 from monitor.judge import STATUS_NAMES, Evaluation, judge
+from monitor.judge.health import ALERT_TITLES, portal_health, sync_alerts
 from monitor.judge.registry import Office, Registry, SmtpConfig
 from monitor.publish import TEMPLATES
 from monitor.publish.csvsafe import SafeWriter
@@ -341,23 +342,31 @@ def deliver(store: Store, registry: Registry, offices: set[str], outcomes: dict[
             conn.quit()
 
 
-def run_digests(store: Store, registry: Registry, as_of: date | None = None, office: str | None = None,
-                outbox: str | Path | None = None, site_url: str | None = None) -> list[Outcome]:
-    """Judge, then retry what is pending, then build and deliver a digest per office with news."""
+def digest_offices(registry: Registry, office: str | None = None) -> list[Office]:
+    """The offices a digest run is for; a clear error before anything is judged or written."""
     if office is not None and registry.office(office) is None:
         raise DigestError(f"配置中没有名为“{office}”的政务公开办")
-    offices = [registry.office(office)] if office else list(registry.offices)
+    offices = [o for o in ([registry.office(office)] if office else list(registry.offices)) if o is not None]
     if not offices:
         raise DigestError("配置中没有任何政务公开办（offices），无从发送摘要")
-    evaluation, _ = judge(store, registry, as_of)
-    names = {o.name for o in offices if o}
+    return offices
+
+
+def run_digests(store: Store, registry: Registry, as_of: date | None = None, office: str | None = None,
+                outbox: str | Path | None = None, site_url: str | None = None,
+                evaluation: Evaluation | None = None) -> list[Outcome]:
+    """Retry what is pending, then build and deliver a digest per office with news. ``evaluation``
+    is the cycle's judgement (:func:`monitor.judge.assess.assess`); without one, judge here first."""
+    offices = digest_offices(registry, office)
+    if evaluation is None:
+        evaluation, _ = judge(store, registry, as_of)
+    names = {o.name for o in offices}
     outcomes: dict[str, Outcome] = {}
     box = Path(outbox) if outbox is not None else None
     attempted: set[int] = set()
     deliver(store, registry, names, outcomes, box, attempted)  # first, whatever an earlier run could not send
     site = site_url or registry.site_url
     for o in offices:
-        assert o is not None
         content = build_content(store, registry, evaluation, o, site)
         outcome = outcomes.setdefault(o.name, Outcome(o.name))
         outcome.standing = len(content.standing)
@@ -375,13 +384,13 @@ HEALTH_OFFICE = "运维（抓取健康）"
 
 
 def run_health_digest(store: Store, registry: Registry, outbox: str | Path | None = None,
-                      as_of: date | None = None) -> Outcome | None:
-    """Email the operator what is newly wrong with the crawler itself; never sent to offices."""
-    from monitor.judge.health import ALERT_TITLES, portal_health, sync_alerts
-
+                      as_of: date | None = None, assessed: bool = False) -> Outcome | None:
+    """Email the operator what is newly wrong with the crawler itself; never sent to offices.
+    ``assessed``: the cycle has already brought the alerts up to date (otherwise done here)."""
     if not registry.operator:
         return None
-    sync_alerts(store, portal_health(store))
+    if not assessed:
+        sync_alerts(store, portal_health(store))
     outcomes: dict[str, Outcome] = {}
     box = Path(outbox) if outbox is not None else None
     attempted: set[int] = set()

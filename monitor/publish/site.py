@@ -25,7 +25,7 @@ from typing import Any
 import jinja2
 
 from monitor.judge import STATUS_NAMES, Evaluation, StatusRow, evaluate
-from monitor.judge.health import ERROR_KIND_NAMES, portal_health
+from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
 from monitor.publish.csvsafe import SafeDictWriter
@@ -245,8 +245,11 @@ def _sweep_leftovers(out: Path) -> None:
 
 
 def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | None = None,
-               year: int | None = None) -> BuildResult:
-    as_of = as_of or date.today()
+               year: int | None = None, evaluation: Evaluation | None = None,
+               health: list[PortalHealth] | None = None) -> BuildResult:
+    """Build the site into ``out`` (swapped in whole). ``evaluation`` and ``health`` are the cycle's
+    judgement (:func:`monitor.judge.assess.assess`); without them the site evaluates on ``as_of``."""
+    as_of = evaluation.as_of if evaluation is not None else as_of or date.today()
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     _sweep_leftovers(out)
@@ -255,7 +258,7 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        result = _build(store, registry, tmp, out if out.exists() else None, as_of, year)
+        result = _build(store, registry, tmp, out if out.exists() else None, as_of, year, evaluation, health)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -269,8 +272,9 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
 
 
 def _build(store: Store, registry: Registry, root: Path, previous: Path | None, as_of: date,
-           year: int | None) -> BuildResult:
-    evaluation = evaluate(store, registry, as_of)
+           year: int | None, evaluation: Evaluation | None, health: list[PortalHealth] | None) -> BuildResult:
+    evaluation = evaluation or evaluate(store, registry, as_of)
+    health = health if health is not None else portal_health(store)
     built_at = datetime.now().strftime("%Y-%m-%d %H:%M")
     env = _env()
     writer = Writer(root, previous, env, {"as_of": as_of.isoformat(), "built_at": built_at})
@@ -388,7 +392,7 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
     writer.page("downloads.html", "site/downloads.html.j2", {"title": "数据下载", "downloads": downloads})
     writer.page("methodology.html", "site/methodology.html.j2", _methodology())
     writer.page("health.html", "site/health.html.j2",
-                {"title": "抓取健康", "portals": [h.to_json() for h in portal_health(store)],
+                {"title": "抓取健康", "portals": [h.to_json() for h in health],
                  "error_kind_names": ERROR_KIND_NAMES})
     (root / MANIFEST).write_text(json.dumps(writer.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     return BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, len(report_rows))

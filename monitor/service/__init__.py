@@ -25,7 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.judge.assess import assess
 from monitor.judge.registry import Registry, load_registry
+from monitor.publish.notify import run_digests, run_health_digest
+from monitor.publish.site import build_site
 from monitor.service.locks import LOCK_HELD_ENV, service_lock, writer_lock
 from monitor.store import open_store
 
@@ -182,24 +185,23 @@ def execute(job: str, kind: str, options: dict[str, Any], jurisdictions: list[st
         registry = load_registry(opts.config)
         store = open_store(opts.db)
         try:
+            if kind == "site":  # the site alone shows the store as it stands: no finding moves
+                build_site(store, registry, opts.site_out)
+                return
+            # judged once: the digests and the site publish this one judgement
+            assessed = assess(store, registry)
             if kind in ("judge", "cycle"):
-                from monitor.judge import judge
-
-                _, result = judge(store, registry)
-                outcome["message"] = f"新发现 {result.new}，已解决 {result.resolved}"
+                outcome["message"] = f"新发现 {assessed.result.new}，已解决 {assessed.result.resolved}"
             if kind in ("digest", "cycle") and registry.offices:
-                from monitor.publish.notify import run_digests, run_health_digest
-
                 outbox = None if opts.send else opts.outbox
-                sent = run_digests(store, registry, outbox=outbox, site_url=registry.site_url)
-                run_health_digest(store, registry, outbox)
+                sent = run_digests(store, registry, outbox=outbox, site_url=registry.site_url,
+                                   evaluation=assessed.evaluation)
+                run_health_digest(store, registry, outbox, assessed=True)
                 failed = [o for o in sent if o.failed]
                 if failed:
                     outcome.update(outcome="error", message="部分邮件发送失败，下次运行将重试")
-            if kind in ("site", "cycle"):
-                from monitor.publish.site import build_site
-
-                build_site(store, registry, opts.site_out)
+            if kind == "cycle":
+                build_site(store, registry, opts.site_out, evaluation=assessed.evaluation, health=assessed.health)
         finally:
             store.close()
 
