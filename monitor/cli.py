@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from monitor.config import DEFAULT_OUTBOX, DEFAULT_SITE_OUT
 from monitor.report.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
 from monitor.store import DEFAULT_DB
 
@@ -360,7 +361,7 @@ def digest(db: str, config_path: str | None, as_of: str | None, office: str | No
 @DB_OPTION
 @CONFIG_OPTION
 @AS_OF_OPTION
-@click.option("--out", type=click.Path(file_okay=False), default="data/site", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=DEFAULT_SITE_OUT, show_default=True)
 @click.option("--year", type=int, help="Report year of the overview page (default: the latest due).")
 def site(db: str, config_path: str | None, as_of: str | None, out: str, year: int | None) -> None:
     """Build the static website; prints the path of index.html."""
@@ -404,11 +405,7 @@ def _service_options(db: str, config_path: str | None, outbox: str | None = None
     from monitor.service import ServiceOptions
 
     schedule = (load_config(config_path).data.get("schedule") or {}) if config_path else {}
-    return ServiceOptions(
-        db=db, config=config_path, outbox=outbox or schedule.get("outbox", "data/outbox"),
-        send=send or bool(schedule.get("send", False)), site_out=site_out or schedule.get("site_out", "data/site"),
-        timezone=schedule.get("timezone", "Asia/Shanghai"),
-        misfire_grace=int(schedule.get("misfire_grace", 6 * 3600))), schedule
+    return ServiceOptions.from_schedule(db, config_path, schedule, outbox, send, site_out), schedule
 
 
 @main.command()
@@ -482,7 +479,7 @@ DEMO_BASE_PORT = 18081
 
 @main.command()
 @click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True)
-@click.option("--outbox", type=click.Path(file_okay=False), default="data/outbox", show_default=True)
+@click.option("--outbox", type=click.Path(file_okay=False), default=DEFAULT_OUTBOX, show_default=True)
 def demo(db: str, outbox: str) -> None:
     """The main job on the embedded default: crawl the bundled demo portals, judge, write digests."""
     from pathlib import Path

@@ -279,6 +279,11 @@ SMTP = Schema({
     "timeout": Field((int, float), check=between(1, 600, " 秒")),
 })
 JOB_KINDS = ("crawl", "judge", "digest", "site", "cycle")  # what a scheduled job can run
+# The schedule section's defaults (config: schedule.outbox, site_out, timezone, misfire_grace)
+DEFAULT_OUTBOX = "data/outbox"
+DEFAULT_SITE_OUT = "data/site"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_MISFIRE_GRACE = 6 * 3600  # seconds a missed run may still start late
 JOB = Schema({
     "name": Field(str, required=True),
     "kind": Field(str, required=True, check=one_of(*JOB_KINDS)),

@@ -131,7 +131,8 @@ def _registry():
 
 def test_migration_merges_spellings_of_one_unit(tmp_path) -> None:
     """A store written before units were canonical: 温县's rows become 温县人民政府's, merged."""
-    from monitor.store import _m006_canonical_units, open_store
+    from monitor.store import open_store
+    from monitor.store.migrations import _m006_canonical_units
 
     store = open_store(tmp_path / "n.db")
     report = analyze_text("温县2023年政府信息公开工作年度报告\n一、总体情况\n" + "正文。" * 20)

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.config import DEFAULT_MISFIRE_GRACE, DEFAULT_OUTBOX, DEFAULT_SITE_OUT, DEFAULT_TIMEZONE
 from monitor.judge.assess import assess
 from monitor.judge.registry import Registry, load_registry
 from monitor.publish.notify import run_digests, run_health_digest
@@ -34,7 +35,6 @@ from monitor.store import open_store
 
 logger = logging.getLogger("nianbao.service")
 
-DEFAULT_MISFIRE_GRACE = 6 * 3600
 JOB_NAMES = {"crawl": "抓取", "judge": "核查", "digest": "摘要邮件", "site": "网站生成", "cycle": "完整流程"}
 
 
@@ -54,11 +54,21 @@ class JobSpec:
 class ServiceOptions:
     db: str
     config: str | None
-    outbox: str | None = "data/outbox"
+    outbox: str | None = DEFAULT_OUTBOX
     send: bool = False
-    site_out: str = "data/site"
-    timezone: str = "Asia/Shanghai"
+    site_out: str = DEFAULT_SITE_OUT
+    timezone: str = DEFAULT_TIMEZONE
     misfire_grace: int = DEFAULT_MISFIRE_GRACE
+
+    @classmethod
+    def from_schedule(cls, db: str, config: str | None, schedule: dict[str, Any], outbox: str | None = None,
+                      send: bool = False, site_out: str | None = None) -> ServiceOptions:
+        """Options from the command line, else the config's ``schedule`` section, else the defaults."""
+        return cls(db=db, config=config, outbox=outbox or schedule.get("outbox", DEFAULT_OUTBOX),
+                   send=send or bool(schedule.get("send", False)),
+                   site_out=site_out or schedule.get("site_out", DEFAULT_SITE_OUT),
+                   timezone=schedule.get("timezone", DEFAULT_TIMEZONE),
+                   misfire_grace=int(schedule.get("misfire_grace", DEFAULT_MISFIRE_GRACE)))
 
 
 def default_jobs(registry: Registry) -> list[JobSpec]:

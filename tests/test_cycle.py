@@ -1,0 +1,44 @@
+"""One judgement per cycle, on stores the tests build directly (no crawl)."""
+
+from __future__ import annotations
+
+from monitor.judge.health import FAILING_RUNS
+from monitor.service import ServiceOptions, execute
+from monitor.store import open_store
+
+
+def _failing_portal(path) -> None:
+    """A portal whose last runs all failed: a 'failing' crawler-health alert is due."""
+    store = open_store(path)
+    portal_id = store.portal_id("http://127.0.0.1:9/", "温县")
+    for _ in range(FAILING_RUNS):
+        run_id = store.start_run(portal_id)
+        store.finish_run(run_id, status="finished", pages=0, requests=3, reports_found=0, new=0, changed=0,
+                         errors=3, error_kinds='{"refused": 3}', duration_s=0.1)
+    store.close()
+
+
+def test_the_judge_job_advances_health_alerts_without_any_digest(tmp_path) -> None:
+    """Alerts are part of the cycle's judgement: a deployment with no offices (no digest step)
+    still opens them, so the site and `nianbao health` show them."""
+    db = str(tmp_path / "n.db")
+    _failing_portal(db)
+    execute("judge", "judge", ServiceOptions(db=db, config=None).__dict__)
+    store = open_store(db)
+    alerts = store.open_health_alerts()
+    runs = store.last_job_runs()
+    store.close()
+    assert [a["kind"] for a in alerts] == ["failing"]
+    assert runs["judge"]["outcome"] == "ok"
+
+
+def test_the_site_job_moves_no_finding(tmp_path) -> None:
+    """The site alone publishes the store as it stands: no tracked finding, no alert changes."""
+    db = str(tmp_path / "n.db")
+    _failing_portal(db)
+    execute("site", "site", ServiceOptions(db=db, config=None, site_out=str(tmp_path / "site")).__dict__)
+    store = open_store(db)
+    assert store.open_health_alerts() == []
+    assert store.open_tracked_findings() == []
+    store.close()
+    assert (tmp_path / "site" / "index.html").exists()
