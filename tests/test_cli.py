@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import SEEDS, nianbao
+
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
 
 REQUIRED = {"path", "title", "agency", "jurisdiction", "division_code", "province", "identity_sources", "year", "level",
             "published", "template", "sections",

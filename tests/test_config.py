@@ -86,6 +86,7 @@ def test_a_billion_laughs_is_refused_before_it_expands(tmp_path) -> None:
     assert "别名" in str(err.value) and peak < 64 * 2**20
 
 
+@pytest.mark.e2e
 def test_fifty_thousand_portals_load_in_linear_work(tmp_path) -> None:
     """Duplicate and office checks by set, not by scanning the list for every entry."""
     from monitor.config import load_config

@@ -23,6 +23,8 @@ from demo.world import World, fixture_world
 from monitor.store.blobs import blob_dir
 from tests.conftest import FAST, nianbao
 
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
+
 
 def crawl(world: World, db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     args = ["crawl", "--db", str(db), *FAST, *extra]

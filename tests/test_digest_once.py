@@ -16,12 +16,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from demo.server import free_port
 from tests.conftest import ROOT
 from tests.test_monitor import CONFIG as MONITOR_CONFIG
 from tests.test_monitor import db  # noqa: F401 - the fixture: a private copy of the crawled world
+
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
 
 RECIPIENTS = [f"r{n:02d}@example.gov.cn" for n in range(40)]
 # the monitor tests' jurisdictions, one office with many recipients

@@ -25,7 +25,7 @@ from demo.server import free_port, serve
 from demo.world import World, fixture_world, make_portal
 from tests.conftest import FAST, ROOT, nianbao
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")]
 
 
 @pytest.fixture

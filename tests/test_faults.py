@@ -8,11 +8,14 @@ import json
 import sqlite3
 from email import policy
 
+import pytest
 import yaml
 
 from demo.server import serve
 from demo.world import FAULTS, World, fault_portal, make_portal
 from tests.conftest import FAST, nianbao
+
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
 
 TIMEOUTS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1"]
 EXPECTED_KIND = {"error500": "5xx", "hang": "timeout", "reset": "connection", "truncated": "truncated",

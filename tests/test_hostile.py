@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from demo.server import serve
 from demo.world import Portal, Resource, World, _page, make_portal
 from tests.conftest import FAST, nianbao
@@ -21,6 +23,7 @@ def _other_server() -> Portal:
     return secret
 
 
+@pytest.mark.e2e
 def test_redirects_and_links_off_the_portal_are_refused(tmp_path: Path) -> None:
     portal = make_portal("hostile", "static", "险峰县", [2024], 7, departments=1, townships=0)
     secret = _other_server()
@@ -78,6 +81,7 @@ def test_a_decompression_bomb_is_refused_unread() -> None:
     assert [f.code for f in analyze_document(doc).findings] == ["NO_TEXT"]
 
 
+@pytest.mark.e2e
 def test_a_document_that_overruns_is_given_up_and_skipped_next_time(tmp_path: Path) -> None:
     """A report whose attachment takes too long to read: the judge gives it up (the worker is
     killed), the report and every other report are stored, and the next run skips the file."""
@@ -114,6 +118,7 @@ def test_a_run_that_died_while_judging_leaves_the_document_marked(tmp_path: Path
     assert store.marked_documents(["abc"]) == {}
 
 
+@pytest.mark.e2e
 def test_formula_cells_are_neutralised_in_every_csv(db: Path, tmp_path: Path) -> None:  # noqa: F811
     import csv
     import io
@@ -181,6 +186,7 @@ def test_section_chain_linear_and_the_same_as_all_pairs() -> None:
         assert {n: h.line for n, h in found.headings.items() if n in expected} == expected
 
 
+@pytest.mark.e2e
 def test_a_killed_site_build_leaves_nothing_behind_for_long(db: Path, tmp_path: Path) -> None:  # noqa: F811
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # a pid that no longer runs
@@ -193,6 +199,7 @@ def test_a_killed_site_build_leaves_nothing_behind_for_long(db: Path, tmp_path: 
     assert (site / "index.html").exists()
 
 
+@pytest.mark.e2e
 def test_pages_are_decoded_by_evidence_not_by_their_word(tmp_path: Path) -> None:
     """GBK served as charset=utf-8, UTF-16 without a BOM, and a page that mixes both: each report
     read whole, with no false section or table finding."""
@@ -223,6 +230,7 @@ def test_pages_are_decoded_by_evidence_not_by_their_word(tmp_path: Path) -> None
         assert not codes & {"SECTION_MISSING", "TABLE_MISSING", "TABLE_ROW_MISSING", "NO_TEXT"}, (e.url, codes)
 
 
+@pytest.mark.e2e
 def test_phantom_reports_a_list_cannot_create_and_budget_cuts_are_shown(tmp_path: Path) -> None:
     """A 年报 list of 300 links whose text looks like reports but whose pages are notices: no report
     is stored (the page's own title wins), and the page budget that stops the crawl is recorded
@@ -254,6 +262,7 @@ def test_phantom_reports_a_list_cannot_create_and_budget_cuts_are_shown(tmp_path
     assert any(a["kind"] == "budget" and "请求数上限" in a["message"] for a in rows[0]["alerts"])
 
 
+@pytest.mark.e2e
 def test_a_compressed_page_over_the_size_cap_is_recorded_not_lost_silently(tmp_path: Path) -> None:
     import gzip
 

@@ -135,6 +135,7 @@ def _port(url: str) -> int:
     return int(url.split("/")[2].split(":")[1])
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_variant_found_whole(matrix, variant: str) -> None:
     portal = next(p for p in matrix["world"].portals if p.variant == variant)
@@ -154,6 +155,7 @@ def test_variant_found_whole(matrix, variant: str) -> None:
     assert browser == portal.needs_browser  # the browser only where plain HTTP cannot see the list
 
 
+@pytest.mark.e2e
 def test_health_shows_lists_and_the_gated_column(matrix) -> None:
     out = nianbao("health", "--db", str(matrix["db"]), "--format", "json")
     rows = json.loads(out.stdout)
@@ -169,6 +171,7 @@ def test_health_shows_lists_and_the_gated_column(matrix) -> None:
     assert clean["status"] == "finished" and not clean["alerts"]
 
 
+@pytest.mark.e2e
 def test_unknown_pager_without_browser_is_reported(tmp_path) -> None:
     """A click-only pager, and no browser allowed: the list is reported incomplete, never silent."""
     world = variant_world(["click_only_pager"])
@@ -182,6 +185,7 @@ def test_unknown_pager_without_browser_is_reported(tmp_path) -> None:
     assert "不完整：声明 38 条，找到 10 条" in out.stdout and "（不完整）" in out.stdout
 
 
+@pytest.mark.e2e
 def test_a_list_that_grew_is_read_again_not_from_the_store(tmp_path) -> None:
     """A new report on page 1 pushes the oldest entry of each page to the next: a rerun must not
     read the later pages from the store (it would miss the pushed entries and cry incomplete)."""

@@ -17,6 +17,8 @@ from demo.server import free_port
 from demo.world import fixture_world
 from tests.conftest import TODAY, nianbao
 
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
+
 
 @pytest.fixture
 def db(world_db, tmp_path) -> Path:

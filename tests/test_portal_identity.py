@@ -7,6 +7,8 @@ import random
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from crawler.discovery import portal_identity, portal_key, same_site
 from crawler.runs import PortalRun, match_portal
 from demo.server import serve
@@ -54,6 +56,7 @@ def _subsite(p: Portal, prefix: str, jurisdiction: str, seed: int) -> None:
         f'<li><a href="{i["url"]}">{i["title"]}</a><span>{i["date"]}</span></li>' for i in items) + "</ul>"))
 
 
+@pytest.mark.e2e
 def test_two_counties_on_one_host_and_a_redirected_home(tmp_path: Path) -> None:
     host = Portal("city", "static", "某市")
     _subsite(host, "/jia/", "甲山县", 1)

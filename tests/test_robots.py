@@ -11,7 +11,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
 
 CRAWL = r"""
 import json, sys, threading

@@ -20,6 +20,8 @@ from demo.server import serve
 from demo.world import World, fixture_world, make_portal
 from tests.conftest import FAST, ROOT, nianbao
 
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
+
 
 def config_for(tmp_path: Path, world: World, jobs: list[dict] | None = None, **schedule) -> Path:
     data = {

@@ -20,6 +20,8 @@ from monitor.publish.site import build_site
 from monitor.store import open_store
 from tests.conftest import FAST, ROOT, TODAY, nianbao
 
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
+
 ARTIFACTS = ROOT / "test-artifacts"
 
 

@@ -19,6 +19,8 @@ import pytest
 from demo.server import serve
 from demo.variants import VARIANTS, VariantPortal, variant_world
 
+pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
+
 
 @pytest.fixture(scope="module")
 def world() -> Iterator:
