@@ -27,8 +27,6 @@ class ReportItem:
     page_body: bytes = field(repr=False)
     page_content_type: str | None = None
     jurisdiction: str | None = None
-    list_title: str | None = None
-    list_date: str | None = None
     column: str | None = None  # the department column the page sits in, if any
     agency: str | None = None  # the page's 发布机构/来源 label
     published: str | None = None

@@ -349,8 +349,7 @@ class PortalSpider(scrapy.Spider):
         item = ReportItem(
             portal_url=run.url, url=response.url, title=title or "", page_body=response.body,
             page_content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
-            jurisdiction=run.jurisdiction, list_title=list_title, list_date=response.meta.get("list_date"),
-            column=response.meta.get("column"), agency=facts.agency,
+            jurisdiction=run.jurisdiction, column=response.meta.get("column"), agency=facts.agency,
             published=facts.published.isoformat() if facts.published else None,
             published_source=facts.published_source, index_no=facts.index_no, fetched_at=now_iso())
         if not facts.published and response.meta.get("list_date"):
