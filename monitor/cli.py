@@ -91,6 +91,22 @@ def _registry(path: str | None):
         raise click.ClickException(f"配置错误：{exc}") from exc
 
 
+def _judging_registry(store, path: str | None):
+    """The configuration to judge with: ``--config``, else the one the store was last judged with."""
+    from monitor.config import ConfigError
+    from monitor.judge.assess import ConfigGone, judging_registry
+
+    try:
+        registry, used = judging_registry(store, path)
+    except ConfigGone as exc:
+        raise click.ClickException(f"此前判定使用的配置文件 {exc} 已不存在：请用 --config 指定配置。") from exc
+    except ConfigError as exc:
+        raise click.ClickException(f"配置错误：{exc}") from exc
+    if path is None and used:
+        click.echo(f"使用此前判定所用的配置：{used}", err=True)
+    return registry
+
+
 def _open_store(path: str):
     from monitor.store import StoreError, open_store
 
@@ -253,7 +269,7 @@ def status(db: str, config_path: str | None, as_of: str | None, year: int | None
 
     day = _as_of(as_of)
     store = _open_store(db)
-    rows = [r.to_json() for r in evaluate(store, _registry(config_path), day, year).rows]
+    rows = [r.to_json() for r in evaluate(store, _judging_registry(store, config_path), day, year).rows]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     elif fmt == "csv":
@@ -281,9 +297,12 @@ def status(db: str, config_path: str | None, as_of: str | None, year: int | None
 def judge_command(db: str, config_path: str | None, as_of: str | None) -> None:
     """Recompute every finding and update their lifecycle (new, open, resolved)."""
     from monitor.judge import judge
+    from monitor.judge.assess import remember_config
 
     store = _open_store(db)
-    _, result = judge(store, _registry(config_path), _as_of(as_of))
+    registry = _judging_registry(store, config_path)
+    _, result = judge(store, registry, _as_of(as_of))
+    remember_config(store, registry)
     click.echo(f"新发现 {result.new}，仍未解决 {result.still_open}，已解决 {result.resolved}，重新出现 {result.reopened}。")
 
 
@@ -309,31 +328,37 @@ def ack(finding_id: int, note: str, mute: bool, db: str) -> None:
 @CONFIG_OPTION
 @AS_OF_OPTION
 @click.option("--office", help="Only this oversight office (its name in the configuration).")
-@click.option("--outbox", type=click.Path(file_okay=False), help="Write .eml files here instead of sending.")
-@click.option("--send", is_flag=True, help="Send through the configured SMTP server.")
+@click.option("--outbox", type=click.Path(file_okay=False),
+              help="Preview: write here, as .eml files, what a send would carry; nothing is recorded as sent.")
+@click.option("--send", is_flag=True, help="Send through the configured SMTP server (each item once).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be sent or written; write and send nothing.")
 @click.option("--site-url", help="Base URL of the published site, for the links in the digest.")
 def digest(db: str, config_path: str | None, as_of: str | None, office: str | None, outbox: str | None, send: bool,
-           site_url: str | None) -> None:
+           dry_run: bool, site_url: str | None) -> None:
     """Email each oversight office what is new: late, missing, wrong."""
-    from monitor.publish.notify import DigestError, digest_offices, run_digests
+    from monitor.publish.notify import DigestError, check_sending, digest_offices, run_digests
 
     if bool(outbox) == bool(send):
-        raise click.UsageError("请二选一：--outbox 目录（写入 .eml 文件）或 --send（通过 SMTP 发送）。")
+        raise click.UsageError("请二选一：--outbox 目录（预览，写入 .eml 文件）或 --send（通过 SMTP 发送）。")
     from monitor.judge.assess import assess
     from monitor.publish.notify import run_health_digest
     from monitor.service.locks import writing
 
     with writing(db):  # a manual digest waits for a scheduled one (and for a crawl) to finish
         store = _open_store(db)
-        registry = _registry(config_path)
+        registry = _judging_registry(store, config_path)
+        preview = bool(outbox)
         try:
             digest_offices(registry, office)
+            if send and not dry_run:
+                check_sending(registry, site_url)
             assessed = assess(store, registry, _as_of(as_of))
             outcomes = run_digests(store, registry, _as_of(as_of), office, outbox, site_url,
-                                   evaluation=assessed.evaluation)
+                                   evaluation=assessed.evaluation, preview=preview, dry_run=dry_run)
         except DigestError as exc:
             raise click.ClickException(str(exc)) from exc
-        health = run_health_digest(store, registry, outbox, _as_of(as_of), assessed=True)
+        health = run_health_digest(store, registry, outbox, _as_of(as_of), assessed=True, preview=preview,
+                                   dry_run=dry_run)
     if health is not None:
         outcomes.append(health)
     failed = False
@@ -342,7 +367,9 @@ def digest(db: str, config_path: str | None, as_of: str | None, office: str | No
         if o.sent:
             line += f"；已发送给 {', '.join(o.sent)}"
         if o.written:
-            line += f"；已写入 {len(o.written)} 封邮件"
+            line += f"；预览：已写入 {len(o.written)} 封邮件（未记为已发送）"
+        elif dry_run and o.new:
+            line += "；演练：将发送，但本次未发送、未记录"
         if o.retried:
             line += f"（含重发 {o.retried} 封）"
         if o.failed:
@@ -350,6 +377,8 @@ def digest(db: str, config_path: str | None, as_of: str | None, office: str | No
             line += "；发送失败（下次运行将重试）：" + "；".join(f"{r}（{e}）" for r, e in o.failed.items())
         if not (o.new or o.sent or o.written or o.failed):
             line += "；没有新内容，未发送"
+        if preview and o.new:
+            line += "；用 --send 发送时将包含这些新问题"
         click.echo(line)
         for path in o.written:
             click.echo(f"  {path}")
@@ -368,7 +397,7 @@ def site(db: str, config_path: str | None, as_of: str | None, out: str, year: in
     from monitor.publish.site import build_site
 
     store = _open_store(db)
-    result = build_site(store, _registry(config_path), out, _as_of(as_of), year)
+    result = build_site(store, _judging_registry(store, config_path), out, _as_of(as_of), year)
     click.echo(f"网站已生成：{result.pages} 个页面（{result.reused} 个沿用上次构建），{result.reports} 份年报。", err=True)
     click.echo(str(result.index))
 

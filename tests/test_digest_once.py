@@ -37,6 +37,8 @@ smtp:
   port: {port}
   sender: "Nianbao 年报监测 <nianbao@example.org>"
   timeout: 5
+site:
+  base_url: https://nianbao.example.org/
 """
 
 

@@ -67,6 +67,7 @@ class Item:
     ack: str | None
     ack_note: str | None
     kind: str  # new | standing
+    other_url: str | None = None  # for a copy: the other report's page
 
     @property
     def severity_name(self) -> str:
@@ -118,9 +119,11 @@ def _items(store: Store, registry: Registry, office: Office, site_url: str | Non
             continue
         page = report_path(row["report_id"]) if row["report_id"] else jurisdiction_path(row["jurisdiction"])
         kind = "standing" if row["id"] in sent or row["ack"] else "new"
+        other = json.loads(row["detail"] or "{}").get("other_report_id") if row["code"].startswith("COPIED_") else None
         item = Item(row["id"], row["jurisdiction"], row["agency"], row["year"], row["code"], row["severity"],
                     FINDINGS[row["code"]].title, row["message"], link(site_url, page),
-                    urls.get(row["report_id"]), row["ack"], row["ack_note"], kind)
+                    urls.get(row["report_id"]), row["ack"], row["ack_note"], kind,
+                    link(site_url, report_path(other)) if other else None)
         (new if kind == "new" else standing).append(item)
     order = lambda i: (SEVERITY_ORDER[i.severity], i.jurisdiction, i.agency, i.year, i.code)  # noqa: E731
     return sorted(new, key=order), sorted(standing, key=order)
@@ -151,10 +154,19 @@ def _csv(items: list[Item]) -> str:
     return out.getvalue()
 
 
+NUMERALS = "一二三四五六七八九十"
+
+
+def sections(*present: str) -> dict[str, str]:
+    """The digest's section headings that are present, numbered in sequence (一、二、…)."""
+    return {key: NUMERALS[n] for n, key in enumerate(present)}
+
+
 def render(content: DigestContent) -> DigestContent:
     env = template_env()
+    numbered = sections("new", *(["standing"] if content.standing else []), "counts")
     values = {"office": content.office, "as_of": content.as_of, "subject": content.subject, "new": content.new,
-              "standing": content.standing, "counts": content.counts}
+              "standing": content.standing, "counts": content.counts, "no": numbered}
     content.text = env.get_template("email/digest.txt.j2").render(**values)
     content.html = env.get_template("email/digest.html.j2").render(**values)
     content.csv = _csv(content.new + content.standing)
@@ -342,6 +354,20 @@ def deliver(store: Store, registry: Registry, offices: set[str], outcomes: dict[
             conn.quit()
 
 
+def check_sending(registry: Registry, site_url: str | None = None) -> None:
+    """Everything a send needs, checked before anything is judged or written: an SMTP server, its
+    password in the environment, and the site's public address for the links."""
+    where = registry.path or "配置文件"
+    if registry.smtp is None:
+        raise DigestError(f"{where}: smtp: 未配置 SMTP 服务器，无法发送（或改用 --outbox 目录预览）")
+    if registry.smtp.password_env and os.environ.get(registry.smtp.password_env) is None:
+        raise DigestError(f"{where}: smtp.password_env: 环境变量 {registry.smtp.password_env} 未设置"
+                          f"（SMTP 密码从该变量读取）")
+    if not (site_url or registry.site_url):
+        raise DigestError(f"{where}: site.base_url: 未设置网站的公开地址，邮件中的链接无从指向"
+                          "（在配置文件中设置 site.base_url，或使用 --site-url）")
+
+
 def digest_offices(registry: Registry, office: str | None = None) -> list[Office]:
     """The offices a digest run is for; a clear error before anything is judged or written."""
     if office is not None and registry.office(office) is None:
@@ -354,12 +380,18 @@ def digest_offices(registry: Registry, office: str | None = None) -> list[Office
 
 def run_digests(store: Store, registry: Registry, as_of: date | None = None, office: str | None = None,
                 outbox: str | Path | None = None, site_url: str | None = None,
-                evaluation: Evaluation | None = None) -> list[Outcome]:
+                evaluation: Evaluation | None = None, preview: bool = False, dry_run: bool = False) -> list[Outcome]:
     """Retry what is pending, then build and deliver a digest per office with news. ``evaluation``
-    is the cycle's judgement (:func:`monitor.judge.assess.assess`); without one, judge here first."""
+    is the cycle's judgement (:func:`monitor.judge.assess.assess`); without one, judge here first.
+
+    ``preview`` writes to ``outbox`` what would be sent and records nothing (a later send sends
+    the same items); ``dry_run`` only counts. Neither sends nor records a digest."""
     offices = digest_offices(registry, office)
     if evaluation is None:
         evaluation, _ = judge(store, registry, as_of)
+    if preview or dry_run:
+        return _preview(store, registry, evaluation, offices, site_url or registry.site_url,
+                        None if dry_run else outbox)
     names = {o.name for o in offices}
     outcomes: dict[str, Outcome] = {}
     box = Path(outbox) if outbox is not None else None
@@ -378,15 +410,45 @@ def run_digests(store: Store, registry: Registry, as_of: date | None = None, off
     return list(outcomes.values())
 
 
+def _preview(store: Store, registry: Registry, evaluation: Evaluation, offices: list[Office], site: str | None,
+             outbox: str | Path | None) -> list[Outcome]:
+    """What a send would carry, office by office: written as .eml files (or only counted)."""
+    sender = registry.smtp.sender if registry.smtp else DEFAULT_SENDER
+    outcomes = []
+    for o in offices:
+        content = build_content(store, registry, evaluation, o, site)
+        outcome = Outcome(o.name, new=len(content.new), standing=len(content.standing))
+        outcomes.append(outcome)
+        if content.new and outbox is not None:
+            stored = {k: v for k, v in asdict(content).items() if k in ("office", "as_of", "subject", "text", "html", "csv")}
+            for recipient in o.recipients:
+                outcome.written.append(_write_preview(Path(outbox), o.name, recipient,
+                                                      message(stored, 0, recipient, sender)))
+    return outcomes
+
+
+def _write_preview(outbox: Path, office: str, recipient: str, msg: EmailMessage) -> str:
+    outbox.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in f"{office}-{recipient}")
+    path = outbox / f"preview-{safe}.eml"
+    fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(msg.as_bytes())
+    os.replace(tmp, path)
+    return str(path)
+
+
 # --------------------------------------------------------------------------- operator alerts
 
 HEALTH_OFFICE = "运维（抓取健康）"
 
 
 def run_health_digest(store: Store, registry: Registry, outbox: str | Path | None = None,
-                      as_of: date | None = None, assessed: bool = False) -> Outcome | None:
+                      as_of: date | None = None, assessed: bool = False, preview: bool = False,
+                      dry_run: bool = False) -> Outcome | None:
     """Email the operator what is newly wrong with the crawler itself; never sent to offices.
-    ``assessed``: the cycle has already brought the alerts up to date (otherwise done here)."""
+    ``assessed``: the cycle has already brought the alerts up to date (otherwise done here);
+    ``preview``/``dry_run`` as for :func:`run_digests`."""
     if not registry.operator:
         return None
     if not assessed:
@@ -394,7 +456,8 @@ def run_health_digest(store: Store, registry: Registry, outbox: str | Path | Non
     outcomes: dict[str, Outcome] = {}
     box = Path(outbox) if outbox is not None else None
     attempted: set[int] = set()
-    deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
+    if not (preview or dry_run):
+        deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
     rows = store.open_health_alerts()
     new = [r for r in rows if r["digest_id"] is None]
     standing = [r for r in rows if r["digest_id"] is not None]
@@ -411,11 +474,17 @@ def run_health_digest(store: Store, registry: Registry, outbox: str | Path | Non
         writer.writerow(("门户网站", "告警", "说明", "首次发现"))
         for r in new + standing:
             writer.writerow((r["url"], ALERT_TITLES[r["kind"]], r["message"], r["first_seen"]))
-        message = {"office": HEALTH_OFFICE, "as_of": day, "subject": subject,
+        content = {"office": HEALTH_OFFICE, "as_of": day, "subject": subject,
                    "text": env.get_template("email/health.txt.j2").render(**values),
                    "html": env.get_template("email/health.html.j2").render(**values), "csv": out.getvalue()}
-        digest_id = store.create_digest(HEALTH_OFFICE, registry.operator, message, created_at=now_iso(),
-                                        alert_ids=[r["id"] for r in new], new=len(new), standing=len(standing))
-        outcome.digest_id, outcome.new = digest_id, len(new)
+        outcome.new = len(new)
+        if preview or dry_run:
+            sender = registry.smtp.sender if registry.smtp else DEFAULT_SENDER
+            if box is not None and not dry_run:
+                outcome.written += [_write_preview(box, HEALTH_OFFICE, r, message(content, 0, r, sender))
+                                    for r in registry.operator]
+            return outcome
+        outcome.digest_id = store.create_digest(HEALTH_OFFICE, registry.operator, content, created_at=now_iso(),
+                                                alert_ids=[r["id"] for r in new], new=len(new), standing=len(standing))
     deliver(store, registry, {HEALTH_OFFICE}, outcomes, box, attempted)
     return outcome

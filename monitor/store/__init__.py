@@ -362,6 +362,14 @@ class Store(JudgingQueries, DigestQueries):
         return [r["url"] for r in self.db.query(
             "select url from pages where kind = 'detail' and status = 200 and last_verified > ?", [since])]
 
+    def setting(self, key: str) -> str | None:
+        row = self.db.execute("select value from settings where key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db["settings"].upsert({"key": key, "value": value, "updated_at": now_iso()}, pk="key")
+
     def has_table(self, name: str) -> bool:
         return name in self.db.table_names()
 

@@ -254,6 +254,12 @@ def _m011_budget_cuts(db: sqlite_utils.Database) -> None:
 
 
 
+@migrations(name="012_settings")
+def _m012_settings(db: sqlite_utils.Database) -> None:
+    """Facts about the judgement itself (which configuration it uses), so every command judges alike."""
+    db["settings"].create({"key": str, "value": str, "updated_at": str}, pk="key")
+
+
 def adopt_legacy_record(db: sqlite_utils.Database) -> None:
     """Carry the names applied under the earlier hand-rolled runner over to sqlite-utils' table."""
     if LEGACY_TABLE not in db.table_names():
