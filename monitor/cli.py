@@ -107,6 +107,17 @@ def _judging_registry(store, path: str | None):
     return registry
 
 
+def _check_sending(registry, send: bool) -> None:
+    """A service that sends checks at start what a send needs (SMTP, its password, the site URL)."""
+    from monitor.publish.notify import DigestError, check_sending
+
+    if send and registry.offices:
+        try:
+            check_sending(registry)
+        except DigestError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
 def _open_store(path: str):
     from monitor.store import StoreError, open_store
 
@@ -448,6 +459,7 @@ def serve(config_path: str | None, db: str) -> None:
 
     registry = _registry(config_path)
     options, schedule = _service_options(db, config_path)
+    _check_sending(registry, options.send)
     specs, _ = jobs_from_config(registry, schedule)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     click.echo(f"Nianbao 服务启动：{len(specs)} 个任务，数据库 {db}")
@@ -474,8 +486,9 @@ def run_command(config_path: str | None, db: str, outbox: str | None, send: bool
     """One full cycle: crawl → judge → digest → site (for cron users)."""
     from monitor.service import run_cycle
 
-    _registry(config_path)
+    registry = _registry(config_path)
     options, _ = _service_options(db, config_path, outbox, send, site_out)
+    _check_sending(registry, options.send)
     run_cycle(options, _settings(settings))
     store = _open_store(db)
     last = store.latest_job_run()

@@ -140,3 +140,15 @@ def test_judging_without_config_keeps_what_the_configured_judgement_opened(db, t
     config.unlink()
     gone = cli("judge", "--db", str(db), "--as-of", AS_OF, check=False)
     assert gone.returncode == 1 and "--config" in gone.stderr and "Traceback" not in gone.stderr
+
+
+def test_the_service_checks_the_smtp_password_at_start(db, tmp_path) -> None:
+    config = write_config(tmp_path / "nianbao.yaml", smtp_port=1)
+    config.write_text(config.read_text(encoding="utf-8") + "  username: nianbao\n  password_env: NIANBAO_TEST_SMTP_PASSWORD\n"
+                      "schedule:\n  send: true\n", encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if k != "NIANBAO_TEST_SMTP_PASSWORD"}
+    for command in (["serve"], ["run"]):
+        result = subprocess.run([sys.executable, "-m", "monitor.cli", *command, "--db", str(db), "--config", str(config)],
+                                capture_output=True, text=True, cwd=ROOT, timeout=120, env=environment)
+        assert result.returncode == 1 and "NIANBAO_TEST_SMTP_PASSWORD" in result.stderr, result.stderr[-500:]
+        assert "Traceback" not in result.stderr and "服务启动" not in result.stdout
