@@ -58,7 +58,7 @@ def analyze(paths: tuple[Path, ...], as_json: bool, db: str | None) -> None:
     from monitor.report.document import UnreadableDocument
     from monitor.report.readers import read_path
 
-    store = _open_store(db) if db else None
+    store = _open_store(db, create=True) if db else None
     failed = 0
     for path in paths:
         try:
@@ -118,9 +118,14 @@ def _check_sending(registry, send: bool) -> None:
             raise click.ClickException(str(exc)) from exc
 
 
-def _open_store(path: str):
+def _open_store(path: str, create: bool = False):
+    """The store at ``path``. Only the commands that fill a store (crawl, analyze --db, demo) may
+    create one; for the others a path that does not exist is a mistake, said as such."""
     from monitor.store import StoreError, open_store
 
+    if not create and not Path(path).is_file():
+        raise click.ClickException(f"数据库文件不存在：{path}（请检查 --db；新数据库由 nianbao crawl、"
+                                   "nianbao analyze --db 或 nianbao demo 创建）")
     try:
         return open_store(path)
     except StoreError as exc:
@@ -185,7 +190,7 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
     if not portals:
         raise click.UsageError("请用 --config 或 --portal 指定要抓取的门户网站。")
     with writing(db):
-        store = _open_store(db)  # fail early, with a clear message, on a bad database path
+        store = _open_store(db, create=True)  # fail early, with a clear message, on a bad database path
         interrupted = store.mark_interrupted()
         store.close()
         if interrupted:
@@ -534,7 +539,7 @@ def demo(db: str, outbox: str) -> None:
     from monitor.publish.notify import run_digests
     from monitor.publish.site import build_site
 
-    _open_store(db).close()
+    _open_store(db, create=True).close()
     world = fixture_world()
     with serve(world, base_port=DEMO_BASE_PORT):
         click.echo(f"演示：{len(world.portals)} 个模拟县区门户网站运行于 127.0.0.1:{world.portals[0].port} 起，"

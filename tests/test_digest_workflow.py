@@ -152,3 +152,14 @@ def test_the_service_checks_the_smtp_password_at_start(db, tmp_path) -> None:
                                 capture_output=True, text=True, cwd=ROOT, timeout=120, env=environment)
         assert result.returncode == 1 and "NIANBAO_TEST_SMTP_PASSWORD" in result.stderr, result.stderr[-500:]
         assert "Traceback" not in result.stderr and "服务启动" not in result.stdout
+
+
+def test_a_mistyped_database_path_is_an_error_not_a_new_empty_database(tmp_path) -> None:
+    missing = tmp_path / "typo.db"
+    for command in (["status"], ["health"], ["judge"], ["site", "--out", str(tmp_path / "site")],
+                    ["digest", "--outbox", str(tmp_path / "box")], ["ack", "1", "--note", "x"],
+                    ["export", "reports"]):
+        result = cli(*command, "--db", str(missing), check=False)
+        assert result.returncode in (1, 2), (command, result.stdout, result.stderr)
+        assert str(missing) in result.stderr and "Traceback" not in result.stderr, command
+    assert not missing.exists()
