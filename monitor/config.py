@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,11 +104,62 @@ def load_yaml(path: str | Path) -> Located:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(str(p), mark.line + 1 if mark else None, "", f"YAML 语法错误：{problem}") from exc
+        column = f"第 {mark.column + 1} 列，" if mark else ""
+        raise ConfigError(str(p), mark.line + 1 if mark else None, "",
+                          f"YAML 语法错误（{column}{yaml_problem(problem, _line(text, mark))}）") from exc
     lines: dict[Path_, int] = {}
     if node is not None:
         _lines(node, (), lines)
     return Located(str(p), data if data is not None else {}, lines)
+
+
+# PyYAML's (and libyaml's) problems, as a user reads them; the original words follow for a search
+YAML_PROBLEMS = (
+    ("mapping values are not allowed", "这里不能出现“键: 值”——冒号后要有空格、值里的冒号要加引号，或缩进不对齐"),
+    ("could not find expected ':'", "缺少冒号“:”，或上一行的引号没有闭合"),
+    ("did not find expected key", "缩进不对齐，或列表项“- ”混在了映射中"),
+    ("did not find expected '-'", "列表项缩进不一致"),
+    ("unexpected end of stream", "文件在引号或括号闭合之前就结束了：检查引号是否成对"),
+    ("undefined alias", "引用了未定义的别名（*名称）"),
+    ("expected ',' or ']'", "方括号 [ ] 列表没有正确闭合"),
+    ("expected ',' or '}'", "花括号 { } 映射没有正确闭合"),
+    ("duplicate anchor", "重复定义了锚点（&名称）"),
+)
+
+
+def _line(text: str, mark: Any) -> str:
+    lines = text.splitlines()
+    return lines[mark.line] if mark is not None and 0 <= mark.line < len(lines) else ""
+
+
+def yaml_problem(problem: str, line: str = "") -> str:
+    if "cannot start any token" in problem:
+        if "\t" in line:
+            return f"不能用 Tab 缩进，请改用空格；{problem}"
+        return f"这里的字符不能作为值的开头（如 @ ` %），请给值加引号；{problem}"
+    for english, chinese in YAML_PROBLEMS:
+        if english in problem:
+            return f"{chinese}；{problem}"
+    return problem
+
+
+def describe(value: Any) -> str:
+    """A value as the user wrote it in YAML, not as Python prints it."""
+    if isinstance(value, datetime):
+        return f"日期时间 {value.isoformat(sep=' ')}"
+    if isinstance(value, date):
+        return f"日期 {value.isoformat()}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "空值"
+    if isinstance(value, str):
+        return f"“{value}”"
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, dict):
+        return "映射"
+    return str(value)
 
 
 # --------------------------------------------------------------------------- schema
@@ -143,7 +194,7 @@ def _type_name(t: type | tuple[type, ...]) -> str:
 def validate(doc: Located, schema: Schema, value: Any = None, path: Path_ = ()) -> None:
     value = doc.data if value is None and path == () else value
     if not isinstance(value, dict):
-        raise doc.error(path, f"应为映射（key: value），实际是 {type(value).__name__}")
+        raise doc.error(path, f"应为映射（key: value），实际是 {describe(value)}")
     for key in value:
         if key not in schema.fields and not schema.open:
             known = "、".join(schema.fields) or "（无）"
@@ -167,8 +218,11 @@ def validate(doc: Located, schema: Schema, value: Any = None, path: Path_ = ()) 
 def _check(doc: Located, spec: Field, value: Any, path: Path_) -> None:
     if isinstance(value, bool) and spec.type in (int, float):
         raise doc.error(path, f"应为{_type_name(spec.type)}")
+    if isinstance(value, date) and spec.check is month_day:
+        raise doc.error(path, f"写成了{describe(value)}，这里应为次年的“月-日”，如 \"{value.month:02d}-{value.day:02d}\""
+                              "（加引号，年份由报告年度决定）")
     if not isinstance(value, spec.type):
-        raise doc.error(path, f"应为{_type_name(spec.type)}，实际是 {value!r}")
+        raise doc.error(path, f"应为{_type_name(spec.type)}，实际是 {describe(value)}")
     if spec.check:
         message = spec.check(value)
         if message:
@@ -197,7 +251,7 @@ def month_day(value: str) -> str | None:
 
 
 def one_of(*choices: str) -> Callable[[Any], str | None]:
-    return lambda v: None if v in choices else f"应为 {' / '.join(choices)} 之一，实际是 {v!r}"
+    return lambda v: None if v in choices else f"应为 {' / '.join(choices)} 之一，实际是 {describe(v)}"
 
 
 def is_email(value: str) -> str | None:

@@ -44,6 +44,33 @@ def test_errors_are_located(tmp_path, text: str, line: int, field: str, words: s
     assert words in str(err) and str(err).startswith(f"{path}:{line}")
 
 
+@pytest.mark.parametrize("text,line,words", [
+    ("jurisdictions:\n  - name: 青川区\n    portal: http://x/: y\n", 3, "冒号后要有空格"),
+    ("jurisdictions:\n\t- name: 青川区\n", 2, "Tab"),
+    ("jurisdictions:\n  - name: \"青川区\n", 3, "引号"),
+])
+def test_yaml_syntax_errors_are_said_in_chinese_with_the_line(tmp_path, text: str, line: int, words: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path)
+    assert caught.value.line == line and words in str(caught.value) and "第" in str(caught.value), str(caught.value)
+
+
+def test_a_date_written_as_a_yaml_date_is_explained_not_printed_as_python(tmp_path) -> None:
+    path = tmp_path / "dates.yaml"
+    path.write_text("deadlines:\n  - scope: 四川省\n    date: 2026-02-20\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path)
+    message = str(caught.value)
+    assert caught.value.line == 3 and caught.value.field == "deadlines[0].date"
+    assert "2026-02-20" in message and '"02-20"' in message and "datetime" not in message
+    path.write_text("jurisdictions:\n  - name: 2024-01-01\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path)
+    assert "日期 2024-01-01" in str(caught.value) and "datetime" not in str(caught.value)
+
+
 def test_missing_file(tmp_path) -> None:
     with pytest.raises(ConfigError, match="文件不存在"):
         load_registry(tmp_path / "nope.yaml")
