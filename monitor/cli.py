@@ -147,11 +147,14 @@ RUN_STATUS_NAMES = {"finished": "完成", "incomplete": "不完整", "interrupte
 
 
 def _print_summaries(summaries: list[dict]) -> None:
-    click.echo("\n门户网站                              页面  年报  新增  更新  错误")
-    for s in summaries:
-        name = f"{s['jurisdiction'] or ''} {s['url']}".strip()
-        click.echo(f"{name:<36}{s['pages']:>6}{s['reports_found']:>6}{s['new']:>6}{s['changed']:>6}{s['errors']:>6}"
-                   + (f"  （{', '.join(f'{k} {v}' for k, v in s['error_kinds'].items())}）" if s["errors"] else ""))
+    from monitor.terminal import table
+
+    rows = [(f"{s['jurisdiction'] or ''} {s['url']}".strip(), s["pages"], s["reports_found"], s["new"], s["changed"],
+             s["errors"]) for s in summaries]
+    lines = table(("门户网站", "页面", "年报", "新增", "更新", "错误"), rows, "<>>>>>")
+    click.echo("\n" + lines[0])
+    for s, line in zip(summaries, lines[1:], strict=True):
+        click.echo(line + (f"  （{', '.join(f'{k} {v}' for k, v in s['error_kinds'].items())}）" if s["errors"] else ""))
         if s.get("lists_incomplete"):
             click.echo(f"  ⚠ {s['lists_incomplete']} 个年报列表不完整（声明的多于找到的），详见 `nianbao health`")
 
@@ -295,11 +298,14 @@ def status(db: str, config_path: str | None, as_of: str | None, year: int | None
             writer.writerow({**r, "findings": " ".join(r["findings"])})
     else:
         click.echo(f"截至 {day.isoformat()}：")
-        click.echo(f"{'行政区':<8}{'单位':<22}{'年度':<6}{'期限':<12}{'公布日期':<12}{'状态':<10}{'逾期天数':>6}  问题")
-        for r in rows:
-            click.echo(f"{r['jurisdiction']:<8}{r['agency']:<22}{r['year']:<6}{r['deadline']:<12}{r['published'] or '—':<12}"
-                       f"{STATUS_NAMES[r['status']]:<10}{r['days_late'] if r['days_late'] is not None else '':>6}  "
-                       + " ".join(r["findings"]))
+        from monitor.terminal import table
+
+        lines = table(("行政区", "单位", "年度", "期限", "公布日期", "状态", "逾期天数", "问题"),
+                      [(r["jurisdiction"], r["agency"], r["year"], r["deadline"], r["published"] or "—",
+                        STATUS_NAMES[r["status"]], r["days_late"] if r["days_late"] is not None else "",
+                        " ".join(r["findings"])) for r in rows], "<<<<<<>")
+        for line in lines:
+            click.echo(line)
         from collections import Counter
 
         counts = Counter(r["status"] for r in rows)

@@ -28,7 +28,7 @@ from monitor.judge.registry import Registry
 from monitor.report.findings import Finding
 from monitor.report.identity import canonical_agency, level_of
 from monitor.report.similarity import COPY_THRESHOLD, candidate_pairs, confirm, shingles
-from monitor.report.spec import APPLICANT_COLUMNS, FINDINGS, SEVERITY_ORDER
+from monitor.report.spec import APPLICANT_COLUMNS, FINDINGS, FIRST_REPORT_YEAR, SEVERITY_ORDER
 from monitor.store import Store, now_iso
 
 STATUS_NAMES = {"on_time": "按时公布", "late": "逾期公布", "missing": "未公布", "not_due": "未到期限",
@@ -185,7 +185,10 @@ def evaluate(store: Store, registry: Registry, as_of: date, year: int | None = N
     by_key = {(r.jurisdiction, r.agency, r.year): r for r in reports}
     per_version = _report_findings(store, [r.version_id for r in reports])
     first_year: dict[str, int] = {}
-    for r in reports:
+    # a report whose year or jurisdiction could not be read (a file analysed on its own) is judged
+    # on its own; it cannot say which reports are owed
+    keyed = [r for r in reports if r.jurisdiction and r.year >= FIRST_REPORT_YEAR]
+    for r in keyed:
         first_year[r.jurisdiction] = min(first_year.get(r.jurisdiction, r.year), r.year)
     last_year = latest_due_year(as_of)
     rows: list[StatusRow] = []
@@ -204,9 +207,9 @@ def evaluate(store: Store, registry: Registry, as_of: date, year: int | None = N
     jurisdictions = set(first_year) | {j.name for j in registry.jurisdictions.values() if j.portal or j.units}
     for j in sorted(jurisdictions):
         start = first_year.get(j, last_year)
-        for yr in years_wanted or range(start, max(last_year, max((r.year for r in reports if r.jurisdiction == j),
+        for yr in years_wanted or range(start, max(last_year, max((r.year for r in keyed if r.jurisdiction == j),
                                                                   default=last_year)) + 1):
-            units = expected_units(reports, registry, j, yr)
+            units = expected_units(keyed, registry, j, yr)
             for agency, level in sorted(units.items()):
                 report = by_key.get((j, agency, yr))
                 deadline = deadline_for(level, yr, registry.scopes(j), registry.overrides)

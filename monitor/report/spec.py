@@ -320,6 +320,7 @@ FORMATS: dict[str, FormatSpec] = {
 }
 # Report years before this have no national table format.
 FIRST_FORMAT_YEAR = 2019
+FIRST_REPORT_YEAR = 2008  # the 2007 regulation took effect in 2008: no annual report is older
 # The 2021 format is mandatory from this report year; the trial format is then outdated.
 CURRENT_FORMAT = "2021"
 
