@@ -67,17 +67,49 @@ def distribute(settings: Settings, redis_url: str, worker: bool, db: str | None)
             store.close()
 
 
+# What the libraries say — their banner, settings and per-request errors, which the fetch log and
+# the crawl's summary already record in Chinese — is for ``-v``; an exception in our callbacks shows.
+LIBRARY_LOGGERS = ("scrapy", "scrapy_playwright", "scrapy_redis", "asyncio", "twisted", "py.warnings",
+                   "charset_normalizer", "playwright", "filelock", "hpack", "nianbao.requests")
+
+
+class LibraryFilter(logging.Filter):
+    def __init__(self, verbose: int) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(LIBRARY_LOGGERS):
+            return True
+        if self.verbose:
+            return record.levelno >= (logging.DEBUG if self.verbose > 1 else logging.INFO)
+        return record.name.startswith("scrapy.core.scraper") and record.levelno >= logging.ERROR
+
+
+def console_logging(verbose: int = 0) -> None:
+    """One console handler on the root logger, ours (Scrapy is told not to install its own)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "nianbao_console", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler.nianbao_console = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        root.addHandler(handler)
+    handler.filters = [LibraryFilter(verbose)]
+    root.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
 def crawl(portals: list[PortalConfig], db: str, overrides: dict[str, Any] | None = None,
-          redis_url: str | None = None, worker: bool = False) -> tuple[list[dict], str]:
+          redis_url: str | None = None, worker: bool = False, verbose: int = 0) -> tuple[list[dict], str]:
     """Crawl the portals into the database; returns one summary per portal and why the crawl ended
     (``finished``, ``shutdown`` on SIGTERM, ``disk_full``). With ``redis_url`` the crawl shares its
     frontier with workers; ``worker`` joins such a crawl (no portals, no database)."""
     settings = crawl_settings(db, overrides)
     if redis_url:
         distribute(settings, redis_url, worker, None if worker else db)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    console_logging(verbose)
     process = CrawlerProcess(settings)
-    for name in ("scrapy", "scrapy_playwright", "asyncio", "twisted", "py.warnings", "charset_normalizer"):
-        logging.getLogger(name).setLevel(logging.WARNING)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, portals=portals)
     process.start()

@@ -48,7 +48,8 @@ class PortalRun:
     changed: int = 0
     unchanged: int = 0
     lookalikes: int = 0
-    errors: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)  # failed URLs by kind: a URL's retries count once
+    failed_urls: set[str] = field(default_factory=set)
     budget_cuts: Counter[str] = field(default_factory=Counter)
     budget_where: dict[str, list[str]] = field(default_factory=dict)  # which budget -> first URLs it refused
     scheduled: int = 0  # requests the spider scheduled for this portal (budget)

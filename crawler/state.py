@@ -211,7 +211,8 @@ class StoreState(CrawlState):
             run.requests += int(network)
             if fields.get("status") in (200, 304) and not fields.get("error_kind"):
                 run.pages += 1
-            if fields.get("error_kind"):
+            if fields.get("error_kind") and fields["url"] not in run.failed_urls:
+                run.failed_urls.add(fields["url"])
                 run.errors[fields["error_kind"]] += 1
         self.store.log_fetch(run_id=run.run_id if run else None, portal_id=run.portal_id if run else None, **fields)
 

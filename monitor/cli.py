@@ -147,6 +147,7 @@ RUN_STATUS_NAMES = {"finished": "完成", "incomplete": "不完整", "interrupte
 
 
 def _print_summaries(summaries: list[dict]) -> None:
+    from monitor.judge.health import ERROR_KIND_NAMES
     from monitor.terminal import table
 
     rows = [(f"{s['jurisdiction'] or ''} {s['url']}".strip(), s["pages"], s["reports_found"], s["new"], s["changed"],
@@ -155,6 +156,9 @@ def _print_summaries(summaries: list[dict]) -> None:
     click.echo("\n" + lines[0])
     for s, line in zip(summaries, lines[1:], strict=True):
         click.echo(line + (f"  （{', '.join(f'{k} {v}' for k, v in s['error_kinds'].items())}）" if s["errors"] else ""))
+        if not s["pages"] and s["errors"]:
+            kinds = sorted(s["error_kinds"].items(), key=lambda kv: -kv[1])
+            click.echo("  ✗ 未能访问该网站：" + "、".join(ERROR_KIND_NAMES.get(k, k) for k, _ in kinds))
         if s.get("lists_incomplete"):
             click.echo(f"  ⚠ {s['lists_incomplete']} 个年报列表不完整（声明的多于找到的），详见 `nianbao health`")
 
@@ -170,8 +174,9 @@ def _print_summaries(summaries: list[dict]) -> None:
               help="Share the crawl through Redis (default $REDIS_URL): this process seeds and stores.")
 @click.option("--worker", is_flag=True, help="Only work a shared crawl's queue (needs --redis; no database).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@click.option("-v", "--verbose", count=True, help="Scrapy's own log too (-vv: debug).")
 def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: str | None, db: str,
-          only: tuple[str, ...], redis_url: str | None, worker: bool, settings: tuple[str, ...]) -> None:
+          only: tuple[str, ...], redis_url: str | None, worker: bool, settings: tuple[str, ...], verbose: int) -> None:
     """Crawl county portals for annual reports, judge them and store them."""
     from crawler.spiders.portal import PortalConfig
     from monitor.service.locks import writing
@@ -182,7 +187,7 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
         from crawler.run import crawl as run_crawl
 
         click.echo(f"工作进程：从 {redis_url} 领取抓取任务")
-        _, reason = run_crawl([], db, _settings(settings), redis_url=redis_url, worker=True)
+        _, reason = run_crawl([], db, _settings(settings), redis_url=redis_url, worker=True, verbose=verbose)
         click.echo(f"工作进程结束（{reason}）。")
         _exit_for_fleet(reason)
         return
@@ -203,7 +208,7 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
 
         if redis_url:
             click.echo(f"分布式抓取：任务队列在 {redis_url}，其他机器可运行 `nianbao crawl --worker --redis {redis_url}`")
-        summaries, reason = run_crawl(portals, db, _settings(settings), redis_url=redis_url)
+        summaries, reason = run_crawl(portals, db, _settings(settings), redis_url=redis_url, verbose=verbose)
     _print_summaries(summaries)
     if reason == "disk_full":
         click.echo("错误：磁盘已满（或数据库达到大小上限），抓取已停止；已写入的数据完整，释放空间后重新运行即可。", err=True)
@@ -212,6 +217,9 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
         click.echo("抓取被中止（收到停止信号）；已完成的部分已保存，下次运行将继续。", err=True)
         sys.exit(143)
     _exit_for_fleet(reason)
+    if summaries and all(not s["pages"] for s in summaries):
+        click.echo(f"错误：{len(summaries)} 个门户网站都未能访问，没有抓到任何页面（原因见上表；加 -v 查看每个请求）。", err=True)
+        sys.exit(5)
 
 
 FLEET_FAILURES = {

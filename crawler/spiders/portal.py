@@ -37,6 +37,7 @@ from monitor.report.textutil import collapse_spaces
 from monitor.store import now_iso
 
 logger = logging.getLogger(__name__)
+request_log = logging.getLogger("nianbao.requests")  # one line per failed request: shown with -v
 
 # A page title that names no document (the site's name, a column name): the list's words decide.
 GENERIC_TITLE_REASONS = ("不是年度报告", "无标题", "栏目名称（无年度）")
@@ -138,7 +139,7 @@ class PortalSpider(scrapy.Spider):
                                                    error_kind="redirect_loop", fetched_at=now_iso(), network=False,
                                                    portal=request.meta.get("portal"))
         if not failure.check(IgnoreRequest):  # the fetch log already has the details
-            logger.warning("抓取失败 %s：%s", request.url, failure.value)
+            request_log.info("抓取失败 %s：%s", request.url, failure.value)
         pending: ReportItem | None = request.meta.get("pending_item")
         if pending is not None:  # an attachment failed: the report goes on without it
             pending.attachments.append(FetchedFile(request.url, request.meta.get("attachment_name", ""),

@@ -30,7 +30,7 @@ ALERT_TITLES = {"zero_result": "年报数量骤降", "failing": "连续抓取失
                 "error_spike": "错误激增", "budget": "抓取预算用尽", "LIST_INCOMPLETE": FINDINGS["LIST_INCOMPLETE"].title}
 LIST_REASONS = {"shortfall": "找到的少于声明的", "permission": "栏目声明有记录但返回为空（可能需要权限）",
                 "unfollowable_pager": "翻页控件无法跟随", "page_bound": "超过单个列表的页数上限"}
-ERROR_KIND_NAMES = {"dns": "域名解析失败", "tls": "TLS/证书错误", "timeout": "超时", "connection": "连接被重置",
+ERROR_KIND_NAMES = {"dns": "域名解析失败", "tls": "TLS/证书错误", "timeout": "超时", "connection": "连接失败（被拒绝或重置）",
                     "truncated": "响应不完整", "4xx": "4xx 错误", "5xx": "5xx 错误", "waf": "WAF 拦截（412/521）",
                     "robots": "robots.txt 禁止", "redirect_loop": "重定向循环", "soft404": "软 404",
                     "off_portal": "越出门户网站（已拒绝）", "document_failed": "文件读取失败（已跳过）",
