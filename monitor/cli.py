@@ -18,8 +18,51 @@ from monitor.report.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
 from monitor.store import DEFAULT_DB
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="nianbao")
+class ChineseHelp:
+    """Click's own words (usage, options, commands, defaults) in Chinese, as the rest of the CLI."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="用法：")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                rows.append((record[0], record[1].replace("[default: ", "[默认：").replace("[required]", "[必填]")))
+        if rows:
+            with formatter.section("选项"):
+                formatter.write_dl(rows)
+        if isinstance(self, click.Group):
+            commands = [(name, cmd) for name in self.list_commands(ctx)
+                        if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+            if commands:
+                with formatter.section("命令"):
+                    formatter.write_dl([(name, cmd.get_short_help_str(80)) for name, cmd in commands])
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class ChineseCommand(ChineseHelp, click.Command):
+    pass
+
+
+class ChineseGroup(ChineseHelp, click.Group):
+    command_class = ChineseCommand
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pass  # listed by format_options, under a Chinese heading
+
+
+ChineseGroup.group_class = ChineseGroup
+
+
+@click.group(cls=ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nianbao", help="显示版本并退出。")
 def main() -> None:
     """Nianbao（年报）：政府信息公开工作年度报告的采集、核查与公示。"""
 
@@ -49,11 +92,11 @@ def _summary(data: dict) -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per file per line.")
+@click.option("--json", "as_json", is_flag=True, help="每个文件输出一行 JSON。")
 @click.option("--db", type=click.Path(dir_okay=False), default=None,
-              help="Also record each report in this SQLite database.")
+              help="同时把每份年报记入这个 SQLite 数据库。")
 def analyze(paths: tuple[Path, ...], as_json: bool, db: str | None) -> None:
-    """Judge annual report files (HTML, PDF, DOCX, DOC/WPS, OFD, text)."""
+    """核查年报文件（HTML、PDF、DOCX、DOC/WPS、OFD、文本）。"""
     from monitor.report.analysis import analyze_document
     from monitor.report.document import UnreadableDocument
     from monitor.report.readers import read_path
@@ -165,19 +208,20 @@ def _print_summaries(summaries: list[dict]) -> None:
 
 @main.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Nianbao configuration (YAML); crawls every jurisdiction with a portal.")
-@click.option("--portal", "portal_urls", multiple=True, help="A portal home URL (repeatable).")
-@click.option("--jurisdiction", help="Jurisdiction name for --portal URLs (e.g. 青川区).")
-@click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True)
-@click.option("--only", "only", multiple=True, metavar="NAME", help="With --config: only these jurisdictions.")
+              help="Nianbao 配置文件（YAML）；抓取其中每个有门户网站的行政区。")
+@click.option("--portal", "portal_urls", multiple=True, help="门户网站首页网址（可重复）。")
+@click.option("--jurisdiction", help="--portal 网址所属的行政区名称（如 青川区）。")
+@click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB,
+              show_default=True, help="SQLite 数据库文件。")
+@click.option("--only", "only", multiple=True, metavar="NAME", help="与 --config 同用：只抓取这些行政区。")
 @click.option("--redis", "redis_url", envvar="REDIS_URL", metavar="URL",
-              help="Share the crawl through Redis (default $REDIS_URL): this process seeds and stores.")
-@click.option("--worker", is_flag=True, help="Only work a shared crawl's queue (needs --redis; no database).")
-@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
-@click.option("-v", "--verbose", count=True, help="Scrapy's own log too (-vv: debug).")
+              help="通过 Redis 分布式抓取（默认 $REDIS_URL）：本进程派发任务并写入数据库。")
+@click.option("--worker", is_flag=True, help="只作为工作进程处理共享任务队列（需要 --redis，不需要数据库）。")
+@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="覆盖一项 Scrapy 设置。")
+@click.option("-v", "--verbose", count=True, help="同时显示 Scrapy 自身的日志和每个失败的请求（-vv：调试级）。")
 def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: str | None, db: str,
           only: tuple[str, ...], redis_url: str | None, worker: bool, settings: tuple[str, ...], verbose: int) -> None:
-    """Crawl county portals for annual reports, judge them and store them."""
+    """抓取县区门户网站上的年报，核查并保存。"""
     from crawler.spiders.portal import PortalConfig
     from monitor.service.locks import writing
 
@@ -238,7 +282,7 @@ def _exit_for_fleet(reason: str) -> None:
 
 @main.group()
 def export() -> None:
-    """Export data from the database."""
+    """从数据库导出数据。"""
 
 
 EXPORT_COLUMNS = ("url", "title", "agency", "jurisdiction", "year", "level", "published", "first_seen", "format",
@@ -246,11 +290,12 @@ EXPORT_COLUMNS = ("url", "title", "agency", "jurisdiction", "year", "level", "pu
 
 
 @export.command("reports")
-@click.option("--db", type=click.Path(dir_okay=False, exists=True), default=DEFAULT_DB, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--with-text", is_flag=True, help="Include the report text.")
+@click.option("--db", type=click.Path(dir_okay=False, exists=True), default=DEFAULT_DB,
+              show_default=True, help="SQLite 数据库文件。")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="输出格式。")
+@click.option("--with-text", is_flag=True, help="包含年报正文。")
 def export_reports(db: str, fmt: str, with_text: bool) -> None:
-    """One row per report (its version in force)."""
+    """每份年报一行（当前有效的版本）。"""
     from monitor.publish.csvsafe import SafeDictWriter
 
     store = _open_store(db)
@@ -277,9 +322,10 @@ def _as_of(value: str | None):
 
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                             help="Nianbao configuration (YAML). Without it, jurisdictions and units come from the crawl.")
-DB_OPTION = click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True)
-AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge as on this day (default today).")
+                             help="Nianbao 配置文件（YAML）；不指定时沿用此前判定所用的配置，或只依据已抓取的年报。")
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB,
+                         show_default=True, help="SQLite 数据库文件。")
+AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="按这一天判定（默认今天）。")
 STATUS_COLUMNS = ("jurisdiction", "agency", "year", "level", "deadline", "published", "status", "days_late", "findings")
 
 
@@ -287,10 +333,11 @@ STATUS_COLUMNS = ("jurisdiction", "agency", "year", "level", "deadline", "publis
 @DB_OPTION
 @CONFIG_OPTION
 @AS_OF_OPTION
-@click.option("--year", type=int, help="Only this report year.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--year", type=int, help="只看这一报告年度。")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="输出格式。")
 def status(db: str, config_path: str | None, as_of: str | None, year: int | None, fmt: str) -> None:
-    """Every expected report: on time, late, missing, not due or undated."""
+    """每份应公布的年报：按时、逾期、未公布、未到期限或未标注日期。"""
     from monitor.judge import STATUS_NAMES, evaluate
     from monitor.publish.csvsafe import SafeDictWriter
 
@@ -325,7 +372,7 @@ def status(db: str, config_path: str | None, as_of: str | None, year: int | None
 @CONFIG_OPTION
 @AS_OF_OPTION
 def judge_command(db: str, config_path: str | None, as_of: str | None) -> None:
-    """Recompute every finding and update their lifecycle (new, open, resolved)."""
+    """重新核查全部问题，更新其状态（新发现、仍未解决、已解决）。"""
     from monitor.judge import judge
     from monitor.judge.assess import remember_config
 
@@ -338,11 +385,11 @@ def judge_command(db: str, config_path: str | None, as_of: str | None) -> None:
 
 @main.command()
 @click.argument("finding_id", type=int)
-@click.option("--note", required=True, help="Why (shown with the finding).")
-@click.option("--mute", is_flag=True, help="Hide it from digests altogether, not only from the new items.")
+@click.option("--note", required=True, help="说明（与该问题一同显示）。")
+@click.option("--mute", is_flag=True, help="从摘要中完全隐藏，而不只是不再作为新问题发送。")
 @DB_OPTION
 def ack(finding_id: int, note: str, mute: bool, db: str) -> None:
-    """Acknowledge (or mute) a finding: it stays visible but is not sent again."""
+    """确认（或屏蔽）一个问题：它仍然可见，但不再作为新问题发送。"""
     from monitor.judge import UnknownFinding, acknowledge
 
     store = _open_store(db)
@@ -357,15 +404,15 @@ def ack(finding_id: int, note: str, mute: bool, db: str) -> None:
 @DB_OPTION
 @CONFIG_OPTION
 @AS_OF_OPTION
-@click.option("--office", help="Only this oversight office (its name in the configuration).")
+@click.option("--office", help="只处理这个政务公开办（配置中的名称）。")
 @click.option("--outbox", type=click.Path(file_okay=False),
-              help="Preview: write here, as .eml files, what a send would carry; nothing is recorded as sent.")
-@click.option("--send", is_flag=True, help="Send through the configured SMTP server (each item once).")
-@click.option("--dry-run", is_flag=True, help="Only say what would be sent or written; write and send nothing.")
-@click.option("--site-url", help="Base URL of the published site, for the links in the digest.")
+              help="预览：把将要发送的邮件写成 .eml 文件放在此目录，不记为已发送。")
+@click.option("--send", is_flag=True, help="通过配置的 SMTP 服务器发送（每项只发送一次）。")
+@click.option("--dry-run", is_flag=True, help="只说明将发送或写入什么，不写入也不发送。")
+@click.option("--site-url", help="网站的公开地址，用于邮件中的链接（默认取配置 site.base_url）。")
 def digest(db: str, config_path: str | None, as_of: str | None, office: str | None, outbox: str | None, send: bool,
            dry_run: bool, site_url: str | None) -> None:
-    """Email each oversight office what is new: late, missing, wrong."""
+    """向各政务公开办发送合规摘要：新发现的逾期、未公布和错误。"""
     from monitor.publish.notify import DigestError, check_sending, digest_offices, run_digests
 
     if bool(outbox) == bool(send):
@@ -420,10 +467,10 @@ def digest(db: str, config_path: str | None, as_of: str | None, office: str | No
 @DB_OPTION
 @CONFIG_OPTION
 @AS_OF_OPTION
-@click.option("--out", type=click.Path(file_okay=False), default=DEFAULT_SITE_OUT, show_default=True)
-@click.option("--year", type=int, help="Report year of the overview page (default: the latest due).")
+@click.option("--out", type=click.Path(file_okay=False), default=DEFAULT_SITE_OUT, show_default=True, help="网站生成位置。")
+@click.option("--year", type=int, help="总览页的报告年度（默认最近一个已到期限的年度）。")
 def site(db: str, config_path: str | None, as_of: str | None, out: str, year: int | None) -> None:
-    """Build the static website; prints the path of index.html."""
+    """生成静态网站，输出 index.html 的路径。"""
     from monitor.publish.site import build_site
 
     store = _open_store(db)
@@ -434,9 +481,10 @@ def site(db: str, config_path: str | None, as_of: str | None, out: str, year: in
 
 @main.command()
 @DB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="输出格式。")
 def health(db: str, fmt: str) -> None:
-    """Crawler health per portal: last run, pages, reports, errors by kind, alerts."""
+    """各门户网站的抓取健康：最近一次抓取、页面、年报、各类错误和告警。"""
     from monitor.judge.health import ERROR_KIND_NAMES, portal_health
 
     store = _open_store(db)
@@ -471,7 +519,7 @@ def _service_options(db: str, config_path: str | None, outbox: str | None = None
 @CONFIG_OPTION
 @DB_OPTION
 def serve(config_path: str | None, db: str) -> None:
-    """Run the scheduler: crawls, judging, digests and the site, on the configured schedule."""
+    """运行定时服务：按配置的时间抓取、核查、发送摘要、生成网站。"""
     from monitor.service import JOB_NAMES, jobs_from_config
     from monitor.service import serve as run_service
     from monitor.service.locks import LockHeld
@@ -496,13 +544,13 @@ def serve(config_path: str | None, db: str) -> None:
 @main.command(name="run")
 @CONFIG_OPTION
 @DB_OPTION
-@click.option("--outbox", type=click.Path(file_okay=False), help="Write digests here (default data/outbox).")
-@click.option("--send", is_flag=True, help="Send digests through the configured SMTP server.")
-@click.option("--site-out", type=click.Path(file_okay=False), help="Where to build the site (default data/site).")
-@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@click.option("--outbox", type=click.Path(file_okay=False), help="把摘要邮件写入此目录（默认 data/outbox）。")
+@click.option("--send", is_flag=True, help="通过配置的 SMTP 服务器发送摘要。")
+@click.option("--site-out", type=click.Path(file_okay=False), help="网站生成位置（默认 data/site）。")
+@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="覆盖一项 Scrapy 设置。")
 def run_command(config_path: str | None, db: str, outbox: str | None, send: bool, site_out: str | None,
                 settings: tuple[str, ...]) -> None:
-    """One full cycle: crawl → judge → digest → site (for cron users)."""
+    """完整运行一轮：抓取 → 核查 → 摘要 → 网站（供 cron 使用）。"""
     from monitor.service import run_cycle
 
     registry = _registry(config_path)
@@ -521,7 +569,7 @@ def run_command(config_path: str | None, db: str, outbox: str | None, send: bool
 @CONFIG_OPTION
 @DB_OPTION
 def jobs(config_path: str | None, db: str) -> None:
-    """Scheduled jobs with their last and next run and last outcome."""
+    """定时任务及其上次、下次运行时间和上次结果。"""
     from monitor.service import job_table
 
     options, _ = _service_options(db, config_path)
@@ -539,10 +587,12 @@ DEMO_BASE_PORT = 18081
 
 
 @main.command()
-@click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True)
-@click.option("--outbox", type=click.Path(file_okay=False), default=DEFAULT_OUTBOX, show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB,
+              show_default=True, help="演示用的 SQLite 数据库文件。")
+@click.option("--outbox", type=click.Path(file_okay=False), default=DEFAULT_OUTBOX,
+              show_default=True, help="摘要邮件写入的目录。")
 def demo(db: str, outbox: str) -> None:
-    """The main job on the embedded default: crawl the bundled demo portals, judge, write digests."""
+    """演示：抓取内置的模拟门户网站，核查，写出摘要邮件并生成网站。"""
     from pathlib import Path
 
     from crawler.run import crawl as run_crawl
