@@ -523,19 +523,21 @@ def serve(config_path: str | None, db: str) -> None:
     from monitor.service import JOB_NAMES, jobs_from_config
     from monitor.service import serve as run_service
     from monitor.service.locks import LockHeld
+    from monitor.service.schedule import describe
 
     registry = _registry(config_path)
     options, schedule = _service_options(db, config_path)
     _check_sending(registry, options.send)
     specs, _ = jobs_from_config(registry, schedule)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    click.echo(f"Nianbao 服务启动：{len(specs)} 个任务，数据库 {db}")
-    for spec in specs:
-        season = "（1–4 月每天，其余每周一）" if spec.seasonal else ""
-        when = f"每 {spec.every:g} 秒" if spec.every else (spec.cron or "") + season
-        click.echo(f"  {JOB_NAMES[spec.kind]} {spec.name}：{when}")
+
+    def started() -> None:  # said once the service holds its lock: a second one says nothing of this
+        click.echo(f"Nianbao 服务启动：{len(specs)} 个任务，数据库 {db}，时区 {options.timezone}")
+        for spec in specs:
+            click.echo(f"  {JOB_NAMES[spec.kind]}：{spec.name}：{describe(spec)}")
+
     try:
-        run_service(options, specs)
+        run_service(options, specs, started)
     except LockHeld as exc:
         raise click.ClickException(f"{exc}。同一个数据库只能运行一个服务。") from exc
     click.echo("Nianbao 服务已停止。")
@@ -570,14 +572,15 @@ def run_command(config_path: str | None, db: str, outbox: str | None, send: bool
 @DB_OPTION
 def jobs(config_path: str | None, db: str) -> None:
     """定时任务及其上次、下次运行时间和上次结果。"""
-    from monitor.service import job_table
+    from monitor.service import job_table, jobs_from_config
 
-    options, _ = _service_options(db, config_path)
-    rows = job_table(options)
-    if not rows:
-        click.echo("还没有任务：用 `nianbao serve` 启动服务，或 `nianbao run` 运行一次。")
+    registry = _registry(config_path)
+    options, schedule = _service_options(db, config_path)
+    specs, _ = jobs_from_config(registry, schedule)
+    rows = job_table(options, specs)
+    click.echo(f"时区：{options.timezone}")
     for r in rows:
-        click.echo(f"{r['name']}  [{r['trigger']}]")
+        click.echo(f"{r['name']}：{r['schedule']}")
         click.echo(f"  下次运行：{(r['next_run'] or '—')[:19].replace('T', ' ')}；上次运行："
                    f"{(r['last_run'] or '—')[:19].replace('T', ' ')}（{r['last_outcome'] or '—'}）"
                    + (f"：{r['last_message']}" if r["last_message"] else ""))

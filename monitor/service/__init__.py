@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from monitor.judge.registry import Registry, load_registry
 from monitor.publish.notify import run_digests, run_health_digest
 from monitor.publish.site import build_site
 from monitor.service.locks import LOCK_HELD_ENV, service_lock, writer_lock
+from monitor.service.schedule import describe
 from monitor.store import open_store
 
 logger = logging.getLogger("nianbao.service")
@@ -237,9 +239,13 @@ def scheduler_for(options: ServiceOptions):
                timezone=options.timezone)
 
 
-def serve(options: ServiceOptions, specs: list[JobSpec]) -> None:
-    """Run the scheduler until SIGTERM/SIGINT; refuses to start beside another service."""
+def serve(options: ServiceOptions, specs: list[JobSpec], started: Callable[[], None] | None = None) -> None:
+    """Run the scheduler until SIGTERM/SIGINT; refuses to start beside another service (before
+    ``started`` says anything)."""
     lock = service_lock(options.db).acquire(timeout=0)
+    if started is not None:
+        started()
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its own lines are not the user's
     try:
         open_store(options.db).close()
         scheduler = scheduler_for(options)
@@ -271,29 +277,32 @@ def serve(options: ServiceOptions, specs: list[JobSpec]) -> None:
         lock.release()
 
 
-def job_table(options: ServiceOptions) -> list[dict[str, Any]]:
-    """Jobs in the store with their next run, and their last run and outcome from ``job_runs``."""
-    store = open_store(options.db)
+def job_table(options: ServiceOptions, specs: list[JobSpec]) -> list[dict[str, Any]]:
+    """The configured jobs with their schedule in words, next run and last outcome, and any job that
+    ran without being scheduled (`nianbao run`). Works before the service ever ran, and never
+    creates the database."""
+    from datetime import datetime as _datetime
+    from zoneinfo import ZoneInfo
+
+    last_runs: dict[str, dict[str, Any]] = {}
+    if Path(options.db).is_file():
+        store = open_store(options.db)
+        last_runs = store.last_job_runs()
+        store.close()
+    now = _datetime.now(ZoneInfo(options.timezone))
     out = []
-    last_runs = store.last_job_runs()
-    if store.has_table("apscheduler_jobs"):
-        scheduler = scheduler_for(options)
-        scheduler.start(paused=True)
-        try:
-            for job in scheduler.get_jobs():
-                last = last_runs.get(job.id)
-                out.append({"job": job.id, "name": job.name, "trigger": str(job.trigger),
-                            "next_run": job.next_run_time.isoformat() if job.next_run_time else None,
-                            "last_run": last["started_at"] if last else None,
-                            "last_outcome": last["outcome"] if last else None,
-                            "last_message": last["message"] if last else None})
-        finally:
-            scheduler.shutdown(wait=False)
+    for spec in specs:
+        fire = trigger(spec, options.timezone).get_next_fire_time(None, now)
+        last = last_runs.get(spec.name)
+        out.append({"job": spec.name, "name": f"{JOB_NAMES[spec.kind]}：{spec.name}", "schedule": describe(spec),
+                    "next_run": fire.isoformat() if fire else None,
+                    "last_run": last["started_at"] if last else None,
+                    "last_outcome": last["outcome"] if last else None,
+                    "last_message": last["message"] if last else None})
     known = {row["job"] for row in out}
     for last in last_runs.values():
         if last["job"] not in known:  # e.g. `nianbao run`
-            out.append({"job": last["job"], "name": last["job"], "trigger": "手动", "next_run": None,
+            out.append({"job": last["job"], "name": last["job"], "schedule": "手动", "next_run": None,
                         "last_run": last["started_at"], "last_outcome": last["outcome"],
                         "last_message": last["message"]})
-    store.close()
     return out
