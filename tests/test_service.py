@@ -209,7 +209,8 @@ def test_read_only_database_path_is_a_clear_error(tmp_path) -> None:
     if os.geteuid() != 0 or not _mount_tmpfs(ro, "ro,size=1m"):
         pytest.skip("needs root to mount a read-only filesystem")
     try:
-        result = nianbao("status", "--db", str(ro / "n.db"), check=False)
+        # crawl creates a database (status would refuse a missing one before trying)
+        result = nianbao("crawl", "--portal", "http://127.0.0.1:9/", "--db", str(ro / "n.db"), check=False)
         assert result.returncode != 0 and "无法" in result.stderr and str(ro / "n.db") in result.stderr
         assert "Traceback" not in result.stderr
     finally:
