@@ -6,6 +6,7 @@ machine-readable output keep stable English keys for other tools.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -53,6 +54,19 @@ class ChineseCommand(ChineseHelp, click.Command):
 
 class ChineseGroup(ChineseHelp, click.Group):
     command_class = ChineseCommand
+
+    def invoke(self, ctx: click.Context):
+        from monitor.service.locks import LockHeld, LockUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except (LockHeld, LockUnavailable) as exc:  # the world's state, not a bug: said, not traced
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC):
+                raise
+            where = f"：{exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"无法写入{where}（{exc.strerror}）：请检查该路径是否可写、磁盘是否已满") from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         pass  # listed by format_options, under a Chinese heading

@@ -18,7 +18,7 @@ import yaml
 
 from demo.server import serve
 from demo.world import World, fixture_world, make_portal
-from tests.conftest import FAST, ROOT, nianbao
+from tests.conftest import FAST, ROOT, SEEDS, nianbao
 
 pytestmark = pytest.mark.e2e  # crawls, served portals, browsers or subprocesses
 
@@ -213,6 +213,10 @@ def test_read_only_database_path_is_a_clear_error(tmp_path) -> None:
         result = nianbao("crawl", "--portal", "http://127.0.0.1:9/", "--db", str(ro / "n.db"), check=False)
         assert result.returncode != 0 and "无法" in result.stderr and str(ro / "n.db") in result.stderr
         assert "Traceback" not in result.stderr
+        db = tmp_path / "a.db"  # a database elsewhere; the site's folder is the read-only one
+        nianbao("analyze", str(SEEDS["000"]), "--db", str(db))
+        result = nianbao("site", "--db", str(db), "--out", str(ro / "site"), check=False)
+        assert result.returncode == 1 and "无法写入" in result.stderr and "Traceback" not in result.stderr
     finally:
         subprocess.run(["umount", "--lazy", str(ro)], check=False)  # lazy: an open handle must not keep it
 

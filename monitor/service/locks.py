@@ -22,6 +22,10 @@ class LockHeld(Exception):
     """Another process holds the lock; the message names it."""
 
 
+class LockUnavailable(Exception):
+    """The lock file cannot be made (a read-only folder, no permission); the message says where."""
+
+
 class FileLock:
     def __init__(self, path: str | Path, purpose: str) -> None:
         self.path = Path(path)
@@ -30,8 +34,12 @@ class FileLock:
 
     def acquire(self, timeout: float | None = 0) -> FileLock:
         """Take the lock; wait up to ``timeout`` seconds (None: forever, 0: not at all)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise LockUnavailable(f"无法创建锁文件 {self.path}（{exc.strerror or exc}）：{self.purpose}需要对数据库所在的目录"
+                                  "有写权限") from None
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             try:
