@@ -212,6 +212,7 @@ class IncrementalMiddleware:
             request.meta.get("kind")
         fresh = self._fresh(page, kind)
         if fresh and kind == "robots" and page.get("status") == 404:
+            self._served_from_store(state, request)
             return Response(url=request.url, status=404, body=b"", request=request, flags=["cached"])
         if not page.get("blob") or page.get("status") != 200:
             return None
@@ -219,6 +220,7 @@ class IncrementalMiddleware:
         if body is None:
             return None
         if fresh:
+            self._served_from_store(state, request)
             return self._stored(request, page, body, "cached")
         if page.get("etag"):
             request.headers.setdefault("If-None-Match", page["etag"])
@@ -226,6 +228,13 @@ class IncrementalMiddleware:
             request.headers.setdefault("If-Modified-Since", page["last_modified"])
         request.meta["stored_page"] = page
         return None
+
+    @staticmethod
+    def _served_from_store(state: CrawlState, request: Request) -> None:
+        """A page still fresh in the store stands in for the portal: it answered, recently."""
+        run = state.portal_for(request.url, request.meta.get("portal"))
+        if run is not None:
+            run.cached += 1
 
     def _fresh(self, page: dict, kind: str | None) -> bool:
         """Whether the stored copy was verified recently enough to stand in for the page."""

@@ -43,6 +43,7 @@ class PortalRun:
     started: float = field(default_factory=time.monotonic)
     requests: int = 0  # network requests issued
     pages: int = 0  # successful responses (network or revalidated)
+    cached: int = 0  # pages still fresh in the store, used without asking the portal
     reports_found: int = 0
     new: int = 0
     changed: int = 0
@@ -62,7 +63,8 @@ class PortalRun:
     def summary(self) -> dict:
         return {"url": self.url, "jurisdiction": self.jurisdiction, "requests": self.requests, "pages": self.pages,
                 "reports_found": self.reports_found, "new": self.new, "changed": self.changed,
-                "unchanged": self.unchanged, "lookalikes": self.lookalikes, "errors": sum(self.errors.values()),
+                "unchanged": self.unchanged, "lookalikes": self.lookalikes, "cached": self.cached,
+                "errors": sum(self.errors.values()),
                 "error_kinds": dict(self.errors), "budget_cuts": dict(self.budget_cuts),
                 "lists": len(self.lists), "lists_incomplete": sum(1 for x in self.lists if x["complete"] is False),
                 "duration_s": round(time.monotonic() - self.started, 2)}

@@ -203,6 +203,11 @@ RUN_STATUS_NAMES = {"finished": "完成", "incomplete": "不完整", "interrupte
                     "disk_full": "磁盘已满", "running": "进行中"}
 
 
+def _unreachable(summary: dict) -> bool:
+    """Nothing came from the portal in this run, neither fresh nor from the store, only errors."""
+    return not summary["pages"] and not summary.get("cached") and bool(summary["errors"])
+
+
 def _print_summaries(summaries: list[dict]) -> None:
     from monitor.judge.health import ERROR_KIND_NAMES
     from monitor.terminal import table
@@ -213,7 +218,7 @@ def _print_summaries(summaries: list[dict]) -> None:
     click.echo("\n" + lines[0])
     for s, line in zip(summaries, lines[1:], strict=True):
         click.echo(line + (f"  （{', '.join(f'{k} {v}' for k, v in s['error_kinds'].items())}）" if s["errors"] else ""))
-        if not s["pages"] and s["errors"]:
+        if _unreachable(s):
             kinds = sorted(s["error_kinds"].items(), key=lambda kv: -kv[1])
             click.echo("  ✗ 未能访问该网站：" + "、".join(ERROR_KIND_NAMES.get(k, k) for k, _ in kinds))
         if s.get("lists_incomplete"):
@@ -275,7 +280,7 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
         click.echo("抓取被中止（收到停止信号）；已完成的部分已保存，下次运行将继续。", err=True)
         sys.exit(143)
     _exit_for_fleet(reason)
-    if summaries and all(not s["pages"] for s in summaries):
+    if summaries and all(_unreachable(s) for s in summaries):
         click.echo(f"错误：{len(summaries)} 个门户网站都未能访问，没有抓到任何页面（原因见上表；加 -v 查看每个请求）。", err=True)
         sys.exit(5)
 

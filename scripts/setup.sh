@@ -25,12 +25,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
+# a .venv left half-made (an interrupted first run, a Python upgraded underneath) is made again
+if [ -e .venv ] && ! .venv/bin/python -c "import pip" >/dev/null 2>&1; then
+  echo "setup: .venv is incomplete; making it again" >&2
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
+  if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    echo "setup: $PYTHON has no venv module; installing python3-venv" >&2
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get install -y -q python3-venv >/dev/null 2>&1 \
+      || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q python3-venv >/dev/null; }
+  fi
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.nianbao-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing Python packages into .venv (about 730 MB; a few minutes the first time)" >&2
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test]'
+  .venv/bin/python -m pip install -q --progress-bar off -e '.[test]'
   touch "$stamp"
+  echo "setup: done" >&2
 fi
