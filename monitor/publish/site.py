@@ -184,7 +184,8 @@ def _tables(tables: dict[str, Any], highlights: set[str]) -> list[dict[str, Any]
 def _chart(rows: list[StatusRow]) -> str:
     """An inline SVG histogram of publication dates relative to their deadlines (weeks)."""
     offsets = [(r.published - r.deadline.date).days for r in rows if r.published and r.status in ("on_time", "late")]
-    lo, hi, width = -63, 91, 7
+    # weeks that end on the deadline: day 0 (published on the deadline) is on time, day 1 is late
+    lo, hi, width = -62, 92, 7
     bins = list(range(lo, hi, width))
     counts = Counter(min(max((d - lo) // width, 0), len(bins) - 1) for d in offsets)
     peak = max(counts.values(), default=1)
@@ -193,19 +194,22 @@ def _chart(rows: list[StatusRow]) -> str:
              f'aria-label="公布日期相对期限的分布：共 {len(offsets)} 份">',
              f'<line x1="{pad}" y1="{h}" x2="{w - 20}" y2="{h}" stroke="#57606a"/>']
     for i, start in enumerate(bins):
+        end = start + width - 1
         n = counts.get(i, 0)
         bh = (h - 20) * n / peak if peak else 0
         x = pad + i * bar
-        color = "#1a7f37" if start + width <= 1 else "#9a6700"
-        parts.append(f'<rect x="{x + 1:.1f}" y="{h - bh:.1f}" width="{bar - 2:.1f}" height="{bh:.1f}" fill="{color}">'
-                     f"<title>距期限 {start} 至 {start + width - 1} 天：{n} 份</title></rect>")
+        on_time = end <= 0
+        color = "#1a7f37" if on_time else "#9a6700"
+        parts.append(f'<rect x="{x + 1:.1f}" y="{h - bh:.1f}" width="{bar - 2:.1f}" height="{bh:.1f}" fill="{color}" '
+                     f'data-days="{start}..{end}" data-on-time="{str(on_time).lower()}">'
+                     f"<title>距期限 {start} 至 {end} 天（{'按时' if on_time else '逾期'}）：{n} 份</title></rect>")
         if n:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{h - bh - 4:.1f}" font-size="11" text-anchor="middle" '
                          f'fill="#1f2328">{n}</text>')
-        if start % 28 == 0:
-            parts.append(f'<text x="{x:.1f}" y="{h + 16}" font-size="11" text-anchor="middle" fill="#57606a">'
-                         f"{start:+d}</text>")
-    zero = pad + (-lo / width) * bar
+        if end % 28 == 0:
+            parts.append(f'<text x="{x + bar:.1f}" y="{h + 16}" font-size="11" text-anchor="middle" fill="#57606a">'
+                         f"{end:+d}</text>")
+    zero = pad + ((1 - lo) / width) * bar  # between day 0 and day 1
     parts.append(f'<line x1="{zero:.1f}" y1="10" x2="{zero:.1f}" y2="{h}" stroke="#cf222e" stroke-dasharray="4 3"/>')
     parts.append(f'<text x="{zero + 4:.1f}" y="20" font-size="12" fill="#cf222e">期限</text>')
     parts.append(f'<text x="{w / 2}" y="{h + 34}" font-size="12" text-anchor="middle" fill="#57606a">'
