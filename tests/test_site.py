@@ -80,6 +80,20 @@ def test_navigation_from_overview_to_a_report(site, browser) -> None:
     assert errors == []
 
 
+def test_each_tile_opens_the_list_it_counts(site, browser) -> None:
+    """An overview tile links to its list, filtered to the overview's year, showing as many rows as it says."""
+    errors: list[str] = []
+    page = open_page(browser, (site / "index.html").as_uri(), errors)
+    for kind in ("late", "missing", "errors"):
+        tile = page.locator(f"li.tile.s-{kind}")
+        count = int(tile.locator(".n").inner_text())
+        tile.locator("a").click()
+        shown = page.locator("#list tbody tr:not([hidden])").count()
+        assert shown == count, (kind, shown, count)
+        page.go_back()
+    assert errors == []
+
+
 def test_report_page_shows_failed_cells_and_findings(site, world_db, browser) -> None:
     report_id = sqlite3.connect(world_db).execute("select id from reports where agency = '温县商务局'").fetchone()[0]
     errors: list[str] = []

@@ -31,6 +31,8 @@ from monitor.report.similarity import COPY_THRESHOLD, candidate_pairs, confirm, 
 from monitor.report.spec import APPLICANT_COLUMNS, FINDINGS, FIRST_REPORT_YEAR, SEVERITY_ORDER
 from monitor.store import Store, now_iso
 
+# findings that restate a status row (its own tile and list on the site), not an error in the report's content
+STATUS_CODES = frozenset({"LATE", "MISSING", "UNDATED"})
 STATUS_NAMES = {"on_time": "按时公布", "late": "逾期公布", "missing": "未公布", "not_due": "未到期限",
                 "undated": "未标注日期"}
 

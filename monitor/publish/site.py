@@ -24,7 +24,7 @@ from typing import Any
 
 import jinja2
 
-from monitor.judge import STATUS_NAMES, Evaluation, StatusRow, evaluate
+from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, evaluate
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
@@ -286,9 +286,11 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
     rows = evaluation.rows
     by_report = _findings_by_report(evaluation)
     status_of = {_row_key(r): r for r in rows}
-    errors = {(t.jurisdiction, t.agency, t.year) for t in evaluation.findings.values() if t.finding.severity == "error"}
-    finding_count = Counter((t.jurisdiction, t.agency, t.year) for t in evaluation.findings.values()
-                            if t.finding.severity == "error")
+    # "存在错误": errors in a published report's content — one definition for the tile, the grid and the list
+    content_errors = [t for t in evaluation.findings.values()
+                      if t.finding.severity == "error" and t.report_id is not None and t.finding.code not in STATUS_CODES]
+    errors = {(t.jurisdiction, t.agency, t.year) for t in content_errors}
+    finding_count = Counter((t.jurisdiction, t.agency, t.year) for t in content_errors)
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
 
     # reports
@@ -359,7 +361,8 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
     for r in rows:
         n = finding_count.get(_row_key(r), 0)
         if n and r.report:
-            titles = sorted({FINDINGS[f["code"]].title for f in by_report.get(r.report.id, []) if f["severity"] == "error"})
+            titles = sorted({FINDINGS[f["code"]].title for f in by_report.get(r.report.id, [])
+                             if f["severity"] == "error" and f["code"] not in STATUS_CODES})
             with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
     common_cols = [{"key": "jurisdiction", "label": "行政区", "type": "text"},
                    {"key": "agency", "label": "单位", "type": "text"}, {"key": "year", "label": "年度", "type": "num"}]

@@ -20,6 +20,9 @@
     });
     form.count.value = "显示 " + shown + " / " + rows.length + " 项";
   }
+  // a link from an overview tile names its year (#year=2024): the list opens showing what the tile counts
+  var wanted = /(?:^#|&)year=(\d{4})/.exec(window.location.hash);
+  if (wanted) { form.year.value = wanted[1]; apply(); }
   form.addEventListener("input", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   var heads = table.tHead.rows[0].cells;
