@@ -38,3 +38,6 @@ def test_a_portal_that_refuses_connections_is_one_line_and_a_failed_crawl(tmp_pa
     assert len(result.stderr.strip().splitlines()) == 1  # the one line that says the crawl failed
     row = next(line for line in result.stdout.splitlines() if line.startswith(dead))
     assert row.split()[5] == "2"  # robots.txt and the home page: each counted once, not once per retry
+    [health] = json.loads(nianbao("health", "--db", str(tmp_path / "n.db"), "--format", "json").stdout)
+    assert {f["url"] for f in health["failures"]} == {dead, dead + "robots.txt"}  # which URLs failed, and why
+    assert all(f["kind"] == "connection" and "refused" in f["reason"] for f in health["failures"])

@@ -94,6 +94,18 @@ def test_each_tile_opens_the_list_it_counts(site, browser) -> None:
     assert errors == []
 
 
+def test_lists_of_copies_undated_and_changed_and_the_failed_urls(site) -> None:
+    for name, title in (("copies", "疑似照抄的年报"), ("undated", "未标注发布日期的年报"), ("changed", "公布后被修改的年报")):
+        page = (site / "lists" / f"{name}.html").read_text(encoding="utf-8")
+        assert title in page
+    assert "<tr data-jurisdiction" in (site / "lists" / "copies.html").read_text(encoding="utf-8")
+    assert "<tr data-jurisdiction" in (site / "lists" / "undated.html").read_text(encoding="utf-8")
+    grids = "".join(p.read_text(encoding="utf-8") for p in (site / "jurisdictions").glob("*.html"))
+    assert '<span class="flag">疑似照抄</span>' in grids
+    assert "<tr data-jurisdiction" in (site / "lists" / "changed.html").read_text(encoding="utf-8")  # corrected
+    assert "北京时间" in (site / "index.html").read_text(encoding="utf-8")
+
+
 def test_report_page_shows_failed_cells_and_findings(site, world_db, browser) -> None:
     report_id = sqlite3.connect(world_db).execute("select id from reports where agency = '温县商务局'").fetchone()[0]
     errors: list[str] = []

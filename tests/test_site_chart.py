@@ -30,3 +30,10 @@ def test_day_zero_is_on_time_and_day_one_is_late() -> None:
     svg = _chart([_row(0), _row(1), _row(-3)])
     assert _bar_of(svg, 0) == ("true", "2")  # the deadline itself and three days before: one on-time bar
     assert _bar_of(svg, 1) == ("false", "1")
+
+
+def test_times_are_shown_in_beijing_time() -> None:
+    from monitor.publish.site import local_time
+
+    assert local_time("2026-01-31T16:30:00+00:00") == "2026-02-01 00:30"
+    assert local_time("2026-01-31") == "2026-01-31"

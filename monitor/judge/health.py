@@ -60,6 +60,7 @@ class PortalHealth:
     runs: list[dict[str, Any]]
     alerts: list[Alert]
     lists: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)  # the last run's failed URLs and why
 
     def to_json(self) -> dict[str, Any]:
         run = self.last_run or {}
@@ -73,7 +74,8 @@ class PortalHealth:
                            "found": x["found"], "adapter": x["adapter"],
                            "complete": None if x["complete"] is None else bool(x["complete"]),
                            "reason": x["reason"]} for x in self.lists],
-                "alerts": [{"kind": a.kind, "message": a.message} for a in self.alerts]}
+                "alerts": [{"kind": a.kind, "message": a.message} for a in self.alerts],
+                "failures": self.failures}
 
 
 def _median(values: list[float]) -> float:
@@ -82,6 +84,8 @@ def _median(values: list[float]) -> float:
 
 def portal_health(store: Store) -> list[PortalHealth]:
     runs = store.recent_runs(RECENT_RUNS)
+    latest = [finished[0]["id"] for rs in runs.values() if (finished := [r for r in rs if r["status"] != "running"])]
+    failures = store.failed_fetches(latest)
     out = []
     for portal in store.portals():
         recent = [r for r in runs.get(portal["id"], []) if r["status"] != "running"]
@@ -94,7 +98,7 @@ def portal_health(store: Store) -> list[PortalHealth]:
             alerts += _list_alerts(portal, lists)
             alerts += _budget_alerts(portal, recent[0])
         out.append(PortalHealth(portal["id"], portal["url"], portal["jurisdiction"], recent[0] if recent else None,
-                                recent, alerts, lists))
+                                recent, alerts, lists, failures.get(recent[0]["id"], []) if recent else []))
     return out
 
 

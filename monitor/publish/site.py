@@ -18,12 +18,14 @@ import shutil
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
+from monitor.config import DEFAULT_TIMEZONE
 from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, evaluate
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
@@ -53,10 +55,26 @@ MANIFEST = "manifest.json"
 ARCHIVE_EXT = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd", "text": "txt", "image": "bin"}
 
 
+SITE_ZONE = ZoneInfo(DEFAULT_TIMEZONE)  # one time zone on every page, stated in the footer
+
+
+def local_time(value: Any) -> Any:
+    """A stored timestamp (UTC, ISO) as the site shows it: Beijing time, to the minute."""
+    if not isinstance(value, str) or "T" not in value:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value[:16].replace("T", " ")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SITE_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["when"] = lambda v: v.replace("T", " ")[:16] if isinstance(v, str) else v
+    env.filters["when"] = local_time
     env.globals.update(status_names=STATUS_NAMES, severity_names=SEVERITY_NAMES, level_names=LEVEL_NAMES,
                        site_title=SITE_TITLE)
     return env
@@ -279,7 +297,7 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
            year: int | None, evaluation: Evaluation | None, health: list[PortalHealth] | None) -> BuildResult:
     evaluation = evaluation or evaluate(store, registry, as_of)
     health = health if health is not None else portal_health(store)
-    built_at = datetime.now().strftime("%Y-%m-%d %H:%M")
+    built_at = datetime.now(SITE_ZONE).strftime("%Y-%m-%d %H:%M")
     env = _env()
     writer = Writer(root, previous, env, {"as_of": as_of.isoformat(), "built_at": built_at})
     shutil.copytree(TEMPLATES / "site" / "assets", root / "assets")
@@ -291,6 +309,9 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
                       if t.finding.severity == "error" and t.report_id is not None and t.finding.code not in STATUS_CODES]
     errors = {(t.jurisdiction, t.agency, t.year) for t in content_errors}
     finding_count = Counter((t.jurisdiction, t.agency, t.year) for t in content_errors)
+    by_row_codes: dict[tuple[str, str, int], list[Any]] = defaultdict(list)
+    for t in evaluation.findings.values():
+        by_row_codes[(t.jurisdiction, t.agency, t.year)].append(t.finding)
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
 
     # reports
@@ -336,7 +357,8 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
             unit = units.setdefault(r.agency, {"agency": r.agency, "level": r.level, "cells": {}})
             unit["cells"][r.year] = {"status": r.status, "days_late": r.days_late,
                                      "path": report_path(r.report.id) if r.report else None,
-                                     "errors": finding_count.get(_row_key(r), 0)}
+                                     "errors": finding_count.get(_row_key(r), 0),
+                                     "flags": _flags(by_row_codes.get(_row_key(r), []))}
         order = {"government": 0, "department": 1, "township": 2}
         writer.page(jurisdiction_path(name), "site/jurisdiction.html.j2",
                     {"title": name, "name": name, "years": years,
@@ -364,6 +386,17 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
             titles = sorted({FINDINGS[f["code"]].title for f in by_report.get(r.report.id, [])
                              if f["severity"] == "error" and f["code"] not in STATUS_CODES})
             with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
+    flagged: dict[str, list[dict[str, Any]]] = {"copies": [], "undated": [], "changed": []}
+    for r in rows:
+        found = by_row_codes.get(_row_key(r), [])
+        copies = [f for f in found if f.code.startswith("COPIED_")]
+        if copies and r.report:
+            flagged["copies"].append({**_list_row(r), "what": "；".join(f.message for f in copies)})
+        if r.status == "undated":
+            flagged["undated"].append({**_list_row(r), "what": "页面未标注发布日期，以首次发现时间代替"})
+        changed = [f for f in found if f.code == "CHANGED_AFTER_PUBLICATION"]
+        if changed and r.report:
+            flagged["changed"].append({**_list_row(r), "what": "；".join(f.message for f in changed)})
     common_cols = [{"key": "jurisdiction", "label": "行政区", "type": "text"},
                    {"key": "agency", "label": "单位", "type": "text"}, {"key": "year", "label": "年度", "type": "num"}]
     lists = (
@@ -375,6 +408,13 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
           {"key": "days_late", "label": "已逾期天数", "type": "num"}]),
         ("errors", "存在错误的年报", "缺少必备内容、统计表错误或数字不合勾稽关系等。", with_errors,
          [*common_cols, {"key": "errors", "label": "错误数", "type": "num"}, {"key": "codes", "label": "错误", "type": "text"}]),
+        ("copies", "疑似照抄的年报", "与本单位上年或其他单位同年的年报正文几乎相同（已忽略单位名称、年份和数字）。",
+         flagged["copies"], [*common_cols, {"key": "what", "label": "说明", "type": "text"}]),
+        ("undated", "未标注发布日期的年报", "页面没有标注发布日期，是否按时无法确认，以本系统首次发现的时间代替。",
+         flagged["undated"], [*common_cols, {"key": "published", "label": "首次发现", "type": "text"},
+                              {"key": "what", "label": "说明", "type": "text"}]),
+        ("changed", "公布后被修改的年报", "公布之后正文又有改动：此前的版本保留在各年报页面。",
+         flagged["changed"], [*common_cols, {"key": "what", "label": "说明", "type": "text"}]),
     )
     for name, title, description, items, columns in lists:
         items.sort(key=lambda x: (x["jurisdiction"], -x["year"], x["agency"]))
@@ -422,6 +462,14 @@ def _archive(root: Path, blobs: BlobStore | None, version: dict[str, Any]) -> li
             _link_or_copy(blobs.path(blob), target)
         out.append({"path": path, "label": label})
     return out
+
+
+ROW_FLAGS = (("COPIED_", "疑似照抄"), ("CHANGED_AFTER_PUBLICATION", "公布后修改"))
+
+
+def _flags(found: list[Any]) -> list[str]:
+    """The marks a grid cell carries beside its status (a copy, a change after publication)."""
+    return [label for prefix, label in ROW_FLAGS if any(f.code.startswith(prefix) for f in found)]
 
 
 def _list_row(r: StatusRow) -> dict[str, Any]:

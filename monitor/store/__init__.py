@@ -257,6 +257,21 @@ class Store(JudgingQueries, DigestQueries):
     def log_fetch(self, **fields: Any) -> None:
         self.db["fetches"].insert(fields)
 
+    def failed_fetches(self, run_ids: list[int], per_run: int = 20) -> dict[int, list[dict[str, Any]]]:
+        """Each run's failed URLs (the last attempt of each), at most ``per_run`` of them, in one query."""
+        if not run_ids:
+            return {}
+        marks = ",".join("?" * len(run_ids))
+        out: dict[int, list[dict[str, Any]]] = {}
+        for row in self.db.query(
+                f"select run_id, url, error_kind, coalesce(error, status) as reason, max(id) as last from fetches "
+                f"where run_id in ({marks}) and error_kind is not null group by run_id, url order by run_id, last",
+                run_ids):
+            rows = out.setdefault(row["run_id"], [])
+            if len(rows) < per_run:
+                rows.append({"url": row["url"], "kind": row["error_kind"], "reason": row["reason"]})
+        return out
+
     def record_list(self, run_id: int | None, portal_id: int | None, result: dict[str, Any]) -> None:
         """One list walk's outcome (see :class:`crawler.cms.base.Walk`); the latest per column and run."""
         complete = result.get("complete")
