@@ -104,6 +104,9 @@ def test_lists_of_copies_undated_and_changed_and_the_failed_urls(site) -> None:
     assert '<span class="flag">疑似照抄</span>' in grids
     assert "<tr data-jurisdiction" in (site / "lists" / "changed.html").read_text(encoding="utf-8")  # corrected
     assert "北京时间" in (site / "index.html").read_text(encoding="utf-8")
+    pages = [p.read_text(encoding="utf-8") for p in (site / "reports").glob("*.html")]
+    with_t3 = [p for p in pages if "（一）予以公开" in p]
+    assert with_t3 and all('<th scope="rowgroup" colspan' in p and "（三）不予公开</th>" in p for p in with_t3)
 
 
 def test_report_page_shows_failed_cells_and_findings(site, world_db, browser) -> None:

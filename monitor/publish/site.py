@@ -80,6 +80,18 @@ def _env() -> jinja2.Environment:
     return env
 
 
+def _templates_digest() -> str:
+    """One hash of every site template and asset."""
+    h = hashlib.sha256()
+    for path in sorted((TEMPLATES / "site").rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(TEMPLATES).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+TEMPLATES_DIGEST = _templates_digest()
+
+
 class Writer:
     """Writes pages into the new build; reuses a page of the previous build when its inputs match."""
 
@@ -99,8 +111,9 @@ class Writer:
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         if inputs is not None:
-            digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str, ensure_ascii=False)
-                                    .encode()).hexdigest()
+            # the templates are inputs too: a new release re-renders what it draws differently
+            digest = hashlib.sha256(TEMPLATES_DIGEST.encode() + json.dumps(
+                inputs, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
             self.manifest[path] = digest
             old = self.previous / path if self.previous else None
             if old is not None and self.old_manifest.get(path) == digest and old.exists():
@@ -180,6 +193,10 @@ def _highlights(findings: list[dict[str, Any]], tables: dict[str, Any]) -> set[s
     return marks
 
 
+# 表三's group headings by row key, from the formats' row specs (the same in every format)
+T3_GROUPS = {row.key: row.group for fmt in FORMATS.values() for row in fmt.t3_rows if row.group}
+
+
 def _tables(tables: dict[str, Any], highlights: set[str]) -> list[dict[str, Any]]:
     """The parsed tables for display; each cell knows whether a finding points at it."""
     t3_columns = (tables.get("t3") or {}).get("columns") or []
@@ -187,14 +204,19 @@ def _tables(tables: dict[str, Any], highlights: set[str]) -> list[dict[str, Any]
     for name, columns, wide in (("t2", ["数值"], False), ("t3", t3_columns, True),
                                 ("t4", [c.label for c in T4_COLUMNS], True)):
         rows = []
+        group = None
         for row in (tables.get(name) or {}).get("rows", []):
+            heading = T3_GROUPS.get(row["key"]) if name == "t3" else None
+            if heading and heading != group:  # 三、本年度办理结果, （三）不予公开 …: context for the repeated 1./2./3.
+                rows.append({"heading": heading, "span": len(columns) + 1})
+            group = heading
             cells = []
             for c in row["cells"]:
                 src = c.get("source")
                 bad = bool(src) and f"{src['line']}:{src['column']}" in highlights
                 cells.append({"text": c["raw"] or "空", "column": c["column"], "bad": bad,
                               "cls": "num" + (" bad" if bad else "") + (" odd" if c["status"] != "ok" else "")})
-            rows.append({**row, "cells": cells, "wide": wide, "pad": max(0, len(columns) - len(cells))})
+            rows.append({**row, "heading": None, "cells": cells, "wide": wide, "pad": max(0, len(columns) - len(cells))})
         out.append({"name": name, "title": TABLE_NAMES[name], "columns": columns if rows else [], "rows": rows})
     return out
 
