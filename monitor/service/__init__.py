@@ -21,35 +21,20 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from monitor.config import DEFAULT_MISFIRE_GRACE, DEFAULT_OUTBOX, DEFAULT_SITE_OUT, DEFAULT_TIMEZONE
-from monitor.judge.assess import assess
 from monitor.judge.registry import Registry, load_registry
-from monitor.publish.notify import run_digests, run_health_digest
-from monitor.publish.site import build_site
 from monitor.service.locks import LOCK_HELD_ENV, service_lock, writer_lock
-from monitor.service.schedule import describe
+from monitor.service.schedule import JobSpec, describe
 from monitor.store import open_store
 
 logger = logging.getLogger("nianbao.service")
 
 JOB_NAMES = {"crawl": "抓取", "judge": "核查", "digest": "摘要邮件", "site": "网站生成", "cycle": "完整流程"}
-
-
-@dataclass
-class JobSpec:
-    name: str
-    kind: str
-    cron: str | None = None  # 5 fields (minute hour day month weekday), or 6 with seconds first
-    every: float | None = None  # seconds, instead of cron
-    jurisdictions: list[str] = field(default_factory=list)  # crawl only these (default: all)
-    jitter: int = 0
-    settings: dict[str, str] = field(default_factory=dict)  # Scrapy settings for crawl jobs
-    seasonal: bool = False  # the built-in default: daily from January to April, weekly otherwise
 
 
 @dataclass
@@ -184,6 +169,10 @@ def execute(job: str, kind: str, options: dict[str, Any], jurisdictions: list[st
     """Run one job (the scheduler calls this by its textual reference)."""
     opts = ServiceOptions(**options)
     # the run is recorded from when it holds the writer lock: recorded runs never overlap
+    from monitor.judge.assess import assess  # the judging and publishing stages: loaded by the jobs that run them
+    from monitor.publish.notify import run_digests, run_health_digest
+    from monitor.publish.site import build_site
+
     with writer_lock(opts.db), recorded(opts.db, job, kind) as outcome:
         if kind in ("crawl", "cycle"):
             code = _run_child(crawl_command(opts, jurisdictions or [], settings or {}))

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
-if TYPE_CHECKING:
-    from monitor.service import JobSpec
+
+@dataclass
+class JobSpec:
+    name: str
+    kind: str
+    cron: str | None = None  # 5 fields (minute hour day month weekday), or 6 with seconds first
+    every: float | None = None  # seconds, instead of cron
+    jurisdictions: list[str] = field(default_factory=list)  # crawl only these (default: all)
+    jitter: int = 0
+    settings: dict[str, str] = field(default_factory=dict)  # Scrapy settings for crawl jobs
+    seasonal: bool = False  # the built-in default: daily from January to April, weekly otherwise
 
 WEEKDAYS = {"mon": "一", "tue": "二", "wed": "三", "thu": "四", "fri": "五", "sat": "六", "sun": "日",
             "0": "日", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "日"}

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitor.report.document import Document, UnreadableDocument, archive_bomb, sniff_format
-from monitor.report.readers import docx, html, legacy, ofd, pdf, text
 
 __all__ = ["read_document", "read_path"]
 
@@ -20,6 +19,9 @@ def read_document(
     url: str | None = None,
 ) -> Document:
     """Read bytes of any supported format into a :class:`Document`; never raises on bad content."""
+    # imported on first use: PyMuPDF alone takes most of a second to load, and a crawl starts before it reads
+    from monitor.report.readers import docx, html, legacy, ofd, pdf, text
+
     fmt = sniff_format(data, filename, content_type)
     readers = {
         "html": lambda: html.read_html(data, content_type=content_type, url=url),
