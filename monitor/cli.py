@@ -605,6 +605,55 @@ def jobs(config_path: str | None, db: str) -> None:
                    + (f"：{r['last_message']}" if r["last_message"] else ""))
 
 
+@main.group(name="config")
+def config_group() -> None:
+    """从行政区划数据生成配置，并检查配置。"""
+
+
+@config_group.command("init")
+@click.option("--province", required=True, help="省级行政区，如 四川省。")
+@click.option("--city", help="只含这个地级行政区，如 广元市。")
+@click.option("--out", type=click.Path(dir_okay=False), help="写入此文件（默认输出到屏幕）；已存在则不覆盖。")
+def config_init(province: str, city: str | None, out: str | None) -> None:
+    """生成配置骨架：每个县级行政区（名称、代码、上级）及其政府，门户网站和收件人待填写。"""
+    from monitor.scaffold import ScaffoldError, skeleton
+
+    try:
+        text = skeleton(province, city)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    if Path(out).exists():
+        raise click.ClickException(f"{out} 已存在，未覆盖。")
+    Path(out).write_text(text, encoding="utf-8")
+    click.echo(f"已写入 {out}；填写各行政区的 portal 后运行 `nianbao config check --config {out}`。")
+
+
+@config_group.command("check")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), required=True,
+              help="要检查的 Nianbao 配置文件（YAML）。")
+def config_check(config_path: str) -> None:
+    """检查配置：格式与取值，行政区名称是否与行政区划数据一致，哪些县级行政区尚无门户网站。"""
+    from monitor.config import ConfigError
+    from monitor.scaffold import check
+
+    try:
+        result = check(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(f"配置错误：{exc}") from exc
+    for error in result.errors:
+        click.echo(f"错误：{error}", err=True)
+    if result.unknown:
+        click.echo("行政区划数据中没有这些名称（开发区、新区等可以忽略）：" + "、".join(result.unknown))
+    if result.without_portal:
+        click.echo(f"尚无门户网站的县级行政区 {len(result.without_portal)} 个：" + "、".join(result.without_portal))
+    if result.errors:
+        sys.exit(1)
+    click.echo("配置有效。")
+
+
 DEMO_BASE_PORT = 18081
 
 

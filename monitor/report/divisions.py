@@ -115,6 +115,24 @@ def names_starting(ch: str) -> tuple[str, ...]:
     return _by_first().get(ch, ())
 
 
+def counties(province: str, prefecture: str | None = None) -> list[Division]:
+    """Every county-level division of a province (or of one of its prefectures), by code."""
+    found = {d.code: d for divisions in _index().values() for d in divisions
+             if d.level == "county" and d.province == province and (prefecture is None or d.prefecture == prefecture)}
+    return sorted(found.values(), key=lambda d: d.code)
+
+
+def nearest(name: str, n: int = 3) -> list[str]:
+    """Division names spelt most like ``name`` (for a misspelt county in a configuration): the same
+    name with another suffix first (青川区 → 青川县), then the closest spellings."""
+    import difflib
+
+    stem = name[:-1] if len(name) > 2 else name
+    same_stem = sorted(other for other in names_starting(name[0]) if other != name and other[:-1] == stem)
+    close = difflib.get_close_matches(name, list(_index()), n=n, cutoff=0.6)
+    return list(dict.fromkeys(same_stem + close))[:n]
+
+
 def lookup(name: str) -> tuple[Division, ...]:
     """Every division with exactly this name (several counties share names: 朝阳区, 城关区)."""
     return _index().get(name, ())
