@@ -175,16 +175,17 @@ def _check_sending(registry, send: bool) -> None:
             raise click.ClickException(str(exc)) from exc
 
 
-def _open_store(path: str, create: bool = False):
+def _open_store(path: str, create: bool = False, read: bool = False):
     """The store at ``path``. Only the commands that fill a store (crawl, analyze --db, demo) may
-    create one; for the others a path that does not exist is a mistake, said as such."""
-    from monitor.store import StoreError, open_store
+    create one; for the others a path that does not exist is a mistake, said as such. A reading
+    command (``read``) works on a database it cannot write."""
+    from monitor.store import StoreError, open_for_reading, open_store
 
     if not create and not Path(path).is_file():
         raise click.ClickException(f"数据库文件不存在：{path}（请检查 --db；新数据库由 nianbao crawl、"
                                    "nianbao analyze --db 或 nianbao demo 创建）")
     try:
-        return open_store(path)
+        return open_for_reading(path) if read else open_store(path)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -317,7 +318,7 @@ def export_reports(db: str, fmt: str, with_text: bool) -> None:
     """每份年报一行（当前有效的版本）。"""
     from monitor.publish.csvsafe import SafeDictWriter
 
-    store = _open_store(db)
+    store = _open_store(db, read=True)
     columns = [*EXPORT_COLUMNS, "text"] if with_text else list(EXPORT_COLUMNS)
     writer = SafeDictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore") if fmt == "csv" else None
     if writer:
@@ -361,7 +362,7 @@ def status(db: str, config_path: str | None, as_of: str | None, year: int | None
     from monitor.publish.csvsafe import SafeDictWriter
 
     day = _as_of(as_of)
-    store = _open_store(db)
+    store = _open_store(db, read=True)
     rows = [r.to_json() for r in evaluate(store, _judging_registry(store, config_path), day, year).rows]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -492,7 +493,7 @@ def site(db: str, config_path: str | None, as_of: str | None, out: str, year: in
     """生成静态网站，输出 index.html 的路径。"""
     from monitor.publish.site import build_site
 
-    store = _open_store(db)
+    store = _open_store(db, read=True)
     result = build_site(store, _judging_registry(store, config_path), out, _as_of(as_of), year)
     click.echo(f"网站已生成：{result.pages} 个页面（{result.reused} 个沿用上次构建），{result.reports} 份年报。", err=True)
     click.echo(str(result.index))
@@ -506,7 +507,7 @@ def health(db: str, fmt: str) -> None:
     """各门户网站的抓取健康：最近一次抓取、页面、年报、各类错误和告警。"""
     from monitor.judge.health import ERROR_KIND_NAMES, portal_health
 
-    store = _open_store(db)
+    store = _open_store(db, read=True)
     portals = [h.to_json() for h in portal_health(store)]
     if fmt == "json":
         click.echo(json.dumps(portals, ensure_ascii=False, indent=1))

@@ -221,6 +221,27 @@ def test_read_only_database_path_is_a_clear_error(tmp_path) -> None:
         subprocess.run(["umount", "--lazy", str(ro)], check=False)  # lazy: an open handle must not keep it
 
 
+def test_reading_commands_work_on_a_read_only_database(tmp_path) -> None:
+    """A copy of the database on read-only media: status, health, export and the site read it;
+    a writing command says it cannot write, without a traceback."""
+    media = tmp_path / "media"
+    if os.geteuid() != 0 or not _mount_tmpfs(media, "size=16m"):
+        pytest.skip("needs root to mount a filesystem")
+    try:
+        db = media / "n.db"
+        nianbao("analyze", str(SEEDS["000"]), str(SEEDS["001"]), "--db", str(db))
+        assert subprocess.run(["mount", "-o", "remount,ro", str(media)], capture_output=True).returncode == 0
+        assert "截至" in nianbao("status", "--db", str(db)).stdout
+        nianbao("health", "--db", str(db))
+        assert nianbao("export", "reports", "--db", str(db)).stdout.count("\n") == 2
+        site = nianbao("site", "--db", str(db), "--out", str(tmp_path / "site"))
+        assert (tmp_path / "site" / "index.html").exists() and "Traceback" not in site.stderr
+        judged = nianbao("judge", "--db", str(db), check=False)
+        assert judged.returncode == 1 and "只读" in judged.stderr and "Traceback" not in judged.stderr
+    finally:
+        subprocess.run(["umount", "--lazy", str(media)], check=False)
+
+
 def test_a_really_full_disk(tmp_path) -> None:
     small = tmp_path / "small"
     if os.geteuid() != 0 or not _mount_tmpfs(small, "size=3m"):

@@ -436,6 +436,35 @@ class Store(JudgingQueries, DigestQueries):
         return [dict(row) for row in self.db.query(sql)]
 
 
+class ReadOnlyStore(StoreError):
+    """The database (or its folder) cannot be written."""
+
+
+def open_for_reading(path: str | Path = DEFAULT_DB) -> Store:
+    """Open an existing database to read: writable when it can be (then migrated as usual), else
+    read-only — a copy on read-only media, a folder without write permission — if its schema is
+    current. Nothing is written through a read-only store."""
+    try:
+        return open_store(path)
+    except StoreError as exc:
+        writable_error = exc  # read-only media says "unable to open" (no -wal/-shm can be made), not "readonly"
+    p = Path(path)
+    if not p.is_file():
+        raise writable_error
+    uri = p.resolve().as_uri()
+    last: Exception | None = None
+    for query in ("?mode=ro", "?mode=ro&immutable=1"):  # immutable: no -shm/-wal can be made beside it
+        try:
+            conn = sqlite3.connect(uri + query, uri=True, timeout=30, isolation_level=None)
+            db = sqlite_utils.Database(conn)
+            if migrations.pending(db):
+                raise StoreError(f"数据库 {p} 是只读的，且需要升级到当前版本：请在可写的位置运行一次 nianbao judge")
+            return Store(db, str(p))
+        except sqlite3.OperationalError as exc:
+            last = exc
+    raise StoreError(f"{writable_error}；以只读方式也无法打开：{last}")
+
+
 def open_store(path: str | Path = DEFAULT_DB) -> Store:
     """Open (creating and migrating as needed) the database at ``path``."""
     p = Path(path)
@@ -458,8 +487,9 @@ def open_store(path: str | Path = DEFAULT_DB) -> Store:
         store.migrate()
         return store
     except sqlite3.OperationalError as exc:
-        if "readonly" in str(exc) or "read-only" in str(exc):
-            raise StoreError(f"数据库 {p} 是只读的（文件或目录没有写权限），无法写入") from exc
+        unwritable = p.exists() and not (os.access(p, os.W_OK) and os.access(p.parent, os.W_OK))
+        if "readonly" in str(exc) or "read-only" in str(exc) or unwritable:
+            raise ReadOnlyStore(f"数据库 {p} 是只读的（文件或目录没有写权限），无法写入") from exc
         if is_disk_full(exc):
             raise StoreError(f"磁盘已满（或数据库达到 {MAX_MB_ENV} 上限），无法写入数据库 {p}") from exc
         raise StoreError(f"无法打开数据库 {p}：{exc}") from exc
