@@ -211,14 +211,20 @@ def create_digest(store: Store, office: Office, content: DigestContent) -> int:
 # --------------------------------------------------------------------------- delivery
 
 
-def _write_outbox(store: Store, outbox: Path, delivery: dict[str, Any], msg: EmailMessage) -> str:
+def _write_eml(outbox: Path, prefix: str, office: str, recipient: str, msg: EmailMessage) -> str:
+    """One message as an .eml file, written whole (a temporary file renamed into place)."""
     outbox.mkdir(parents=True, exist_ok=True)
-    safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in f"{delivery['office']}-{delivery['recipient']}")
-    path = outbox / f"digest-{delivery['digest_id']:05d}-{safe}.eml"
+    safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in f"{office}-{recipient}")
+    path = outbox / f"{prefix}-{safe}.eml"
     fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".tmp-")
     with os.fdopen(fd, "wb") as fh:
         fh.write(msg.as_bytes())
     os.replace(tmp, path)
+    return str(path)
+
+
+def _write_outbox(store: Store, outbox: Path, delivery: dict[str, Any], msg: EmailMessage) -> str:
+    path = _write_eml(outbox, f"digest-{delivery['digest_id']:05d}", delivery["office"], delivery["recipient"], msg)
     store.update_delivery(delivery["id"], {"status": "written", "path": str(path), "sent_at": now_iso(),
                                            "attempts": delivery["attempts"] + 1})
     return str(path)
@@ -428,14 +434,7 @@ def _preview(store: Store, registry: Registry, evaluation: Evaluation, offices: 
 
 
 def _write_preview(outbox: Path, office: str, recipient: str, msg: EmailMessage) -> str:
-    outbox.mkdir(parents=True, exist_ok=True)
-    safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in f"{office}-{recipient}")
-    path = outbox / f"preview-{safe}.eml"
-    fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(msg.as_bytes())
-    os.replace(tmp, path)
-    return str(path)
+    return _write_eml(outbox, "preview", office, recipient, msg)
 
 
 # --------------------------------------------------------------------------- operator alerts
