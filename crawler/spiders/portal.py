@@ -226,8 +226,10 @@ class PortalSpider(scrapy.Spider):
             (not walk.entries and walk.context.get("js_only"))
         if needs_browser and not walk.browser:
             if self.crawler.settings.getbool("NIANBAO_PLAYWRIGHT"):
-                logger.info("列表 %s 由 %s 读取不完整（声明 %s，找到 %s）：改用浏览器翻页", walk.column, walk.adapter,
-                            walk.stated_records or walk.stated_pages, walk.found)
+                stated = (f"声明 {walk.stated_records} 条" if walk.stated_records else
+                          f"声明 {walk.stated_pages} 页" if walk.stated_pages else "未声明总数")
+                logger.info("列表 %s 由 %s 读取不完整（%s，找到 %s 条）：改用浏览器翻页", walk.column, walk.adapter,
+                            stated, walk.found)
                 walk.browser = True
                 yield Request(walk.column, callback=self.parse_browser_list, errback=self.list_errback,
                               dont_filter=True, priority=PRIORITY["column"],
