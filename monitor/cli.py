@@ -81,6 +81,31 @@ def main() -> None:
     """Nianbao（年报）：政府信息公开工作年度报告的采集、核查与公示。"""
 
 
+def _me() -> str:
+    """This command as the user can type it again: the path it was run by (``.venv/bin/nianbao``),
+    or ``nianbao`` when it is on the PATH or run as a module."""
+    import shutil
+
+    invoked = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if invoked is None or invoked.name != "nianbao":
+        return "nianbao"
+    on_path = shutil.which("nianbao")
+    if on_path and Path(on_path).resolve() == invoked.resolve():
+        return "nianbao"
+    return _shown(invoked)
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be typed from here."""
+    import shlex
+
+    try:
+        shown = path.absolute().relative_to(Path.cwd())
+    except ValueError:
+        shown = path
+    return shlex.quote(str(shown))
+
+
 def _summary(data: dict) -> str:
     ident = [
         f"  标题：{data['title'] or '（未识别）'}",
@@ -223,7 +248,7 @@ def _print_summaries(summaries: list[dict]) -> None:
             kinds = sorted(s["error_kinds"].items(), key=lambda kv: -kv[1])
             click.echo("  ✗ 未能访问该网站：" + "、".join(ERROR_KIND_NAMES.get(k, k) for k, _ in kinds))
         if s.get("lists_incomplete"):
-            click.echo(f"  ⚠ {s['lists_incomplete']} 个年报列表不完整（声明的多于找到的），详见 `nianbao health`")
+            click.echo(f"  ⚠ {s['lists_incomplete']} 个年报列表不完整（声明的多于找到的），详见 `{_me()} health`")
 
 
 @main.command()
@@ -271,7 +296,7 @@ def crawl(config_path: str | None, portal_urls: tuple[str, ...], jurisdiction: s
         from crawler.run import crawl as run_crawl
 
         if redis_url:
-            click.echo(f"分布式抓取：任务队列在 {redis_url}，其他机器可运行 `nianbao crawl --worker --redis {redis_url}`")
+            click.echo(f"分布式抓取：任务队列在 {redis_url}，其他机器可运行 `{_me()} crawl --worker --redis {redis_url}`")
         summaries, reason = run_crawl(portals, db, _settings(settings), redis_url=redis_url, verbose=verbose)
     _print_summaries(summaries)
     if reason == "disk_full":
@@ -629,7 +654,7 @@ def config_init(province: str, city: str | None, out: str | None) -> None:
     if Path(out).exists():
         raise click.ClickException(f"{out} 已存在，未覆盖。")
     Path(out).write_text(text, encoding="utf-8")
-    click.echo(f"已写入 {out}；填写各行政区的 portal 后运行 `nianbao config check --config {out}`。")
+    click.echo(f"已写入 {out}；填写各行政区的 portal 后运行 `{_me()} config check --config {out}`。")
 
 
 @config_group.command("check")
@@ -699,7 +724,9 @@ def demo(db: str, outbox: str) -> None:
     click.echo(f"合规摘要邮件 {len(written)} 封已写入 {Path(outbox).resolve()}" if written
                else f"没有新的合规摘要（此前已写入 {Path(outbox).resolve()}）")
     click.echo(f"网站：{built.index}")
-    click.echo(f"完成。`nianbao status --db {db}` 查看各单位公布情况；`datasette {db}` 浏览数据库。")
+    datasette = Path(sys.executable).with_name("datasette")  # installed with the test extras
+    browse = f"；`{_shown(datasette)} {db}` 浏览数据库" if datasette.exists() else ""
+    click.echo(f"完成。`{_me()} status --db {db}` 查看各单位公布情况{browse}。")
 
 
 if __name__ == "__main__":
