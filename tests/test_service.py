@@ -98,6 +98,7 @@ def test_second_service_refused_and_sigterm_exits_cleanly(tmp_path) -> None:
         assert wait_for(lambda: len(job_runs(db, "judge")) >= 1, 30)
         second = nianbao("serve", "--config", str(config), "--db", str(db), check=False, timeout=60)
         assert second.returncode != 0 and "已在运行" in second.stderr and "同一个数据库只能运行一个服务" in second.stderr
+        assert "服务启动" not in second.stdout  # refused before it said anything
     finally:
         out = stop(first)
     assert "服务已停止" in out
