@@ -137,7 +137,11 @@ def test_jobs_never_overlap_and_sigterm_stops_a_crawl(tmp_path) -> None:
         config = config_for(tmp_path, world, jobs=jobs)
         service = start_service(config, db)
         try:
-            assert wait_for(lambda: sum(portal.hits.values()) >= 8, 60)  # mid-crawl
+            def mid_crawl() -> bool:  # a crawl job is running and has fetched a few pages
+                running = [r for r in job_runs(db, "crawl") if r["finished_at"] is None]
+                return bool(running) and sum(portal.hits.values()) >= 8
+
+            assert wait_for(mid_crawl, 60)
         finally:
             started = time.monotonic()
             stop(service, timeout=90)
