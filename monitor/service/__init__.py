@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import DEFAULT_MISFIRE_GRACE, DEFAULT_OUTBOX, DEFAULT_SITE_OUT, DEFAULT_TIMEZONE
-from monitor.judge.registry import Registry, load_registry
+from monitor.judge.registry import Registry
 from monitor.service.locks import LOCK_HELD_ENV, service_lock, writer_lock
 from monitor.service.schedule import JobSpec, describe
 from monitor.store import open_store
@@ -169,7 +169,7 @@ def execute(job: str, kind: str, options: dict[str, Any], jurisdictions: list[st
     """Run one job (the scheduler calls this by its textual reference)."""
     opts = ServiceOptions(**options)
     # the run is recorded from when it holds the writer lock: recorded runs never overlap
-    from monitor.judge.assess import assess  # the judging and publishing stages: loaded by the jobs that run them
+    from monitor.judge.assess import assess, judging_registry  # judging and publishing: loaded by the jobs
     from monitor.publish.notify import run_digests, run_health_digest
     from monitor.publish.site import build_site
 
@@ -183,9 +183,10 @@ def execute(job: str, kind: str, options: dict[str, Any], jurisdictions: list[st
                     return
             if kind == "crawl":
                 return
-        registry = load_registry(opts.config)
         store = open_store(opts.db)
         try:
+            # the configuration the store was judged with when the service was started without one
+            registry, _ = judging_registry(store, opts.config)
             if kind == "site":  # the site alone shows the store as it stands: no finding moves
                 build_site(store, registry, opts.site_out)
                 return
