@@ -412,7 +412,8 @@ class Fleet:
         if self.epoch is None:
             self.epoch = current
             return
-        if current != self.epoch:
+        if current != self.epoch and not self.server.exists(self.keys.done):
+            # (done is read again: the coordinator may have finished, and cleared the epoch, in between)
             self._close("frontier_lost", "分布式任务队列已丢失（Redis 重启或被清空）：本次抓取不完整，"
                                          "请重新运行（已抓取的内容已保存，重新运行将从数据库继续）")
 
