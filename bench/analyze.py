@@ -34,8 +34,8 @@ def corpus(n: int) -> list[SynthReport]:
     for i in range(n):
         fmt = "2021" if i % 4 else "2019"
         year = rng.randint(2021, 2024) if fmt == "2021" else rng.choice([2019, 2020])
-        agency = "青川区" + agencies[i % len(agencies)]
-        out.append(SynthReport(agency, year, consistent_tables(rng, fmt), jurisdiction="青川区"))
+        agency = "青川县" + agencies[i % len(agencies)]
+        out.append(SynthReport(agency, year, consistent_tables(rng, fmt), jurisdiction="青川县"))
     return out
 
 

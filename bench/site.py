@@ -36,9 +36,9 @@ def generate(db_path: Path, n: int) -> None:
     rng = random.Random(7)
     templates = []
     for k in range(8):
-        report = analyze_text(render_text(sample_report(k, agency="青川区教育局", fee_statement=k % 4 != 0)))
+        report = analyze_text(render_text(sample_report(k, agency="青川县教育局", fee_statement=k % 4 != 0)))
         data = report.to_json()
-        templates.append((report.text, data, report.findings, normalise(report.authored_prose(), ["青川区教育局"])))
+        templates.append((report.text, data, report.findings, normalise(report.authored_prose(), ["青川县教育局"])))
     store = open_store(db_path)
     db = store.db
     units = [f"局{i:02d}" for i in range(24)]

@@ -538,8 +538,8 @@ RENDERERS = {
 }
 
 
-def sample_report(seed: int = 0, fmt: str = "2021", year: int = 2023, agency: str = "青川区教育局",
+def sample_report(seed: int = 0, fmt: str = "2021", year: int = 2023, agency: str = "青川县教育局",
                   zero: bool = False, **kwargs) -> SynthReport:
     rng = random.Random(seed)
     return SynthReport(agency=agency, year=year, tables=consistent_tables(rng, fmt, zero=zero),
-                       jurisdiction="青川区", **kwargs)
+                       jurisdiction="青川县", **kwargs)

@@ -64,7 +64,7 @@ class Expected:
 
 @dataclass
 class Unit:
-    name: str  # full name, e.g. 青川区教育局
+    name: str  # full name, e.g. 青川县教育局
     short: str  # as a department column calls it, e.g. 区教育局
     level: str
     slug: str
@@ -671,8 +671,8 @@ def fixture_world() -> World:
     """The six-portal world of the tests and the demo, with known late, missing and undated reports."""
     years = [2021, 2022, 2023, 2024, 2025]
     return World([
-        make_portal("qingchuan", "hanweb", "青川区", years, 1, departments=3, odd=Anomalies(
-            late={("青川区民政局", 2025)}, missing=[("青川区财政局", 2025)], carry_mismatch={("青川区教育局", 2024)})),
+        make_portal("qingchuan", "hanweb", "青川县", years, 1, departments=3, odd=Anomalies(
+            late={("青川县民政局", 2025)}, missing=[("青川县财政局", 2025)], carry_mismatch={("青川县教育局", 2024)})),
         make_portal("wenfeng", "trs", "文峰区", years, 2, departments=2, seeds=True, odd=Anomalies(
             late={("文峰区人民政府", 2024)}, copies_other={("文峰区民政局", 2025): "文峰区教育局"})),
         make_portal("wenxian", "static", "温县", years, 3, departments=2, seeds=True, odd=Anomalies(

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import click
 
+from monitor import click_zh
 from monitor.config import DEFAULT_OUTBOX, DEFAULT_SITE_OUT
 from monitor.report.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
 from monitor.store import DEFAULT_DB
+
+click_zh.install()
 
 
 class ChineseHelp:
@@ -255,7 +258,7 @@ def _print_summaries(summaries: list[dict]) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Nianbao 配置文件（YAML）；抓取其中每个有门户网站的行政区。")
 @click.option("--portal", "portal_urls", multiple=True, help="门户网站首页网址（可重复）。")
-@click.option("--jurisdiction", help="--portal 网址所属的行政区名称（如 青川区）。")
+@click.option("--jurisdiction", help="--portal 网址所属的行政区名称（如 青川县）。")
 @click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB,
               show_default=True, help="SQLite 数据库文件。")
 @click.option("--only", "only", multiple=True, metavar="NAME", help="与 --config 同用：只抓取这些行政区。")

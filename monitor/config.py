@@ -296,12 +296,12 @@ def no_secret(value: Any) -> str | None:
 
 
 UNIT = Schema({
-    "name": Field(str, required=True, describe="单位全称，如 青川区教育局"),
+    "name": Field(str, required=True, describe="单位全称，如 青川县教育局"),
     "level": Field(str, check=one_of("government", "department", "township")),
     "retired": Field(int, describe="自该报告年度起不再要求公布（如机构合并）"),
 })
 JURISDICTION = Schema({
-    "name": Field(str, required=True, describe="如 青川区"),
+    "name": Field(str, required=True, describe="如 青川县"),
     "code": Field((str, int), check=lambda v: None if re.fullmatch(r"\d{6}", str(v)) else "行政区划代码应为 6 位数字"),
     "level": Field(str, check=one_of("province", "city", "county")),
     "parent": Field(str, describe="上级行政区名称"),
@@ -317,7 +317,7 @@ DEADLINE = Schema({
     "source": Field(str, describe="依据文件"),
 })
 OFFICE = Schema({
-    "name": Field(str, required=True, describe="如 青川区政务公开办"),
+    "name": Field(str, required=True, describe="如 青川县政务公开办"),
     "jurisdictions": Field(list, required=True, item=Field(str), describe="所负责的行政区（含下级）"),
     "recipients": Field(list, required=True, item=Field(str, check=is_email)),
 })
@@ -380,4 +380,32 @@ def load_config(path: str | Path) -> Located:
         for k, name in enumerate(office["jurisdictions"]):
             if names and name not in names:
                 raise doc.error(("offices", i, "jurisdictions", k), f"未在 jurisdictions 中定义：{name}")
+    for i, jurisdiction in enumerate(doc.data.get("jurisdictions") or []):
+        problem = misspelt_division(jurisdiction)
+        if problem:
+            raise doc.error(("jurisdictions", i, "name"), problem)
     return doc
+
+
+def misspelt_division(jurisdiction: dict[str, Any]) -> str | None:
+    """Why a configured jurisdiction's name cannot be right, checked against the gazetteer
+    (GB/T 2260): its code names another division, or its parent is a real province or prefecture
+    that has no division of that name but one spelt like it. Places the gazetteer cannot speak for
+    (a development zone, an invented demo county under an invented city) pass; ``nianbao config
+    check`` lists them."""
+    from monitor.report.divisions import by_code, children, closest, lookup
+
+    name = jurisdiction["name"]
+    if lookup(name) and (jurisdiction.get("code") is None
+                         or any(d.code == str(jurisdiction["code"]) for d in lookup(name))):
+        return None
+    if jurisdiction.get("code") is not None:
+        coded = by_code(str(jurisdiction["code"]))
+        if coded:
+            return f"名称“{name}”与行政区划代码 {jurisdiction['code']}（{coded[0].name}）不符"
+    parent = jurisdiction.get("parent")
+    if parent:
+        close = closest(name, [d.name for d in children(parent)])
+        if close:
+            return f"行政区划数据中{parent}没有“{name}”；是否为：{'、'.join(close)}？"
+    return None

@@ -40,10 +40,10 @@ def write_config(path: Path, smtp_port: int | None = None) -> Path:
     smtp = (f"smtp:\n  host: 127.0.0.1\n  port: {smtp_port}\n  starttls: false\n"
             "  sender: \"Nianbao <nianbao@127.0.0.1>\"\n") if smtp_port else ""
     path.write_text(
-        "jurisdictions:\n  - name: 青川区\n    parent: 广元市\n  - name: 利州区\n    parent: 广元市\n"
+        "jurisdictions:\n  - name: 青川县\n    parent: 广元市\n  - name: 利州区\n    parent: 广元市\n"
         "  - name: 广元市\n    level: city\n"
         "offices:\n"
-        "  - name: 青川区政务公开办\n    jurisdictions: [青川区]\n    recipients: [qc@127.0.0.1]\n"
+        "  - name: 青川县政务公开办\n    jurisdictions: [青川县]\n    recipients: [qc@127.0.0.1]\n"
         "  - name: 广元市政务公开办\n    jurisdictions: [广元市]\n    recipients: [gy@127.0.0.1]\n"
         "site:\n  base_url: https://nianbao.example.org/\n" + smtp, encoding="utf-8")
     return path

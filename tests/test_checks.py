@@ -46,7 +46,7 @@ def test_improvements_required_in_section_5() -> None:
 
 
 def test_government_must_report_assessment() -> None:
-    gov = dict(agency="青川区人民政府")
+    gov = dict(agency="青川县人民政府")
     assert codes(render_text(sample_report(1, **gov))) == Counter()
     assert codes(render_text(sample_report(1, gov_statement=False, **gov))) == Counter({"GOV_ASSESSMENT_MISSING": 1})
     # a department is not asked for it
@@ -63,7 +63,7 @@ def test_template_outdated() -> None:
 
 
 def test_no_format_at_all() -> None:
-    text = "青川区教育局2022年政府信息公开工作年度报告\n一、总体情况\n" + "本年度工作有序开展。" * 20
+    text = "青川县教育局2022年政府信息公开工作年度报告\n一、总体情况\n" + "本年度工作有序开展。" * 20
     got = codes(text)
     assert got["TEMPLATE_OUTDATED"] == 1 and got["TABLE_MISSING"] == 3
 

@@ -14,18 +14,42 @@ EXAMPLE = Path(__file__).parent.parent / "config" / "nianbao.example.yaml"
 
 def test_example_config_loads() -> None:
     registry = load_registry(EXAMPLE)
-    assert registry.scopes("青川区") == ["青川区", "510822", "广元市", "四川省"]
+    assert registry.scopes("青川县") == ["青川县", "510822", "广元市", "四川省"]
     city = registry.office("广元市政务公开办")
-    assert city and registry.covers(city, "青川区") and not registry.covers(city, "文峰区")
+    assert city and registry.covers(city, "青川县") and not registry.covers(city, "文峰区")
     assert registry.overrides[0].level == "township" and (registry.overrides[0].month, registry.overrides[0].day) == (2, 20)
     assert registry.smtp and registry.smtp.password_env == "NIANBAO_SMTP_PASSWORD"
 
 
+@pytest.mark.parametrize("entry,line,words", [
+    ("  - name: 旺苍县\n    parent: 广元市\n  - name: 青川区\n    parent: 广元市\n", 4, "广元市没有“青川区”；是否为：青川县"),
+    ("  - name: 青州县\n    parent: 广元市\n", 2, "是否为：青川县"),
+    ("  - name: 旺苍县\n    code: \"510822\"\n", 2, "与行政区划代码 510822（青川县）不符"),
+])
+def test_a_misspelt_county_is_an_error_with_the_nearest_names(tmp_path: Path, entry: str, line: int,
+                                                              words: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("jurisdictions:\n" + entry, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_registry(path)
+    assert f"{path}:{line}" in str(raised.value) and "name" in str(raised.value) and words in str(raised.value)
+
+
+def test_places_the_gazetteer_cannot_speak_for_load(tmp_path: Path) -> None:
+    """A development zone under a real city, an invented county under an invented city (the demo
+    world), a real county with its code: none is called misspelt."""
+    path = tmp_path / "c.yaml"
+    path.write_text("jurisdictions:\n  - name: 平潭综合实验区\n    parent: 福州市\n"
+                    "  - name: 青川区\n    parent: 演示市\n  - name: 演示市\n    level: city\n"
+                    "  - name: 青川县\n    code: \"510822\"\n    parent: 广元市\n", encoding="utf-8")
+    assert set(load_registry(path).jurisdictions) == {"平潭综合实验区", "青川区", "演示市", "青川县"}
+
+
 @pytest.mark.parametrize("text,line,field,words", [
-    ("jurisdictions:\n  - name: 青川区\n    portal: [\n", 4, "", "YAML 语法错误"),
-    ("jurisdictions:\n  - name: 青川区\n    protal: http://x/\n", 3, "jurisdictions[0].protal", "未知字段"),
-    ("offices:\n  - name: 办\n    jurisdictions: 青川区\n    recipients: [a@b.cn]\n", 3, "offices[0].jurisdictions", "列表"),
-    ("offices:\n  - name: 办\n    jurisdictions: [青川区]\n    recipients: [not-an-email]\n", 4,
+    ("jurisdictions:\n  - name: 青川县\n    portal: [\n", 4, "", "YAML 语法错误"),
+    ("jurisdictions:\n  - name: 青川县\n    protal: http://x/\n", 3, "jurisdictions[0].protal", "未知字段"),
+    ("offices:\n  - name: 办\n    jurisdictions: 青川县\n    recipients: [a@b.cn]\n", 3, "offices[0].jurisdictions", "列表"),
+    ("offices:\n  - name: 办\n    jurisdictions: [青川县]\n    recipients: [not-an-email]\n", 4,
      "offices[0].recipients[0]", "电子邮件"),
     ("smtp:\n  host: 127.0.0.1\n  sender: a@b.cn\n  password: hunter2\n", 4, "smtp.password", "环境变量"),
     ("deadlines:\n  - scope: 四川省\n    date: 2-30\n", 3, "deadlines[0].date", "有效的日期"),
@@ -45,9 +69,9 @@ def test_errors_are_located(tmp_path, text: str, line: int, field: str, words: s
 
 
 @pytest.mark.parametrize("text,line,words", [
-    ("jurisdictions:\n  - name: 青川区\n    portal: http://x/: y\n", 3, "冒号后要有空格"),
-    ("jurisdictions:\n\t- name: 青川区\n", 2, "Tab"),
-    ("jurisdictions:\n  - name: \"青川区\n", 3, "引号"),
+    ("jurisdictions:\n  - name: 青川县\n    portal: http://x/: y\n", 3, "冒号后要有空格"),
+    ("jurisdictions:\n\t- name: 青川县\n", 2, "Tab"),
+    ("jurisdictions:\n  - name: \"青川县\n", 3, "引号"),
 ])
 def test_yaml_syntax_errors_are_said_in_chinese_with_the_line(tmp_path, text: str, line: int, words: str) -> None:
     path = tmp_path / "bad.yaml"

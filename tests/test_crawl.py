@@ -227,11 +227,11 @@ def test_scrapy_crawl_command(tmp_path) -> None:
 
 def test_config_file_errors_are_located(tmp_path) -> None:
     config = tmp_path / "portals.yaml"
-    config.write_text("jurisdictions:\n  - name: 青川区\n    portal: ftp://example\n", encoding="utf-8")
+    config.write_text("jurisdictions:\n  - name: 青川县\n    portal: ftp://example\n", encoding="utf-8")
     result = nianbao("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"), check=False)
     assert result.returncode != 0
     assert f"{config}:3" in result.stderr and "jurisdictions[0].portal" in result.stderr
-    config.write_text("jurisdictions:\n  - name: 青川区\n    portal: http://127.0.0.1:1/\n    colums: []\n",
+    config.write_text("jurisdictions:\n  - name: 青川县\n    portal: http://127.0.0.1:1/\n    colums: []\n",
                       encoding="utf-8")
     result = nianbao("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"), check=False)
     assert f"{config}:4" in result.stderr and "colums" in result.stderr and "未知字段" in result.stderr

@@ -54,14 +54,14 @@ def test_a_service_started_without_config_judges_with_the_one_in_use(tmp_path) -
     from tests.stores import Published, build_store
 
     config = tmp_path / "nianbao.yaml"
-    config.write_text("jurisdictions:\n  - name: 青川区\n    units:\n      - name: 青川区档案馆\n", encoding="utf-8")
+    config.write_text("jurisdictions:\n  - name: 青川县\n    units:\n      - name: 青川县档案馆\n", encoding="utf-8")
     db = tmp_path / "n.db"
-    store = build_store(db, [Published("青川区", "青川区教育局", 2022, date(2023, 1, 10))])
+    store = build_store(db, [Published("青川县", "青川县教育局", 2022, date(2023, 1, 10))])
     assess(store, load_registry(config), date(2024, 6, 1))  # 档案馆 is owed only by the configuration
     opened = {r["id"] for r in store.open_tracked_findings()}
     store.close()
     execute("judge", "judge", ServiceOptions(db=str(db), config=None).__dict__)
     store = open_store(db)
-    assert any(r["agency"] == "青川区档案馆" for r in store.open_tracked_findings())
+    assert any(r["agency"] == "青川县档案馆" for r in store.open_tracked_findings())
     assert opened and {r["id"] for r in store.open_tracked_findings()} >= opened
     store.close()

@@ -39,10 +39,10 @@ def test_overrides_most_specific_wins() -> None:
     overrides = [
         Override("四川省", 2, 20, level="township"),
         Override("广元市", 2, 10, level="township"),
-        Override("青川区", 2, 15, level="township", years=(2023,)),
+        Override("青川县", 2, 15, level="township", years=(2023,)),
         Override("四川省", 1, 15, level="department", source="省通知"),
     ]
-    scopes = ["青川区", "510822", "广元市", "四川省"]
+    scopes = ["青川县", "510822", "广元市", "四川省"]
     assert deadline_for("township", 2023, scopes, overrides).date == date(2024, 2, 15)  # county, that year
     assert deadline_for("township", 2022, scopes, overrides).date == date(2023, 2, 10)  # city
     assert deadline_for("township", 2022, ["剑阁县", "广元市", "四川省"], overrides).date == date(2023, 2, 10)
@@ -55,8 +55,8 @@ def test_overrides_most_specific_wins() -> None:
 
 def test_override_by_code_and_29_february() -> None:
     overrides = [Override("510822", 2, 29)]
-    assert deadline_for("department", 2023, ["青川区", "510822"], overrides).date == date(2024, 2, 29)
-    assert deadline_for("department", 2024, ["青川区", "510822"], overrides).date == date(2025, 2, 28)
+    assert deadline_for("department", 2023, ["青川县", "510822"], overrides).date == date(2024, 2, 29)
+    assert deadline_for("department", 2024, ["青川县", "510822"], overrides).date == date(2025, 2, 28)
 
 
 @pytest.mark.parametrize("as_of,year", [(date(2026, 1, 31), 2024), (date(2026, 2, 1), 2025), (date(2026, 12, 31), 2025)])

@@ -55,9 +55,9 @@ def smtp():
 def db(tmp_path):
     path = tmp_path / "n.db"
     build_store(path, [
-        Published("青川区", "青川区教育局", 2022, date(2023, 1, 10), seed=1),
-        Published("青川区", "青川区教育局", 2023, date(2024, 2, 20), seed=2),  # late
-        Published("青川区", "青川区卫生健康局", 2022, date(2023, 1, 12), seed=3),  # 2023 missing
+        Published("青川县", "青川县教育局", 2022, date(2023, 1, 10), seed=1),
+        Published("青川县", "青川县教育局", 2023, date(2024, 2, 20), seed=2),  # late
+        Published("青川县", "青川县卫生健康局", 2022, date(2023, 1, 12), seed=3),  # 2023 missing
     ]).close()
     return path
 
@@ -73,7 +73,7 @@ def _ids(text: str) -> list[int]:
 def test_digest_ack_and_the_next_digest(db, tmp_path, smtp) -> None:
     inbox, port = smtp
     config = write_config(tmp_path / "nianbao.yaml", smtp_port=port)
-    cli("digest", "--db", str(db), "--config", str(config), "--send", "--office", "青川区政务公开办", "--as-of", AS_OF)
+    cli("digest", "--db", str(db), "--config", str(config), "--send", "--office", "青川县政务公开办", "--as-of", AS_OF)
     first = _text(inbox.messages[0])
     ids = _ids(first)
     store = open_store(db)
@@ -86,9 +86,9 @@ def test_digest_ack_and_the_next_digest(db, tmp_path, smtp) -> None:
     out = cli("ack", str(acked), "--note", "已督促", "--db", str(db)).stdout
     assert tracked[acked]["agency"] in out
     # something new happens, and the office hears only of that; the acknowledged item is standing
-    build_store(db, [Published("青川区", "青川区卫生健康局", 2023, date(2024, 6, 20), seed=4)],
+    build_store(db, [Published("青川县", "青川县卫生健康局", 2023, date(2024, 6, 20), seed=4)],
                 seen_at="2024-06-20T00:00:00+00:00").close()
-    cli("digest", "--db", str(db), "--send", "--office", "青川区政务公开办", "--as-of", "2024-07-01")  # no --config
+    cli("digest", "--db", str(db), "--send", "--office", "青川县政务公开办", "--as-of", "2024-07-01")  # no --config
     second = _text(inbox.messages[1])
     new_part, standing_part = second.split("二、此前已报告")
     assert acked not in _ids(new_part)
@@ -100,7 +100,7 @@ def test_a_preview_consumes_nothing_and_a_dry_run_writes_nothing(db, tmp_path, s
     inbox, port = smtp
     config = write_config(tmp_path / "nianbao.yaml", smtp_port=port)
     outbox = tmp_path / "outbox"
-    args = ["digest", "--db", str(db), "--config", str(config), "--as-of", AS_OF, "--office", "青川区政务公开办"]
+    args = ["digest", "--db", str(db), "--config", str(config), "--as-of", AS_OF, "--office", "青川县政务公开办"]
     dry = cli(*args, "--send", "--dry-run").stdout
     assert "演练" in dry and inbox.messages == []
     for _ in range(2):

@@ -17,19 +17,19 @@ BASE = "http://127.0.0.1:8000/"
 
 
 @pytest.mark.parametrize("title,is_report,reason", [
-    ("青川区教育局2023年政府信息公开工作年度报告", True, "年度报告"),
+    ("青川县教育局2023年政府信息公开工作年度报告", True, "年度报告"),
     ("2023年政府信息公开工作年度报告", True, "年度报告"),
     ("某县民政局2017年政府信息公开年度报告", True, "年度报告"),
     ("城关镇二〇二三年政务公开工作年度报告", True, "年度报告"),
     ("关于2023年政府信息公开工作年度报告的解读", False, "年报解读"),
-    ("图解：青川区2023年政府信息公开工作年度报告", False, "年报解读"),
+    ("图解：青川县2023年政府信息公开工作年度报告", False, "年报解读"),
     ("关于做好2023年政府信息公开工作年度报告编制和发布工作的通知", False, "关于年报的通知"),
-    ("青川区2024年政务公开工作要点", False, "政务公开工作要点"),
-    ("青川区教育局2024年部门预算公开", False, "预算/决算"),
-    ("青川区2024年政府工作报告", False, "政府工作报告"),
-    ("青川区2023年法治政府建设情况报告", False, "法治政府建设情况报告"),
-    ("青川区2023年国民经济和社会发展统计公报", False, "统计公报"),
-    ("青川区财政局2023年政府信息公开工作年度报告（征求意见稿）", False, "草稿或模板"),
+    ("青川县2024年政务公开工作要点", False, "政务公开工作要点"),
+    ("青川县教育局2024年部门预算公开", False, "预算/决算"),
+    ("青川县2024年政府工作报告", False, "政府工作报告"),
+    ("青川县2023年法治政府建设情况报告", False, "法治政府建设情况报告"),
+    ("青川县2023年国民经济和社会发展统计公报", False, "统计公报"),
+    ("青川县财政局2023年政府信息公开工作年度报告（征求意见稿）", False, "草稿或模板"),
     ("政府信息公开年报", False, "栏目名称（无年度）"),
 ])
 def test_classify_titles(title: str, is_report: bool, reason: str) -> None:
@@ -46,11 +46,11 @@ def test_classify_titles(title: str, is_report: bool, reason: str) -> None:
     ("区教育局", "/xxgk/bm/jyj/", "deptindex", "dept"),
     ("2023年", "/zfxxgknb/2023nb/", "column", "column"),
     ("部门年报", "/zfxxgknb/bmnb/", "column", "column"),
-    ("青川区教育局2023年政府信息公开工作年度…", "/art/2024/1/23/art_300_1.html", "column", "detail"),
+    ("青川县教育局2023年政府信息公开工作年度…", "/art/2024/1/23/art_300_1.html", "column", "detail"),
     ("新闻动态", "/col/col101/index.html", "home", None),
     ("搜索年报", "/search?q=x", "home", None),
     ("工作日历（含年报发布安排）", "/calendar/2024-01-01.html", "home", None),
-    ("青川区教育局2024年部门预算公开", "/art/1.html", "column", None),
+    ("青川县教育局2024年部门预算公开", "/art/1.html", "column", None),
     ("附件.pdf", "/files/a.pdf", "column", None),
 ])
 def test_classify_links(text: str, url: str, page: str, kind: str | None) -> None:
@@ -58,10 +58,10 @@ def test_classify_links(text: str, url: str, page: str, kind: str | None) -> Non
 
 
 def test_truncated_link_text_uses_title_attribute() -> None:
-    html = '<ul><li><a href="/a.html" title="青川区民政局2023年政府信息公开工作年度报告">青川区民政局2023年...</a>' \
+    html = '<ul><li><a href="/a.html" title="青川县民政局2023年政府信息公开工作年度报告">青川县民政局2023年...</a>' \
            "<span>2024-01-23</span></li></ul>"
     [link] = discovery.extract_links(html, BASE)
-    assert link.text == "青川区民政局2023年政府信息公开工作年度报告" and link.date == "2024-01-23"
+    assert link.text == "青川县民政局2023年政府信息公开工作年度报告" and link.date == "2024-01-23"
 
 
 def test_hanweb_datastore_and_jpage() -> None:

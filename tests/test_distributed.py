@@ -143,7 +143,7 @@ def test_killed_worker_loses_no_requests(tmp_path, redis_url) -> None:
 
 def test_politeness_holds_across_the_fleet(tmp_path, redis_url) -> None:
     world = World([make_portal(f"p{i}", "static", name, [2024, 2025], i, departments=3, townships=1)
-                   for i, name in enumerate(["温县", "青川区"])])
+                   for i, name in enumerate(["温县", "青川县"])])
     polite = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "DOWNLOAD_DELAY=0.2", "-s", "DOWNLOAD_DELAY_JITTER=0"]
     for portal in world.portals:
         portal.latency = 0.05  # answers take time, as a real portal's do: requests overlap
@@ -277,7 +277,7 @@ def _wait_for(url: str, ready, timeout: float = 120) -> None:
 
 def _slow_world(n: int = 2, latency: float = 0.3) -> World:
     world = World([make_portal(f"s{i}", "static", name, [2023, 2024, 2025], 20 + i, departments=4, townships=1)
-                   for i, name in enumerate(["温县", "青川区"][:n])])
+                   for i, name in enumerate(["温县", "青川县"][:n])])
     for portal in world.portals:
         portal.latency = latency  # a crawl that lasts long enough to be interrupted
     return world

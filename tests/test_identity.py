@@ -16,8 +16,8 @@ from monitor.report.textutil import parse_date
     ("温县商务局2021年政府信息公开工作年度报告", "温县商务局", 2021),
     ("文峰区商务局 2023 年政府信息公开工作年度报告", "文峰区商务局", 2023),
     ("区商务局政府信息公开工作2019年度报告", "区商务局", 2019),
-    ("2023年青川区教育局政府信息公开工作年度报告", "青川区教育局", 2023),
-    ("青川区人民政府2023年度政府信息公开工作年度报告", "青川区人民政府", 2023),
+    ("2023年青川县教育局政府信息公开工作年度报告", "青川县教育局", 2023),
+    ("青川县人民政府2023年度政府信息公开工作年度报告", "青川县人民政府", 2023),
     ("城关镇人民政府二〇二三年政府信息公开工作年度报告", "城关镇人民政府", 2023),
     ("某县民政局2017年政府信息公开年度报告", "某县民政局", 2017),
 ])
@@ -27,19 +27,19 @@ def test_title_variants(title: str, agency: str, year: int) -> None:
 
 
 @pytest.mark.parametrize("agency,level", [
-    ("青川区人民政府", "government"), ("温县人民政府", "government"), ("温县商务局", "department"),
+    ("青川县人民政府", "government"), ("温县人民政府", "government"), ("温县商务局", "department"),
     ("温县人民政府办公室", "department"), ("城关镇人民政府", "township"), ("东城街道办事处", "township"),
-    ("青川区乡村振兴局", "department"), ("红旗区发展和改革委员会", "department"), ("和平街道", "township"),
+    ("青川县乡村振兴局", "department"), ("红旗区发展和改革委员会", "department"), ("和平街道", "township"),
 ])
 def test_levels(agency: str, level: str) -> None:
     assert level_of(agency, jurisdiction_of(agency)) == level
 
 
 def test_government_report_named_by_jurisdiction_only() -> None:
-    report = analyze_text("青川区2023年政府信息公开工作年度报告\n一、总体情况\n" + "正文。" * 20)
-    assert report.identity.agency == "青川区人民政府"
+    report = analyze_text("青川县2023年政府信息公开工作年度报告\n一、总体情况\n" + "正文。" * 20)
+    assert report.identity.agency == "青川县人民政府"
     assert report.identity.level == "government"
-    assert report.identity.jurisdiction == "青川区"
+    assert report.identity.jurisdiction == "青川县"
 
 
 def test_two_line_title() -> None:

@@ -20,18 +20,18 @@ from monitor.judge.registry import load_registry
 from monitor.publish.notify import run_digests
 from tests.stores import Published, build_store, write_config
 
-EDUCATION, HEALTH, ARCHIVES = "青川区教育局", "青川区卫生健康局", "青川区档案馆"
-GOVERNMENT = "青川区人民政府"  # configured jurisdictions owe their own report (D2: 31 March)
+EDUCATION, HEALTH, ARCHIVES = "青川县教育局", "青川县卫生健康局", "青川县档案馆"
+GOVERNMENT = "青川县人民政府"  # configured jurisdictions owe their own report (D2: 31 March)
 
 
 @pytest.fixture
 def store(tmp_path):
     store = build_store(tmp_path / "n.db", [
-        Published("青川区", EDUCATION, 2022, date(2023, 1, 10), seed=1),
-        Published("青川区", EDUCATION, 2023, date(2024, 1, 15), seed=2),  # on time (D1: 31 January)
-        Published("青川区", HEALTH, 2022, date(2023, 1, 12), seed=3),
-        Published("青川区", HEALTH, 2023, date(2024, 3, 2), seed=4, fee_statement=False),  # late, no fee line
-        Published("青川区", ARCHIVES, 2022, date(2023, 1, 20), seed=5),  # published 2022, not 2023: missing
+        Published("青川县", EDUCATION, 2022, date(2023, 1, 10), seed=1),
+        Published("青川县", EDUCATION, 2023, date(2024, 1, 15), seed=2),  # on time (D1: 31 January)
+        Published("青川县", HEALTH, 2022, date(2023, 1, 12), seed=3),
+        Published("青川县", HEALTH, 2023, date(2024, 3, 2), seed=4, fee_statement=False),  # late, no fee line
+        Published("青川县", ARCHIVES, 2022, date(2023, 1, 20), seed=5),  # published 2022, not 2023: missing
     ])
     yield store
     store.close()
@@ -43,7 +43,7 @@ def registry(tmp_path):
 
 
 def _status(evaluation, year: int) -> dict[str, str]:
-    return {r.agency: r.status for r in evaluation.rows if r.year == year and r.jurisdiction == "青川区"}
+    return {r.agency: r.status for r in evaluation.rows if r.year == year and r.jurisdiction == "青川县"}
 
 
 def test_status_of_each_unit_from_a_store_built_without_a_crawl(store, registry) -> None:
@@ -61,7 +61,7 @@ def test_the_lifecycle_resolves_what_is_gone_and_keeps_what_stays(store, registr
     judge(store, registry, date(2024, 6, 1))
     missing = next(r for r in store.open_tracked_findings() if (r["agency"], r["code"]) == (ARCHIVES, "MISSING"))
     acknowledge(store, missing["id"], "已督促")
-    build_store(tmp_path / "n.db", [Published("青川区", ARCHIVES, 2023, date(2024, 6, 20), seed=6)],
+    build_store(tmp_path / "n.db", [Published("青川县", ARCHIVES, 2023, date(2024, 6, 20), seed=6)],
                 seen_at="2024-06-20T00:00:00+00:00").close()
     _, result = judge(store, registry, date(2024, 7, 1))
     open_codes = {(r["agency"], r["code"]) for r in store.open_tracked_findings()}
@@ -76,7 +76,7 @@ def test_a_digest_per_office_once_with_the_finding_ids(store, registry, tmp_path
     outbox = tmp_path / "outbox"
     first = {o.office: o for o in run_digests(store, registry, date(2024, 6, 1), outbox=outbox,
                                               evaluation=assessed.evaluation)}
-    assert first["青川区政务公开办"].new == first["广元市政务公开办"].new == len(assessed.evaluation.findings)
+    assert first["青川县政务公开办"].new == first["广元市政务公开办"].new == len(assessed.evaluation.findings)
     mails = sorted(outbox.glob("*.eml"))
     assert len(mails) == 2
     text = email.message_from_bytes(mails[0].read_bytes(), policy=email.policy.default).get_body(("plain",))

@@ -38,21 +38,21 @@ def status(db: Path, as_of: str, *extra: str) -> dict[tuple[str, int], dict]:
 
 def test_status_in_each_season(world_db) -> None:
     winter = status(world_db, "2026-01-15")
-    assert winter[("青川区财政局", 2025)]["status"] == "not_due"  # due 31 January
-    assert winter[("青川区教育局", 2025)]["status"] == "on_time"  # published 14 January
-    assert winter[("青川区人民政府", 2025)]["status"] == "not_due"  # due 31 March
+    assert winter[("青川县财政局", 2025)]["status"] == "not_due"  # due 31 January
+    assert winter[("青川县教育局", 2025)]["status"] == "on_time"  # published 14 January
+    assert winter[("青川县人民政府", 2025)]["status"] == "not_due"  # due 31 March
     assert winter[("温县商务局", 2022)]["status"] == "missing"  # published for 2021, never since
 
     february = status(world_db, "2026-02-15")
-    assert (february[("青川区财政局", 2025)]["status"], february[("青川区财政局", 2025)]["days_late"]) == ("missing", 15)
-    assert february[("青川区民政局", 2025)]["status"] == "missing"  # it will come, on 12 March
+    assert (february[("青川县财政局", 2025)]["status"], february[("青川县财政局", 2025)]["days_late"]) == ("missing", 15)
+    assert february[("青川县民政局", 2025)]["status"] == "missing"  # it will come, on 12 March
     assert february[("温县教育局", 2024)]["status"] == "missing"  # undated: exists from when Nianbao saw it
-    assert february[("青川区人民政府", 2025)]["status"] == "not_due"
+    assert february[("青川县人民政府", 2025)]["status"] == "not_due"
 
     april = status(world_db, "2026-04-15")
-    row = april[("青川区民政局", 2025)]
+    row = april[("青川县民政局", 2025)]
     assert (row["status"], row["published"], row["days_late"], row["deadline"]) == ("late", "2026-03-12", 40, "2026-01-31")
-    assert april[("青川区人民政府", 2025)]["status"] == "on_time"  # 16 March
+    assert april[("青川县人民政府", 2025)]["status"] == "on_time"  # 16 March
     assert april[("文峰区人民政府", 2024)]["status"] == "late" and april[("文峰区人民政府", 2024)]["days_late"] == 5
     assert april[("温县商务局", 2025)]["status"] == "missing"
 
@@ -101,36 +101,36 @@ def test_cross_report_findings(db) -> None:
     found = {(r["code"], r["agency"], r["year"]) for r in tracked(db) if r["state"] == "open"}
     def of(code: str) -> set[tuple[str, int]]:
         return {(a, y) for c, a, y in found if c == code}
-    assert of("LATE") == {("文峰区人民政府", 2024), ("青川区民政局", 2025), ("温县商务局", 2021)}
+    assert of("LATE") == {("文峰区人民政府", 2024), ("青川县民政局", 2025), ("温县商务局", 2021)}
     assert of("UNDATED") == {("温县教育局", 2024)}
-    assert of("CARRY_OVER_MISMATCH") == {("青川区教育局", 2024)}
+    assert of("CARRY_OVER_MISMATCH") == {("青川县教育局", 2024)}
     assert of("COPIED_FROM_PREVIOUS") == {("温县民政局", 2024)}
     assert of("COPIED_FROM_OTHER") == {("文峰区民政局", 2025), ("文峰区教育局", 2025)}
     changed = next(e for e in fixture_world().portal("xuecheng").expected
                    if e.text_source == "html" and e.year == 2024 and e.agency.endswith("局"))
     assert of("CHANGED_AFTER_PUBLICATION") == {(changed.agency, 2024)}
-    assert ("温县商务局", 2022) in of("MISSING") and ("青川区财政局", 2025) in of("MISSING")
+    assert ("温县商务局", 2022) in of("MISSING") and ("青川县财政局", 2025) in of("MISSING")
     # the world's other reports are honest: no other cross-report finding
     assert of("MISSING") == {("文峰区商务局", 2024), ("文峰区商务局", 2025), ("温县商务局", 2022),
                              ("温县商务局", 2023), ("温县商务局", 2024), ("温县商务局", 2025), ("温县民政局", 2025),
                              ("红旗区商务局", 2024), ("红旗区商务局", 2025), ("薛城区商务和投资促进局", 2024),
-                             ("薛城区商务和投资促进局", 2025), ("青川区财政局", 2025)}
+                             ("薛城区商务和投资促进局", 2025), ("青川县财政局", 2025)}
     carry = next(r for r in tracked(db) if r["code"] == "CARRY_OVER_MISMATCH")
     assert json.loads(carry["detail"])["columns"]
 
 
 def test_lifecycle_and_acknowledgement(db) -> None:
     nianbao("judge", "--db", str(db), "--as-of", "2026-02-15")
-    missing = next(r for r in tracked(db) if r["code"] == "MISSING" and r["agency"] == "青川区民政局")
+    missing = next(r for r in tracked(db) if r["code"] == "MISSING" and r["agency"] == "青川县民政局")
     assert missing["state"] == "open" and missing["first_seen"].startswith("2026-02-15")
     nianbao("judge", "--db", str(db), "--as-of", "2026-04-15")
     rows = {(r["code"], r["agency"], r["year"]): r for r in tracked(db)}
-    assert rows[("MISSING", "青川区民政局", 2025)]["state"] == "resolved"  # it appeared, late
-    assert rows[("MISSING", "青川区民政局", 2025)]["resolved_at"].startswith("2026-04-15")
-    assert rows[("LATE", "青川区民政局", 2025)]["state"] == "open"
+    assert rows[("MISSING", "青川县民政局", 2025)]["state"] == "resolved"  # it appeared, late
+    assert rows[("MISSING", "青川县民政局", 2025)]["resolved_at"].startswith("2026-04-15")
+    assert rows[("LATE", "青川县民政局", 2025)]["state"] == "open"
     again = nianbao("judge", "--db", str(db), "--as-of", "2026-04-15").stdout
     assert again.startswith("新发现 0")
-    late = rows[("LATE", "青川区民政局", 2025)]
+    late = rows[("LATE", "青川县民政局", 2025)]
     out = nianbao("ack", str(late["id"]), "--note", "已电话督促", "--db", str(db)).stdout
     assert "已确认" in out
     row = next(r for r in tracked(db) if r["id"] == late["id"])
@@ -140,7 +140,7 @@ def test_lifecycle_and_acknowledgement(db) -> None:
 
 CONFIG = """
 jurisdictions:
-  - name: 青川区
+  - name: 青川县
     parent: 演示市
   - name: 温县
     parent: 演示市
@@ -149,8 +149,8 @@ jurisdictions:
   - name: 演示市
     level: city
 offices:
-  - name: 青川区政务公开办
-    jurisdictions: [青川区]
+  - name: 青川县政务公开办
+    jurisdictions: [青川县]
     recipients: [qc@example.gov.cn]
   - name: 演示市政务公开办
     jurisdictions: [演示市]
@@ -177,7 +177,7 @@ def test_digest_preview_to_outbox_records_nothing(db, tmp_path) -> None:
     outbox = tmp_path / "outbox"
     first = nianbao("digest", "--db", str(db), "--config", str(config), "--outbox", str(outbox), "--as-of", "2026-04-15")
     files = sorted(outbox.glob("*.eml"))
-    assert len(files) == 3 and "青川区政务公开办：新问题" in first.stdout
+    assert len(files) == 3 and "青川县政务公开办：新问题" in first.stdout
     msg = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert msg["Subject"].startswith("【年报核查】")
     second = nianbao("digest", "--db", str(db), "--config", str(config), "--outbox", str(outbox), "--as-of", "2026-04-15")
@@ -230,16 +230,16 @@ def test_digest_over_smtp(db, tmp_path, smtp) -> None:
     recipients = sorted(r for rcpts, _ in inbox.messages for r in rcpts)
     assert recipients == ["audit@example.gov.cn", "city@example.gov.cn", "qc@example.gov.cn"]
     qc = parse(next(raw for rcpts, raw in inbox.messages if rcpts == ["qc@example.gov.cn"]))
-    assert qc["Subject"].startswith("【年报核查】青川区政务公开办：新发现") and qc["To"] == "qc@example.gov.cn"
+    assert qc["Subject"].startswith("【年报核查】青川县政务公开办：新发现") and qc["To"] == "qc@example.gov.cn"
     assert "nianbao@example.org" in qc["From"]
     text = qc.get_body(("plain",)).get_content()
     html = qc.get_body(("html",)).get_content()
-    assert "青川区民政局" in text and "逾期公布" in text and "https://nianbao.example.org/reports/" in text
-    assert "<table" in html and "青川区民政局" in html and 'style="' in html
+    assert "青川县民政局" in text and "逾期公布" in text and "https://nianbao.example.org/reports/" in text
+    assert "<table" in html and "青川县民政局" in html and 'style="' in html
     [attachment] = list(qc.iter_attachments())
     assert attachment.get_filename().endswith(".csv")
     rows = attachment.get_content().lstrip("\ufeff").splitlines()
-    assert rows[0].startswith("编号,行政区,单位,年度") and any("青川区民政局" in r for r in rows[1:])
+    assert rows[0].startswith("编号,行政区,单位,年度") and any("青川县民政局" in r for r in rows[1:])
     assert all("温县" not in r for r in rows[1:])  # another office's jurisdiction
     city = parse(next(raw for rcpts, raw in inbox.messages if rcpts == ["city@example.gov.cn"]))
     assert "温县商务局" in city.get_body(("plain",)).get_content()  # the city office watches every county below it
@@ -295,15 +295,15 @@ def test_refused_recipient_is_retried(db, tmp_path, smtp) -> None:
 
 def test_acknowledged_findings_are_not_sent_as_new(db, tmp_path) -> None:
     nianbao("judge", "--db", str(db), "--as-of", "2026-04-15")
-    late = next(r for r in tracked(db) if r["code"] == "LATE" and r["agency"] == "青川区民政局")
+    late = next(r for r in tracked(db) if r["code"] == "LATE" and r["agency"] == "青川县民政局")
     nianbao("ack", str(late["id"]), "--note", "已督促整改", "--db", str(db))
     outbox = tmp_path / "outbox"
     nianbao("digest", "--db", str(db), "--config", str(write_config(tmp_path, 1)), "--outbox", str(outbox),
-            "--office", "青川区政务公开办", "--as-of", "2026-04-15")
+            "--office", "青川县政务公开办", "--as-of", "2026-04-15")
     [eml] = outbox.glob("*.eml")
     text = parse(eml.read_bytes()).get_body(("plain",)).get_content()
     new_part, _, standing = text.partition("二、此前已报告")
-    assert "青川区民政局 2025年度：逾期公布" not in new_part
+    assert "青川县民政局 2025年度：逾期公布" not in new_part
     assert "已确认：已督促整改" in standing
 
 

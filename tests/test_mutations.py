@@ -143,10 +143,10 @@ def _judge(report: SynthReport, renderer: str):
 def test_rendered_consistent_tables_pass_and_each_rule_fires(renderer: str, fmt: str, year: int) -> None:
     tables = _tables(7, fmt)
     assert tables.t3["total"][-1] > 0  # non-zero tables, so a rule cannot pass by accident
-    clean = _judge(SynthReport("青川区教育局", year, tables, jurisdiction="青川区"), renderer)
+    clean = _judge(SynthReport("青川县教育局", year, tables, jurisdiction="青川县"), renderer)
     assert [f.code for f in clean.findings] == [], [f.message for f in clean.findings]
     assert clean.tables.t3.row("received").cells[-1].value == tables.t3["received"][-1]
     for code, (broken, count) in synth_mutations(tables).items():
-        report = _judge(SynthReport("青川区教育局", year, broken, jurisdiction="青川区"), renderer)
+        report = _judge(SynthReport("青川县教育局", year, broken, jurisdiction="青川县"), renderer)
         got = Counter(f.code for f in report.findings if f.code.startswith("ARITH_"))
         assert got == Counter({code: count}), (renderer, code, [f.message for f in report.findings])

@@ -26,7 +26,7 @@ def test_html_main_content_excludes_navigation_and_footer() -> None:
     assert doc.text.startswith("一、总体情况")
     assert doc.meta["title"] == report.title
     assert doc.meta["published"].startswith(f"{report.year + 1}-01-20")
-    assert doc.meta["publisher"] == "青川区教育局"
+    assert doc.meta["publisher"] == "青川县教育局"
 
 
 def test_html_rowspan_colspan_kept_as_placeholders() -> None:

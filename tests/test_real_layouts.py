@@ -26,7 +26,7 @@ def flatten(text: str, join: str = "") -> str:
 
 
 def report(seed: int = 1, **kwargs) -> SynthReport:
-    return SynthReport("青川区教育局", 2023, consistent_tables(random.Random(seed), "2021", scale=30), jurisdiction="青川区",
+    return SynthReport("青川县教育局", 2023, consistent_tables(random.Random(seed), "2021", scale=30), jurisdiction="青川县",
                        **kwargs)
 
 
@@ -39,7 +39,7 @@ def test_flattened_headings_are_found_inside_the_line() -> None:
 
 
 def test_the_issue_example_flattened() -> None:
-    text = ("根据《条例》要求，现公布青川区2021年政府信息公开工作年度报告，全文包括六个部分。一、总体情况2021年，我区"
+    text = ("根据《条例》要求，现公布青川县2021年政府信息公开工作年度报告，全文包括六个部分。一、总体情况2021年，我区"
             + "坚持以公开为常态。" * 20 + "二、主动公开政府信息情况 第二十条第（一）项 " + "公开信息。" * 30
             + "三、收到和处理政府信息公开申请情况 " + "办理申请。" * 30 + "四、政府信息公开行政复议、行政诉讼情况 "
             + "无。" * 30 + "五、存在的主要问题及改进情况 " + "问题和改进。" * 20 + "六、其他需要报告的事项 未收取信息处理费。")
@@ -79,7 +79,7 @@ def test_a_real_defect_in_a_flattened_table_is_found_when_the_row_is_certain() -
     r = report(seed=5)
     tables = consistent_tables(random.Random(9), "2021", zero=True)
     tables = tables.set("t3", "disclosed", 0, 1).set("t3", "disclosed", 6, 1)  # one disclosure, total row not updated
-    text = flatten(render_text(SynthReport(r.agency, r.year, tables, jurisdiction="青川区")))
+    text = flatten(render_text(SynthReport(r.agency, r.year, tables, jurisdiction="青川县")))
     assert "ARITH_OUTCOME_TOTAL" in codes(text)
 
 
@@ -98,7 +98,7 @@ WRAPPED = """1、申请人无正当理由逾期不补
 def test_pdf_labels_wrapped_around_a_vertical_group_label_are_present() -> None:
     """（六）其他处理 printed vertically between the wrapped lines of its rows, a page marker inside."""
     tables = consistent_tables(random.Random(2), "2021", zero=True)
-    text = render_text(SynthReport("青川区教育局", 2023, tables, jurisdiction="青川区"))
+    text = render_text(SynthReport("青川县教育局", 2023, tables, jurisdiction="青川县"))
     lines = text.split("\n")
     first = next(k for k, line in enumerate(lines) if "逾期不补正" in line)
     last = next(k for k, line in enumerate(lines) if line.lstrip("\t").startswith("3.其他"))
@@ -187,7 +187,7 @@ def test_review_and_litigation_outcomes_against_table_four() -> None:
     tables = consistent_tables(random.Random(4), "2021", scale=6)
     t4 = tables.t4  # 复议: 维持, 纠正, 其他, 尚未审结, 总计
     prose = f"行政复议{t4[4]}件，其中维持{t4[0]}件、纠正{t4[1]}件。"
-    text = render_text(SynthReport("青川区教育局", 2023, tables, jurisdiction="青川区"))
+    text = render_text(SynthReport("青川县教育局", 2023, tables, jurisdiction="青川县"))
     text = text.replace("一、总体情况\n", "一、总体情况\n" + prose + "\n", 1)
     assert "TEXT_TABLE_MISMATCH" not in codes(text)
     wrong = text.replace(f"维持{t4[0]}件", f"维持{t4[0] + 1}件")

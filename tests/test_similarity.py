@@ -46,7 +46,7 @@ def test_copy_by_another_unit_with_small_edits_is_flagged() -> None:
 
 def test_synthetic_honest_reports_share_boilerplate_only() -> None:
     docs = [doc(analyze_text(render_text(sample_report(n, agency=agency))), n)
-            for n, agency in enumerate(["青川区教育局", "青川区民政局", "青川区财政局", "青川区商务局", "城关镇人民政府"])]
+            for n, agency in enumerate(["青川县教育局", "青川县民政局", "青川县财政局", "青川县商务局", "城关镇人民政府"])]
     scores = [jaccard(a.shingles, b.shingles) for a, b in combinations(docs, 2)]
     assert max(scores) < COPY_THRESHOLD and min(scores) > 0.1  # they do share the template's phrases
     assert similar_pairs(docs) == []

@@ -235,8 +235,8 @@ PAYLOADS = ('<script>window.__xss=1</script>', '"><img src=x onerror="window.__x
 
 def test_crawled_markup_is_escaped_everywhere(tmp_path, browser) -> None:
     """A portal whose titles and texts carry script payloads: nothing runs anywhere on the site."""
-    portal = make_portal("evil", "static", "青川区", [2024], 9, departments=2, townships=0)
-    agency_payloads = {"青川区教育局": "青川区" + PAYLOADS[0] + "教育局", "青川区民政局": "青川区" + PAYLOADS[1] + "民政局"}
+    portal = make_portal("evil", "static", "青川县", [2024], 9, departments=2, townships=0)
+    agency_payloads = {"青川县教育局": "青川县" + PAYLOADS[0] + "教育局", "青川县民政局": "青川县" + PAYLOADS[1] + "民政局"}
     for resource in portal.resources.values():
         if resource.content_type.startswith("text/html"):
             body = resource.body.decode("utf-8")
@@ -246,7 +246,7 @@ def test_crawled_markup_is_escaped_everywhere(tmp_path, browser) -> None:
             resource.body = body.encode("utf-8")
     db = tmp_path / "evil.db"
     with serve(type("W", (), {"portals": [portal]})()):
-        nianbao("crawl", "--db", str(db), "--portal", portal.url, "--jurisdiction", "青川区\"><svg onload=window.__xss=4>",
+        nianbao("crawl", "--db", str(db), "--portal", portal.url, "--jurisdiction", "青川县\"><svg onload=window.__xss=4>",
                 *FAST)
     titles = [t for (t,) in sqlite3.connect(db).execute("select title from reports")]
     assert any(PAYLOADS[0] in t for t in titles) and any(PAYLOADS[1] in t for t in titles)

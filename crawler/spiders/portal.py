@@ -1,6 +1,6 @@
 """The portal spider: from a county portal's home page to every annual report it publishes.
 
-    scrapy crawl portal -a url=http://www.example.gov.cn/ [-a jurisdiction=青川区] [-a columns=URL,URL]
+    scrapy crawl portal -a url=http://www.example.gov.cn/ [-a jurisdiction=青川县] [-a columns=URL,URL]
 
 The spider only discovers: which links to follow is decided by :mod:`crawler.discovery`,
 whether a page is a report by :mod:`monitor.report.classify`, what a detail page states by

@@ -57,6 +57,6 @@ def looks_like_report_link(text: str) -> bool:
     flat = compact(text).rstrip(".…")
     if classify_title(flat).is_report:
         return True
-    # titles cut short in list text: "青川区教育局2023年政府信息公开工作年度..."
+    # titles cut short in list text: "青川县教育局2023年政府信息公开工作年度..."
     return bool(re.search(r"(19|20)\d{2}年?度?.{0,12}(政府信息公开|政务公开|信息公开)", flat)) and len(flat) >= 10 \
         and not any(re.search(p, flat) for p, _ in LOOKALIKES)

@@ -122,15 +122,47 @@ def counties(province: str, prefecture: str | None = None) -> list[Division]:
     return sorted(found.values(), key=lambda d: d.code)
 
 
-def nearest(name: str, n: int = 3) -> list[str]:
-    """Division names spelt most like ``name`` (for a misspelt county in a configuration): the same
-    name with another suffix first (青川区 → 青川县), then the closest spellings."""
+def by_code(code: str) -> tuple[Division, ...]:
+    """The divisions with this GB/T 2260 code (a province's or prefecture's padded to six digits)."""
+    return _codes().get(code, ())
+
+
+@cache
+def _codes() -> dict[str, tuple[Division, ...]]:
+    out: dict[str, list[Division]] = defaultdict(list)
+    for divisions in _index().values():
+        for d in divisions:
+            out[d.code].append(d)
+    return {code: tuple(divs) for code, divs in out.items()}
+
+
+def children(parent: str) -> list[Division]:
+    """The divisions directly below a province or prefecture called ``parent`` (empty when the
+    gazetteer knows no such upper division)."""
+    out = []
+    for upper in lookup(parent):
+        if upper.level == "province":
+            out += [d for divs in _index().values() for d in divs
+                    if d.province == upper.province and d.level != "province"
+                    and (d.level == "prefecture" or d.prefecture is None)]
+        elif upper.level == "prefecture":
+            out += counties(upper.province, upper.name)
+    return out
+
+
+def closest(name: str, among: list[str], n: int = 3) -> list[str]:
+    """Names in ``among`` spelt most like ``name``: the same name with another suffix first."""
     import difflib
 
     stem = name[:-1] if len(name) > 2 else name
-    same_stem = sorted(other for other in names_starting(name[0]) if other != name and other[:-1] == stem)
-    close = difflib.get_close_matches(name, list(_index()), n=n, cutoff=0.6)
-    return list(dict.fromkeys(same_stem + close))[:n]
+    same_stem = sorted(other for other in among if other != name and other[:-1] == stem)
+    return list(dict.fromkeys(same_stem + difflib.get_close_matches(name, among, n=n, cutoff=0.6)))[:n]
+
+
+def nearest(name: str, n: int = 3) -> list[str]:
+    """Division names spelt most like ``name`` (for a misspelt county in a configuration): the same
+    name with another suffix first (青川区 → 青川县), then the closest spellings."""
+    return closest(name, list(_index()), n)
 
 
 def lookup(name: str) -> tuple[Division, ...]:
