@@ -11,6 +11,7 @@ import pytest
 
 from demo.server import serve
 from demo.world import Portal, Resource, World, _page, make_portal
+from monitor.store.packing import unpack
 from tests.conftest import FAST, nianbao
 from tests.test_monitor import db  # noqa: F401 - the fixture: a private copy of the crawled world
 
@@ -44,7 +45,7 @@ def test_redirects_and_links_off_the_portal_are_refused(tmp_path: Path) -> None:
     con = sqlite3.connect(store)
     refused = con.execute("select url, error from fetches where error_kind = 'off_portal'").fetchall()
     assert any(url == target for url, _ in refused) and "门户网站以外" in refused[0][1]
-    texts = " ".join(t for (t,) in con.execute("select text from report_versions"))
+    texts = " ".join(unpack(t) for (t,) in con.execute("select text from report_versions"))
     assert "hunter2" not in texts
     assert con.execute("select count(*) from reports").fetchone()[0] == len(portal.expected)  # the crawl went on
 
@@ -224,7 +225,7 @@ def test_pages_are_decoded_by_evidence_not_by_their_word(tmp_path: Path) -> None
         row = con.execute("select r.title, v.text, v.id from reports r join report_versions v "
                           "on v.id = r.current_version_id where r.url like ?", [f"%{e.url}"]).fetchone()
         assert row is not None, e.url
-        title, text, version = row
+        title, text, version = row[0], unpack(row[1]), row[2]
         assert title == e.title and "总体情况" in text and "\ufffd" not in text
         codes = {c for (c,) in con.execute("select code from findings where version_id = ?", [version])}
         assert not codes & {"SECTION_MISSING", "TABLE_MISSING", "TABLE_ROW_MISSING", "NO_TEXT"}, (e.url, codes)

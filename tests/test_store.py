@@ -108,3 +108,33 @@ def test_opens_in_datasette(tmp_path) -> None:
     response = asyncio.run(fetch())
     assert response.status_code == 200
     assert response.json()[0]["agency"] == "区商务局"
+
+
+def test_large_columns_are_stored_compressed_and_read_back(tmp_path) -> None:
+    """A version's text, tables and prose are zlib blobs; the store's queries give them back as
+    written, and a database from before (plain text) is packed by its migration."""
+    import json
+
+    store = open_store(tmp_path / "n.db")
+    report = analyze_path(SEEDS["000"])
+    recorded = store.record_report(report, url="http://127.0.0.1/a.html", seen_at="2024-01-01T00:00:00")
+    raw = store.db.execute("select typeof(text), typeof(tables), typeof(prose), length(text), length(tables) "
+                           "from report_versions where id = ?", [recorded.version_id]).fetchone()
+    assert raw[:3] == ("blob", "blob", "blob")
+    assert raw[3] < len(report.text.encode()) / 2 and raw[4] < len(json.dumps(report.to_json()["tables"])) / 5
+    text, tables, _, _ = store.version_content(recorded.version_id)
+    assert text == report.text and json.loads(tables) == json.loads(json.dumps(report.to_json()["tables"]))
+    prose = store.version_prose(recorded.version_id)
+    assert len(prose) > 100  # the normalised prose copy detection compares
+
+    # as an older release stored it: plain text, the packing migration not yet run
+    store.db.execute("update report_versions set text = ?, tables = ?, prose = ? where id = ?",
+                     [text, tables, prose, recorded.version_id])
+    store.db.execute("delete from _sqlite_migrations where name = '013_packed_text'")
+    assert store.version_content(recorded.version_id)[0] == text  # plain rows read as they are
+    store.close()
+    reopened = open_store(tmp_path / "n.db")
+    assert reopened.db.execute("select typeof(text), typeof(tables), typeof(prose) from report_versions").fetchone() \
+        == ("blob", "blob", "blob")
+    assert reopened.version_content(recorded.version_id)[:2] == (text, tables)
+    assert reopened.version_prose(recorded.version_id) == prose

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
 from monitor.publish.csvsafe import SafeDictWriter
+from monitor.publish.fragments import highlights, tables_html
 from monitor.publish.urls import jurisdiction_path, report_path
 from monitor.report.identity import SOURCE_NAMES
 from monitor.report.similarity import COPY_THRESHOLD, MIN_CHARS, SHINGLE
@@ -44,8 +47,6 @@ from monitor.report.spec import (
     SECTIONS,
     SEVERITY_NAMES,
     SEVERITY_ORDER,
-    T4_COLUMNS,
-    TABLE_NAMES,
 )
 from monitor.store import Store
 from monitor.store.blobs import BlobStore, blob_dir
@@ -103,28 +104,45 @@ class Writer:
         self.manifest: dict[str, str] = {}
         self.rendered = 0
         self.reused = 0
+        self._folders: set[Path] = set()
 
     def page(self, path: str, template: str, context: dict[str, Any] | Callable[[], dict[str, Any]],
              inputs: Any = None) -> None:
         """Render ``template`` to ``path``; with ``inputs``, reuse the old page when they are unchanged
         (``context`` may then be a function, called only when the page must be rendered)."""
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if inputs is not None:
-            # the templates are inputs too: a new release re-renders what it draws differently
-            digest = hashlib.sha256(TEMPLATES_DIGEST.encode() + json.dumps(
-                inputs, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
-            self.manifest[path] = digest
-            old = self.previous / path if self.previous else None
-            if old is not None and self.old_manifest.get(path) == digest and old.exists():
-                _link_or_copy(old, target)
-                self.reused += 1
-                return
-        depth = path.count("/")
-        values = context() if callable(context) else context
-        html = self.env.get_template(template).render(**self.common, **values, root="../" * depth)
-        target.write_text(html, encoding="utf-8")
+        if inputs is not None and self.reuse(path, inputs):
+            return
+        self.render(path, template, context() if callable(context) else context)
+
+    def reuse(self, path: str, inputs: Any) -> bool:
+        """Record the page's inputs; link the previous build's page when they are unchanged."""
+        # the templates are inputs too: a new release re-renders what it draws differently
+        digest = hashlib.blake2b(repr(inputs).encode(), key=TEMPLATES_DIGEST.encode()[:64],
+                                 digest_size=20).hexdigest()
+        self.manifest[path] = digest
+        old = self.previous / path if self.previous else None
+        if old is not None and self.old_manifest.get(path) == digest:
+            try:
+                _link_or_copy(old, self._target(path))
+            except FileNotFoundError:
+                return False
+            self.reused += 1
+            return True
+        return False
+
+    def render(self, path: str, template: str, values: dict[str, Any]) -> None:
+        html = self.env.get_template(template).render(**self.common, **values, root="../" * path.count("/"))
+        with open(self._target(path), "w", encoding="utf-8") as f:
+            f.write(html)
         self.rendered += 1
+
+    def _target(self, path: str) -> Path:
+        target = self.root / path
+        folder = target.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        return target
 
     def data(self, name: str, rows: Iterable[dict[str, Any]], columns: list[str]) -> int:
         """Stream rows to data/{name}.json (an array) and data/{name}.csv; returns the row count."""
@@ -173,51 +191,6 @@ def _findings_by_report(evaluation: Evaluation) -> dict[int, list[dict[str, Any]
                                  "explanation": spec.explanation, "detail": f.detail})
     for items in out.values():
         items.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["code"], f["message"]))
-    return out
-
-
-def _highlights(findings: list[dict[str, Any]], tables: dict[str, Any]) -> set[str]:
-    """line:column of every table cell a finding points at (or of every cell of a row it names)."""
-    marks: set[str] = set()
-    for f in findings:
-        detail = f["detail"]
-        for c in detail.get("cells") or []:
-            if c:
-                marks.add(f"{c['line']}:{c['column']}")
-        if f["code"] == "TABLE_CELL_COUNT" and detail.get("row"):
-            for name in ("t2", "t3", "t4"):
-                for row in (tables.get(name) or {}).get("rows", []):
-                    if row["label"] == detail["row"]:
-                        marks.update(f"{c['source']['line']}:{c['source']['column']}" for c in row["cells"]
-                                     if c.get("source"))
-    return marks
-
-
-# 表三's group headings by row key, from the formats' row specs (the same in every format)
-T3_GROUPS = {row.key: row.group for fmt in FORMATS.values() for row in fmt.t3_rows if row.group}
-
-
-def _tables(tables: dict[str, Any], highlights: set[str]) -> list[dict[str, Any]]:
-    """The parsed tables for display; each cell knows whether a finding points at it."""
-    t3_columns = (tables.get("t3") or {}).get("columns") or []
-    out = []
-    for name, columns, wide in (("t2", ["数值"], False), ("t3", t3_columns, True),
-                                ("t4", [c.label for c in T4_COLUMNS], True)):
-        rows = []
-        group = None
-        for row in (tables.get(name) or {}).get("rows", []):
-            heading = T3_GROUPS.get(row["key"]) if name == "t3" else None
-            if heading and heading != group:  # 三、本年度办理结果, （三）不予公开 …: context for the repeated 1./2./3.
-                rows.append({"heading": heading, "span": len(columns) + 1})
-            group = heading
-            cells = []
-            for c in row["cells"]:
-                src = c.get("source")
-                bad = bool(src) and f"{src['line']}:{src['column']}" in highlights
-                cells.append({"text": c["raw"] or "空", "column": c["column"], "bad": bad,
-                              "cls": "num" + (" bad" if bad else "") + (" odd" if c["status"] != "ok" else "")})
-            rows.append({**row, "heading": None, "cells": cells, "wide": wide, "pad": max(0, len(columns) - len(cells))})
-        out.append({"name": name, "title": TABLE_NAMES[name], "columns": columns if rows else [], "rows": rows})
     return out
 
 
@@ -290,9 +263,12 @@ def _sweep_leftovers(out: Path) -> None:
 
 def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | None = None,
                year: int | None = None, evaluation: Evaluation | None = None,
-               health: list[PortalHealth] | None = None) -> BuildResult:
+               health: list[PortalHealth] | None = None, workers: int | None = None) -> BuildResult:
     """Build the site into ``out`` (swapped in whole). ``evaluation`` and ``health`` are the cycle's
-    judgement (:func:`monitor.judge.assess.assess`); without them the site evaluates on ``as_of``."""
+    judgement (:func:`monitor.judge.assess.assess`); without them the site evaluates on ``as_of``.
+    Report pages are drawn by ``workers`` processes (default: one per CPU when there are many to
+    draw). Pages say when they were built; ``SOURCE_DATE_EPOCH`` fixes that moment, as in
+    reproducible builds, so that two builds of one store can be compared byte for byte."""
     as_of = evaluation.as_of if evaluation is not None else as_of or date.today()
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -302,7 +278,8 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        result = _build(store, registry, tmp, out if out.exists() else None, as_of, year, evaluation, health)
+        result = _build(store, registry, tmp, out if out.exists() else None, as_of, year, evaluation, health,
+                        workers)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -316,10 +293,13 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
 
 
 def _build(store: Store, registry: Registry, root: Path, previous: Path | None, as_of: date,
-           year: int | None, evaluation: Evaluation | None, health: list[PortalHealth] | None) -> BuildResult:
+           year: int | None, evaluation: Evaluation | None, health: list[PortalHealth] | None,
+           workers: int | None) -> BuildResult:
     evaluation = evaluation or evaluate(store, registry, as_of)
     health = health if health is not None else portal_health(store)
-    built_at = datetime.now(SITE_ZONE).strftime("%Y-%m-%d %H:%M")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    built_at = moment.astimezone(SITE_ZONE).strftime("%Y-%m-%d %H:%M")
     env = _env()
     writer = Writer(root, previous, env, {"as_of": as_of.isoformat(), "built_at": built_at})
     shutil.copytree(TEMPLATES / "site" / "assets", root / "assets")
@@ -336,9 +316,12 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
         by_row_codes[(t.jurisdiction, t.agency, t.year)].append(t.finding)
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
 
-    # reports
+    # reports: the inputs of each page decide whether it is rendered again; rendering is spread
+    # over processes when there are many (each page depends on its own inputs only, so the output
+    # is the same whichever process draws it)
     report_rows = store.report_rows()
     all_versions = store.versions_by_report()  # one query, not one per report
+    pages: list[ReportPage] = []
     for r in report_rows:
         versions = all_versions.get(r["id"], [])
         current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
@@ -347,32 +330,20 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
         findings = by_report.get(r["id"], [])
         status = status_of.get((r["jurisdiction"], r["agency"], r["year"]))
         status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
-        inputs = {"report": dict(r), "versions": versions, "findings": findings, "status": status_json}
         path = report_path(r["id"])
-
         archives = _archive(root, blobs, current)
-
-        def context(r=r, current=current, versions=versions, findings=findings, status_json=status_json,
-                    archives=archives):
-            version = store.version_content(current["id"])
-            tables = json.loads(version[1] or "{}")
-            found = set(json.loads(version[2] or "[]"))
-            fmt = FORMATS.get(version[3] or "")
-            identity = json.loads(current.get("identity") or "{}")
-            return {"title": f"{r['agency']} {r['year']}年度年报核查", "r": dict(r), "status": status_json,
-                    "identity": identity, "source_names": SOURCE_NAMES,
-                    "versions": versions, "findings": findings, "text": version[0] or "",
-                    "tables": _tables(tables, _highlights(findings, tables)), "archives": archives,
-                    "sections": [{"canonical": s.canonical, "found": s.number in found} for s in SECTIONS],
-                    "jurisdiction_path": jurisdiction_path(r["jurisdiction"] or "未识别"),
-                    "format_name": f"{fmt.name}（{fmt.source}）" if fmt else "未识别（无国家统一格式）"}
-
-        writer.page(path, "site/report.html.j2", context, inputs)
+        if writer.reuse(path, (r, versions, findings, status_json)):
+            continue
+        pages.append(ReportPage(path, r, current, versions, findings, status_json, archives))
+    _render_reports(store, writer, pages, workers)
 
     # jurisdictions
-    jurisdictions = sorted({r.jurisdiction for r in rows})
+    rows_of: dict[str, list[StatusRow]] = defaultdict(list)
+    for r in rows:
+        rows_of[r.jurisdiction].append(r)
+    jurisdictions = sorted(rows_of)
     for name in jurisdictions:
-        of_j = [r for r in rows if r.jurisdiction == name]
+        of_j = rows_of[name]
         years = sorted({r.year for r in of_j}, reverse=True)[:6][::-1]
         units: dict[str, dict[str, Any]] = {}
         for r in of_j:
@@ -465,6 +436,72 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
                  "error_kind_names": ERROR_KIND_NAMES})
     (root / MANIFEST).write_text(json.dumps(writer.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     return BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, len(report_rows))
+
+
+@dataclass
+class ReportPage:
+    """What a report page is drawn from (sent to a rendering process as is)."""
+    path: str
+    report: dict[str, Any]
+    current: dict[str, Any]
+    versions: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    status: dict[str, Any]
+    archives: list[dict[str, str]]
+
+
+def _report_context(store: Store, page: ReportPage) -> dict[str, Any]:
+    r, current = page.report, page.current
+    text, tables_json, sections_json, template = store.version_content(current["id"])
+    tables = json.loads(tables_json or "{}")
+    found = set(json.loads(sections_json or "[]"))
+    fmt = FORMATS.get(template or "")
+    return {"title": f"{r['agency']} {r['year']}年度年报核查", "r": r, "status": page.status,
+            "identity": json.loads(current.get("identity") or "{}"), "source_names": SOURCE_NAMES,
+            "versions": page.versions, "findings": page.findings, "text": text or "",
+            "tables_html": tables_html(tables, highlights(page.findings, tables)), "archives": page.archives,
+            "sections": [{"canonical": s.canonical, "found": s.number in found} for s in SECTIONS],
+            "jurisdiction_path": jurisdiction_path(r["jurisdiction"] or "未识别"),
+            "format_name": f"{fmt.name}（{fmt.source}）" if fmt else "未识别（无国家统一格式）"}
+
+
+PARALLEL_FROM = 400  # pages to render before other processes are worth starting
+CHUNK = 200  # pages a rendering process takes at a time
+
+
+def _render_reports(store: Store, writer: Writer, pages: list[ReportPage], workers: int | None) -> None:
+    count = workers if workers is not None else len(os.sched_getaffinity(0))
+    parallel = count > 1 and store.path is not None and (workers is not None or len(pages) >= PARALLEL_FROM)
+    if not parallel:
+        for page in pages:
+            writer.render(page.path, "site/report.html.j2", _report_context(store, page))
+        return
+    for page in pages:
+        writer._target(page.path)  # folders made once, here
+    chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
+    # fork: spawn and forkserver would import the caller's main module again in each process (a
+    # script without a __main__ guard would run twice); the processes only render and read
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start,
+                             initargs=(store.path, str(writer.root), writer.common)) as pool:
+        writer.rendered += sum(pool.map(_worker_render, chunks))
+
+
+_worker: tuple[Store, Writer] | None = None
+
+
+def _worker_start(db_path: str, root: str, common: dict[str, Any]) -> None:
+    from monitor.store import open_read_only
+
+    global _worker
+    _worker = (open_read_only(db_path), Writer(Path(root), None, _env(), common))
+
+
+def _worker_render(pages: list[ReportPage]) -> int:
+    assert _worker is not None
+    store, writer = _worker
+    for page in pages:
+        writer.render(page.path, "site/report.html.j2", _report_context(store, page))
+    return len(pages)
 
 
 def _archive(root: Path, blobs: BlobStore | None, version: dict[str, Any]) -> list[dict[str, str]]:

@@ -27,6 +27,7 @@ from monitor.report.textutil import iso
 from monitor.store.digests import DigestQueries
 from monitor.store.judging import JudgingQueries
 from monitor.store.migrations import adopt_legacy_record, migrations
+from monitor.store.packing import pack, pack_json, unpack
 
 if TYPE_CHECKING:
     from monitor.report.model import Report
@@ -161,11 +162,11 @@ class Store(JudgingQueries, DigestQueries):
                 facts = version_facts(report.authored_prose(), analysis["tables"],
                                       [key["agency"], key["jurisdiction"], ident.agency or "", ident.jurisdiction or ""])
                 version_id = db["report_versions"].insert({
-                    "prose": facts["prose"], "signature": facts["signature"], "carry": json.dumps(facts["carry"]),
+                    "prose": pack(facts["prose"]), "signature": facts["signature"], "carry": json.dumps(facts["carry"]),
                     "report_id": report_id, "text_hash": digest, "format": report.doc.format, "source_url": url,
-                    "title": ident.title, "text": report.text, "text_chars": analysis["text_chars"],
+                    "title": ident.title, "text": pack(report.text), "text_chars": analysis["text_chars"],
                     "template": report.template, "sections": json.dumps(analysis["sections"]),
-                    "tables": json.dumps(analysis["tables"], ensure_ascii=False),
+                    "tables": pack_json(analysis["tables"]),
                     "identity": json.dumps(identity or {"division_code": ident.division_code,
                                                          "province": ident.province, "sources": ident.sources},
                                            ensure_ascii=False),
@@ -363,7 +364,9 @@ class Store(JudgingQueries, DigestQueries):
         """A version's text, tables, sections and template (read when its page is rebuilt)."""
         row = self.db.execute("select text, tables, sections, template from report_versions where id = ?",
                               [version_id]).fetchone()
-        return tuple(row) if row else ("", None, None, None)  # type: ignore[return-value]
+        if not row:
+            return ("", None, None, None)
+        return (unpack(row[0]) or "", unpack(row[1]), row[2], row[3])
 
     def open_finding_counts(self) -> dict[str, int]:
         return {row["code"]: row["n"] for row in self.db.query(
@@ -423,6 +426,8 @@ class Store(JudgingQueries, DigestQueries):
             row = dict(row)
             row["findings"] = json.loads(row.pop("codes") or "[]")
             row.pop("version_id")
+            if with_text:
+                row["text"] = unpack(row["text"])
             yield row
 
     def reports(self) -> list[dict[str, Any]]:
@@ -451,6 +456,16 @@ def open_for_reading(path: str | Path = DEFAULT_DB) -> Store:
     p = Path(path)
     if not p.is_file():
         raise writable_error
+    try:
+        return open_read_only(p)
+    except StoreError as exc:
+        raise StoreError(f"{writable_error}；以只读方式也无法打开：{exc}") from exc
+
+
+def open_read_only(path: str | Path) -> Store:
+    """A connection that cannot write, to a database at the current schema (a second reader beside
+    a writer: the site's rendering processes, a copy on read-only media)."""
+    p = Path(path)
     uri = p.resolve().as_uri()
     last: Exception | None = None
     for query in ("?mode=ro", "?mode=ro&immutable=1"):  # immutable: no -shm/-wal can be made beside it
@@ -462,7 +477,7 @@ def open_for_reading(path: str | Path = DEFAULT_DB) -> Store:
             return Store(db, str(p))
         except sqlite3.OperationalError as exc:
             last = exc
-    raise StoreError(f"{writable_error}；以只读方式也无法打开：{last}")
+    raise StoreError(str(last))
 
 
 def open_store(path: str | Path = DEFAULT_DB) -> Store:

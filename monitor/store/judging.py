@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from monitor.store.packing import unpack
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -33,7 +35,7 @@ class JudgingQueries:
     def version_prose(self, version_id: int) -> str:
         """A version's normalised prose (what copy detection compares)."""
         row = self.db.execute("select prose from report_versions where id = ?", [version_id]).fetchone()
-        return (row[0] if row else None) or ""
+        return (unpack(row[0]) if row else None) or ""
 
     def tracked_findings_by_key(self) -> dict[str, dict[str, Any]]:
         return {row["key"]: dict(row) for row in self.db["tracked_findings"].rows}

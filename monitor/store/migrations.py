@@ -260,6 +260,21 @@ def _m012_settings(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str, "updated_at": str}, pk="key")
 
 
+@migrations(name="013_packed_text")
+def _m013_packed_text(db: sqlite_utils.Database) -> None:
+    """Compress the large text columns of versions stored before (see ``packing``)."""
+    from monitor.store.packing import PACKED_COLUMNS, pack
+
+    while True:
+        rows = list(db.query("select id, text, tables, prose from report_versions where typeof(text) = 'text' "
+                             "or typeof(tables) = 'text' or typeof(prose) = 'text' limit 500"))
+        if not rows:
+            return
+        for row in rows:
+            db.execute("update report_versions set text = ?, tables = ?, prose = ? where id = ?",
+                       [*(pack(row[c]) if isinstance(row[c], str) else row[c] for c in PACKED_COLUMNS), row["id"]])
+
+
 def adopt_legacy_record(db: sqlite_utils.Database) -> None:
     """Carry the names applied under the earlier hand-rolled runner over to sqlite-utils' table."""
     if LEGACY_TABLE not in db.table_names():
