@@ -1,20 +1,30 @@
-"""Site build time and peak memory for 10k and 100k synthetic reports; growth must be linear.
+"""Site build time, memory and store size for 10k and 100k synthetic reports.
 
-    .venv/bin/python bench/site.py [--sizes 10000 100000]
+    .venv/bin/python bench/site.py [--sizes 10000 100000] [--no-compare]
 
 For each size a fresh database is generated (jurisdictions of 25 units × 4 years; every report a
-real judged synthetic report, so pages carry full tables and findings) and the site is built
-in a child process, which reports its wall time and peak RSS. The last line compares the
-growth of time and memory with the growth in reports.
+real judged synthetic report, stored as the store stores it, so pages carry full tables and
+findings). A child process then, in one run:
+
+1. judges the store once (as a service cycle does before it publishes);
+2. builds the site with one process per CPU (the default) — wall time, CPU, peak memory;
+3. builds it again with one process (the baseline) and compares the two byte for byte
+   (``SOURCE_DATE_EPOCH`` fixes the "built at" line; skip with ``--no-compare``);
+4. changes 1 % of the reports as a day's crawl would (seen again, a finding moved), judges again
+   and rebuilds on the previous site: the incremental build as a share of the full one.
+
+It prints per-report figures and ratios, the DB's bytes per report and ``PRAGMA integrity_check``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,13 +42,15 @@ def generate(db_path: Path, n: int) -> None:
     from monitor.report.record import carry_rows, prose_signature
     from monitor.report.similarity import normalise
     from monitor.store import open_store, text_hash
+    from monitor.store.packing import pack, pack_json
 
     rng = random.Random(7)
     templates = []
     for k in range(8):
         report = analyze_text(render_text(sample_report(k, agency="青川县教育局", fee_statement=k % 4 != 0)))
         data = report.to_json()
-        templates.append((report.text, data, report.findings, normalise(report.authored_prose(), ["青川县教育局"])))
+        templates.append((report.text, data, report.findings, normalise(report.authored_prose(), ["青川县教育局"]),
+                          pack(report.text), pack_json(data["tables"])))
     store = open_store(db_path)
     db = store.db
     units = [f"局{i:02d}" for i in range(24)]
@@ -51,7 +63,7 @@ def generate(db_path: Path, n: int) -> None:
                 if rid >= n:
                     break
                 rid += 1
-                text, data, fs, template_prose = templates[rid % len(templates)]
+                text, data, fs, template_prose, packed_text, packed_tables = templates[rid % len(templates)]
                 # every report its own prose (half the sentences its own), as real reports have
                 prose = template_prose[: len(template_prose) // 2] + "".join(
                     rng.choice("的工作信息公开政府部门推进加强完善制度平台建设依申请办理") for _ in range(400))
@@ -66,10 +78,10 @@ def generate(db_path: Path, n: int) -> None:
                                 "current_version_id": rid, "format": "html"})
                 versions.append({"id": rid, "report_id": rid, "text_hash": text_hash(text + str(rid)), "format": "html",
                                  "source_url": f"http://127.0.0.1/{j}/{rid}.html", "title": reports[-1]["title"],
-                                 "text": text, "text_chars": data["text_chars"], "template": data["template"],
-                                 "sections": json.dumps(data["sections"]), "tables": json.dumps(data["tables"]),
+                                 "text": packed_text, "text_chars": data["text_chars"], "template": data["template"],
+                                 "sections": json.dumps(data["sections"]), "tables": packed_tables,
                                  "first_seen": "2026-01-01T00:00:00+00:00", "last_seen": "2026-11-01T00:00:00+00:00",
-                                 "prose": prose, "signature": prose_signature(prose),
+                                 "prose": pack(prose), "signature": prose_signature(prose),
                                  "carry": json.dumps(carry_rows(data["tables"]))})
                 findings += [{"report_id": rid, "version_id": rid, "code": f.code, "severity": f.severity,
                               "message": f.message, "detail": json.dumps(f.detail, ensure_ascii=False),
@@ -85,44 +97,129 @@ def generate(db_path: Path, n: int) -> None:
     store.close()
 
 
-def child(db: str, out: str) -> None:
+def _peak_mb() -> tuple[float, float]:
+    """Peak RSS of this process and of its largest child (rendering processes), MB."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def _cpu() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _same_tree(a: Path, b: Path) -> tuple[int, list[str]]:
+    """Files compared and those that differ (by path) between two site folders."""
+    import filecmp
+
+    names_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+    names_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    differ = sorted(str(n) for n in names_a ^ names_b)
+    differ += [str(n) for n in sorted(names_a & names_b) if not filecmp.cmp(a / n, b / n, shallow=False)]
+    return len(names_a | names_b), differ
+
+
+def _day_of_crawl(db: str, share: float) -> int:
+    """Change ``share`` of the reports as a day's crawl would: seen again, one finding moved."""
+    from monitor.store import open_store
+
+    store = open_store(db)
+    ids = [r[0] for r in store.db.execute("select id from reports order by id")]
+    rng = random.Random(11)
+    changed = rng.sample(ids, max(1, int(len(ids) * share)))
+    with store.transaction() as tx:
+        for rid in changed:
+            tx.execute("update reports set last_seen = '2026-11-23T02:00:00+00:00' where id = ?", [rid])
+            tx.execute("update report_versions set last_seen = '2026-11-23T02:00:00+00:00' where report_id = ?", [rid])
+            tx.execute("update findings set message = message || '（复核）' where id = "
+                       "(select min(id) from findings where report_id = ?)", [rid])
+    store.close()
+    return len(changed)
+
+
+def child(db: str, out: str, compare: bool) -> None:
     from datetime import date
 
+    from monitor.judge import evaluate
     from monitor.judge.registry import Registry
     from monitor.publish.site import build_site
     from monitor.store import open_store
 
+    os.environ["SOURCE_DATE_EPOCH"] = "1795000000"
+    as_of = date(2026, 11, 22)
+    store = open_store(db)
     started = time.perf_counter()
-    result = build_site(open_store(db), Registry(), out, date(2026, 11, 22))
-    elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb, "pages": result.pages, "reports": result.reports}))
+    evaluation = evaluate(store, Registry(), as_of)
+    judge_s = time.perf_counter() - started
+    result: dict = {"judge_s": judge_s, "workers": len(os.sched_getaffinity(0))}
+
+    cpu, started = _cpu(), time.perf_counter()
+    built = build_site(store, Registry(), out, evaluation=evaluation)
+    result.update(seconds=time.perf_counter() - started, cpu=_cpu() - cpu, pages=built.pages, reports=built.reports)
+    result["peak_mb"], result["peak_child_mb"] = _peak_mb()
+
+    if compare:
+        single = out + "-single"
+        cpu, started = _cpu(), time.perf_counter()
+        build_site(store, Registry(), single, evaluation=evaluation, workers=1)
+        result.update(single_s=time.perf_counter() - started, single_cpu=_cpu() - cpu)
+        result["files"], differ = _same_tree(Path(out), Path(single))
+        result["differ"] = differ[:5]
+        result["n_differ"] = len(differ)
+        shutil.rmtree(single)
+
+    store.close()
+    result["changed"] = _day_of_crawl(db, 0.01)
+    store = open_store(db)
+    started = time.perf_counter()
+    evaluation = evaluate(store, Registry(), as_of)
+    result["judge_again_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    again = build_site(store, Registry(), out, evaluation=evaluation)
+    result.update(incremental_s=time.perf_counter() - started, rendered=again.pages - again.reused,
+                  reused=again.reused)
+    result["integrity"] = store.db.execute("pragma integrity_check").fetchone()[0]
+    print(json.dumps(result))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--no-compare", action="store_true", help="skip the single-process build and comparison")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        child(args.child[0], args.child[1], args.child[2] == "1")
         return
-    print(f"# site benchmark — Python {platform.python_version()} {platform.machine()}")
-    print(f"{'reports':>9}{'db MB':>9}{'gen s':>8}{'build s':>9}{'ms/report':>11}{'peak MB':>9}{'pages':>9}")
+    print(f"# site benchmark — Python {platform.python_version()} {platform.machine()}, "
+          f"{len(os.sched_getaffinity(0))} CPUs")
     results = []
     for n in args.sizes:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:
             db = Path(tmp) / "n.db"
             t0 = time.perf_counter()
             generate(db, n)
             gen = time.perf_counter() - t0
-            out = subprocess.run([sys.executable, __file__, "--child", str(db), str(Path(tmp) / "site")],
-                                 capture_output=True, text=True, check=True)
+            db_bytes = db.stat().st_size
+            out = subprocess.run([sys.executable, __file__, "--child", str(db), str(Path(tmp) / "site"),
+                                  "0" if args.no_compare else "1"], capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            size = db.stat().st_size / 1e6
-            results.append((n, r))
-            print(f"{n:>9}{size:>9.0f}{gen:>8.1f}{r['seconds']:>9.1f}{1000 * r['seconds'] / n:>11.2f}"
-                  f"{r['peak_mb']:>9.0f}{r['pages']:>9}")
+        results.append((n, r))
+        print(f"\n## {n:,} reports (generated in {gen:.0f} s)")
+        print(f"store: {db_bytes / 1e6:,.0f} MB, {db_bytes / n / 1024:.1f} KB a report; "
+              f"integrity_check after the run: {r['integrity']}")
+        print(f"judge (once per cycle, before publishing): {r['judge_s']:.1f} s")
+        print(f"site, {r['workers']} processes: {r['seconds']:.1f} s wall = {1000 * r['seconds'] / n:.2f} ms a report; "
+              f"CPU {r['cpu']:.1f} s ({1000 * r['cpu'] / n:.2f} ms a report); {r['pages']:,} pages; "
+              f"peak memory {r['peak_mb']:.0f} MB (main) / {r['peak_child_mb']:.0f} MB (largest renderer)")
+        if "single_s" in r:
+            print(f"site, 1 process (baseline): {r['single_s']:.1f} s = {1000 * r['single_s'] / n:.2f} ms a report; "
+                  f"speed-up {r['single_s'] / r['seconds']:.2f}x; byte-identical: "
+                  f"{'yes' if not r['n_differ'] else 'NO'} ({r['files']:,} files compared"
+                  f"{'' if not r['n_differ'] else ', differ: ' + ', '.join(r['differ'])})")
+        print(f"incremental after a day's crawl ({r['changed']:,} reports changed, judged again in "
+              f"{r['judge_again_s']:.1f} s): {r['incremental_s']:.1f} s = {100 * r['incremental_s'] / r['seconds']:.1f} % "
+              f"of the full build ({r['rendered']:,} pages drawn, {r['reused']:,} reused)")
     if len(results) >= 2:
         (n1, a), (n2, b) = results[0], results[-1]
         print(f"\n{n2 // n1}x the reports: {b['seconds'] / a['seconds']:.1f}x the build time, "

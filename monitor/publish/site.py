@@ -11,14 +11,17 @@ the time they were generated. URLs are stable: ``reports/{id}.html`` and
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,7 +35,7 @@ from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, eva
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
-from monitor.publish.csvsafe import SafeDictWriter
+from monitor.publish.csvsafe import safe_rows
 from monitor.publish.fragments import highlights, tables_html
 from monitor.publish.urls import jurisdiction_path, report_path
 from monitor.report.identity import SOURCE_NAMES
@@ -82,11 +85,16 @@ def _env() -> jinja2.Environment:
 
 
 def _templates_digest() -> str:
-    """One hash of every site template and asset."""
+    """One hash of what draws a page besides its own inputs: every site template and asset, and the
+    spec's words the pages show (finding titles and explanations, sections, names)."""
     h = hashlib.sha256()
     for path in sorted((TEMPLATES / "site").rglob("*")):
         if path.is_file():
             h.update(path.relative_to(TEMPLATES).as_posix().encode() + b"\0" + path.read_bytes())
+    words = ([(c, f.title, f.explanation) for c, f in sorted(FINDINGS.items())], [s.canonical for s in SECTIONS],
+             sorted(SOURCE_NAMES.items()), sorted(STATUS_NAMES.items()), sorted(LEVEL_NAMES.items()),
+             sorted(SEVERITY_NAMES.items()), sorted((k, f.name, f.source) for k, f in FORMATS.items()))
+    h.update(repr(words).encode())
     return h.hexdigest()
 
 
@@ -104,7 +112,8 @@ class Writer:
         self.manifest: dict[str, str] = {}
         self.rendered = 0
         self.reused = 0
-        self._folders: set[Path] = set()
+        self._folders: set[str] = set()
+        self._root, self._previous = str(root), str(previous) if previous else ""
 
     def page(self, path: str, template: str, context: dict[str, Any] | Callable[[], dict[str, Any]],
              inputs: Any = None) -> None:
@@ -120,10 +129,9 @@ class Writer:
         digest = hashlib.blake2b(repr(inputs).encode(), key=TEMPLATES_DIGEST.encode()[:64],
                                  digest_size=20).hexdigest()
         self.manifest[path] = digest
-        old = self.previous / path if self.previous else None
-        if old is not None and self.old_manifest.get(path) == digest:
-            try:
-                _link_or_copy(old, self._target(path))
+        if self.previous is not None and self.old_manifest.get(path) == digest:
+            try:  # plain strings, not Path objects: this runs once per report
+                _link_or_copy(os.path.join(self._previous, path), self._target(path))
             except FileNotFoundError:
                 return False
             self.reused += 1
@@ -136,33 +144,36 @@ class Writer:
             f.write(html)
         self.rendered += 1
 
-    def _target(self, path: str) -> Path:
-        target = self.root / path
-        folder = target.parent
+    def _target(self, path: str) -> str:
+        target = os.path.join(self._root, path)
+        folder = os.path.dirname(target)
         if folder not in self._folders:
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
         return target
 
     def data(self, name: str, rows: Iterable[dict[str, Any]], columns: list[str]) -> int:
-        """Stream rows to data/{name}.json (an array) and data/{name}.csv; returns the row count."""
+        """Write rows to data/{name}.json (an array) and data/{name}.csv; returns the row count.
+        Rows are taken a thousand at a time: memory stays flat, and csv writes each batch in one call."""
         folder = self.root / "data"
         folder.mkdir(parents=True, exist_ok=True)
         count = 0
+        rows = iter(rows)
+        encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder, not one per row
         with open(folder / f"{name}.json", "w", encoding="utf-8") as js, \
                 open(folder / f"{name}.csv", "w", encoding="utf-8-sig", newline="") as cs:
-            writer = SafeDictWriter(cs, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
+            table = csv.writer(cs)
+            table.writerow(columns)
             js.write("[")
-            for row in rows:
-                js.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False, default=str))
-                writer.writerow({k: (" ".join(v) if isinstance(v, list) else v) for k, v in row.items()})
-                count += 1
+            while batch := list(itertools.islice(rows, 1000)):
+                js.write((",\n" if count else "\n") + ",\n".join(map(encode, batch)))
+                table.writerows(safe_rows(batch, columns))
+                count += len(batch)
             js.write("\n]\n")
         return count
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
+def _link_or_copy(src: str | Path, dst: str | Path) -> None:
     try:
         os.link(src, dst)
     except OSError:
@@ -186,9 +197,7 @@ def _findings_by_report(evaluation: Evaluation) -> dict[int, list[dict[str, Any]
         if t.report_id is None:
             continue
         f = t.finding
-        spec = FINDINGS[f.code]
-        out[t.report_id].append({"code": f.code, "severity": f.severity, "title": spec.title, "message": f.message,
-                                 "explanation": spec.explanation, "detail": f.detail})
+        out[t.report_id].append({"code": f.code, "severity": f.severity, "message": f.message, "detail": f.detail})
     for items in out.values():
         items.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["code"], f["message"]))
     return out
@@ -315,127 +324,183 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
     for t in evaluation.findings.values():
         by_row_codes[(t.jurisdiction, t.agency, t.year)].append(t.finding)
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
+    def draw_pages() -> int:
+        """Report, jurisdiction, overview and list pages; returns the number of reports."""
+        # reports: the inputs of each page decide whether it is rendered again; rendering is spread
+        # over processes when there are many (each page depends on its own inputs only, so the output
+        # is the same whichever process draws it)
+        report_rows = store.report_rows()
+        all_versions = store.versions_by_report()  # one query, not one per report
 
-    # reports: the inputs of each page decide whether it is rendered again; rendering is spread
-    # over processes when there are many (each page depends on its own inputs only, so the output
-    # is the same whichever process draws it)
-    report_rows = store.report_rows()
-    all_versions = store.versions_by_report()  # one query, not one per report
-    pages: list[ReportPage] = []
-    for r in report_rows:
-        versions = all_versions.get(r["id"], [])
-        current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
-        for v in versions:
-            v["current"] = v["id"] == current["id"]
-        findings = by_report.get(r["id"], [])
-        status = status_of.get((r["jurisdiction"], r["agency"], r["year"]))
-        status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
-        path = report_path(r["id"])
-        archives = _archive(root, blobs, current)
-        if writer.reuse(path, (r, versions, findings, status_json)):
-            continue
-        pages.append(ReportPage(path, r, current, versions, findings, status_json, archives))
-    _render_reports(store, writer, pages, workers)
+        def pages() -> Iterator[ReportPage]:
+            for r in report_rows:
+                versions = all_versions.pop(r["id"], [])
+                current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
+                for v in versions:
+                    v["current"] = v["id"] == current["id"]
+                findings = by_report.get(r["id"], [])
+                status = status_of.get((r["jurisdiction"], r["agency"], r["year"]))
+                status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
+                path = report_path(r["id"])
+                archives = _archive(root, blobs, current)
+                if not writer.reuse(path, (r, versions, findings, status_json)):
+                    yield ReportPage(path, r, current, versions, findings, status_json, archives)
 
-    # jurisdictions
-    rows_of: dict[str, list[StatusRow]] = defaultdict(list)
-    for r in rows:
-        rows_of[r.jurisdiction].append(r)
-    jurisdictions = sorted(rows_of)
-    for name in jurisdictions:
-        of_j = rows_of[name]
-        years = sorted({r.year for r in of_j}, reverse=True)[:6][::-1]
-        units: dict[str, dict[str, Any]] = {}
-        for r in of_j:
-            unit = units.setdefault(r.agency, {"agency": r.agency, "level": r.level, "cells": {}})
-            unit["cells"][r.year] = {"status": r.status, "days_late": r.days_late,
-                                     "path": report_path(r.report.id) if r.report else None,
-                                     "errors": finding_count.get(_row_key(r), 0),
-                                     "flags": _flags(by_row_codes.get(_row_key(r), []))}
-        order = {"government": 0, "department": 1, "township": 2}
-        writer.page(jurisdiction_path(name), "site/jurisdiction.html.j2",
-                    {"title": name, "name": name, "years": years,
-                     "units": sorted(units.values(), key=lambda u: (order.get(u["level"], 3), u["agency"]))})
+        _render_reports(store, writer, pages(), workers, len(report_rows))
 
-    # overviews
-    years_all = sorted({r.year for r in rows}, reverse=True)
-    default_year = year or next((y for y in years_all if any(r.status != "not_due" for r in rows if r.year == y)),
-                                years_all[0] if years_all else as_of.year - 1)
-    for y in years_all or [default_year]:
-        of_year = [r for r in rows if r.year == y]
-        context = _overview(of_year, y, errors, finding_count, [x for x in years_all if x != y], jurisdictions)
-        if y == default_year:
-            writer.page("index.html", "site/index.html.j2", context)
-        writer.page(f"overview/{y}.html", "site/index.html.j2", context)
+        # jurisdictions
+        rows_of: dict[str, list[StatusRow]] = defaultdict(list)
+        for r in rows:
+            rows_of[r.jurisdiction].append(r)
+        jurisdictions = sorted(rows_of)
+        for name in jurisdictions:
+            of_j = rows_of[name]
+            years = sorted({r.year for r in of_j}, reverse=True)[:6][::-1]
+            units: dict[str, dict[str, Any]] = {}
+            for r in of_j:
+                unit = units.setdefault(r.agency, {"agency": r.agency, "level": r.level, "cells": {}})
+                unit["cells"][r.year] = {"status": r.status, "days_late": r.days_late,
+                                         "path": report_path(r.report.id) if r.report else None,
+                                         "errors": finding_count.get(_row_key(r), 0),
+                                         "flags": _flags(by_row_codes.get(_row_key(r), []))}
+            order = {"government": 0, "department": 1, "township": 2}
+            context = {"title": name, "name": name, "years": years,
+                       "units": sorted(units.values(), key=lambda u: (order.get(u["level"], 3), u["agency"]))}
+            writer.page(jurisdiction_path(name), "site/jurisdiction.html.j2", context, inputs=(as_of, context))
 
-    # lists
-    list_years = years_all
-    late = [_list_row(r) for r in rows if r.status == "late"]
-    missing = [_list_row(r) for r in rows if r.status == "missing"]
-    with_errors = []
-    for r in rows:
-        n = finding_count.get(_row_key(r), 0)
-        if n and r.report:
-            titles = sorted({FINDINGS[f["code"]].title for f in by_report.get(r.report.id, [])
-                             if f["severity"] == "error" and f["code"] not in STATUS_CODES})
-            with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
-    flagged: dict[str, list[dict[str, Any]]] = {"copies": [], "undated": [], "changed": []}
-    for r in rows:
-        found = by_row_codes.get(_row_key(r), [])
-        copies = [f for f in found if f.code.startswith("COPIED_")]
-        if copies and r.report:
-            flagged["copies"].append({**_list_row(r), "what": "；".join(f.message for f in copies)})
-        if r.status == "undated":
-            flagged["undated"].append({**_list_row(r), "what": "页面未标注发布日期，以首次发现时间代替"})
-        changed = [f for f in found if f.code == "CHANGED_AFTER_PUBLICATION"]
-        if changed and r.report:
-            flagged["changed"].append({**_list_row(r), "what": "；".join(f.message for f in changed)})
-    common_cols = [{"key": "jurisdiction", "label": "行政区", "type": "text"},
-                   {"key": "agency", "label": "单位", "type": "text"}, {"key": "year", "label": "年度", "type": "num"}]
-    lists = (
-        ("late", "逾期公布的年报", "公布日期晚于法定期限的年报。", late,
-         [*common_cols, {"key": "deadline", "label": "期限", "type": "text"},
-          {"key": "published", "label": "公布日期", "type": "text"}, {"key": "days_late", "label": "逾期天数", "type": "num"}]),
-        ("missing", "未公布的年报", "期限已过、仍未找到的年报。", missing,
-         [*common_cols, {"key": "deadline", "label": "期限", "type": "text"},
-          {"key": "days_late", "label": "已逾期天数", "type": "num"}]),
-        ("errors", "存在错误的年报", "缺少必备内容、统计表错误或数字不合勾稽关系等。", with_errors,
-         [*common_cols, {"key": "errors", "label": "错误数", "type": "num"}, {"key": "codes", "label": "错误", "type": "text"}]),
-        ("copies", "疑似照抄的年报", "与本单位上年或其他单位同年的年报正文几乎相同（已忽略单位名称、年份和数字）。",
-         flagged["copies"], [*common_cols, {"key": "what", "label": "说明", "type": "text"}]),
-        ("undated", "未标注发布日期的年报", "页面没有标注发布日期，是否按时无法确认，以本系统首次发现的时间代替。",
-         flagged["undated"], [*common_cols, {"key": "published", "label": "首次发现", "type": "text"},
-                              {"key": "what", "label": "说明", "type": "text"}]),
-        ("changed", "公布后被修改的年报", "公布之后正文又有改动：此前的版本保留在各年报页面。",
-         flagged["changed"], [*common_cols, {"key": "what", "label": "说明", "type": "text"}]),
-    )
-    for name, title, description, items, columns in lists:
-        items.sort(key=lambda x: (x["jurisdiction"], -x["year"], x["agency"]))
-        writer.page(f"lists/{name}.html", "site/list.html.j2",
-                    {"title": title, "description": description, "rows": items, "columns": columns,
-                     "jurisdictions": jurisdictions, "years": list_years})
+        # overviews
+        years_all = sorted({r.year for r in rows}, reverse=True)
+        default_year = year or next((y for y in years_all if any(r.status != "not_due" for r in rows if r.year == y)),
+                                    years_all[0] if years_all else as_of.year - 1)
+        for y in years_all or [default_year]:
+            of_year = [r for r in rows if r.year == y]
+            context = _overview(of_year, y, errors, finding_count, [x for x in years_all if x != y], jurisdictions)
+            if y == default_year:
+                writer.page("index.html", "site/index.html.j2", context, inputs=(as_of, context))
+            writer.page(f"overview/{y}.html", "site/index.html.j2", context, inputs=(as_of, context))
 
+        # lists
+        list_years = years_all
+        late = [_list_row(r) for r in rows if r.status == "late"]
+        missing = [_list_row(r) for r in rows if r.status == "missing"]
+        with_errors = []
+        for r in rows:
+            n = finding_count.get(_row_key(r), 0)
+            if n and r.report:
+                titles = sorted({FINDINGS[f["code"]].title for f in by_report.get(r.report.id, [])
+                                 if f["severity"] == "error" and f["code"] not in STATUS_CODES})
+                with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
+        flagged: dict[str, list[dict[str, Any]]] = {"copies": [], "undated": [], "changed": []}
+        for r in rows:
+            found = by_row_codes.get(_row_key(r), [])
+            copies = [f for f in found if f.code.startswith("COPIED_")]
+            if copies and r.report:
+                flagged["copies"].append({**_list_row(r), "what": "；".join(f.message for f in copies)})
+            if r.status == "undated":
+                flagged["undated"].append({**_list_row(r), "what": "页面未标注发布日期，以首次发现时间代替"})
+            changed = [f for f in found if f.code == "CHANGED_AFTER_PUBLICATION"]
+            if changed and r.report:
+                flagged["changed"].append({**_list_row(r), "what": "；".join(f.message for f in changed)})
+        common_cols = [{"key": "jurisdiction", "label": "行政区", "type": "text"},
+                       {"key": "agency", "label": "单位", "type": "text"}, {"key": "year", "label": "年度", "type": "num"}]
+        lists = (
+            ("late", "逾期公布的年报", "公布日期晚于法定期限的年报。", late,
+             [*common_cols, {"key": "deadline", "label": "期限", "type": "text"},
+              {"key": "published", "label": "公布日期", "type": "text"},
+              {"key": "days_late", "label": "逾期天数", "type": "num"}]),
+            ("missing", "未公布的年报", "期限已过、仍未找到的年报。", missing,
+             [*common_cols, {"key": "deadline", "label": "期限", "type": "text"},
+              {"key": "days_late", "label": "已逾期天数", "type": "num"}]),
+            ("errors", "存在错误的年报", "缺少必备内容、统计表错误或数字不合勾稽关系等。", with_errors,
+             [*common_cols, {"key": "errors", "label": "错误数", "type": "num"},
+              {"key": "codes", "label": "错误", "type": "text"}]),
+            ("copies", "疑似照抄的年报", "与本单位上年或其他单位同年的年报正文几乎相同（已忽略单位名称、年份和数字）。",
+             flagged["copies"], [*common_cols, {"key": "what", "label": "说明", "type": "text"}]),
+            ("undated", "未标注发布日期的年报", "页面没有标注发布日期，是否按时无法确认，以本系统首次发现的时间代替。",
+             flagged["undated"], [*common_cols, {"key": "published", "label": "首次发现", "type": "text"},
+                                  {"key": "what", "label": "说明", "type": "text"}]),
+            ("changed", "公布后被修改的年报", "公布之后正文又有改动：此前的版本保留在各年报页面。",
+             flagged["changed"], [*common_cols, {"key": "what", "label": "说明", "type": "text"}]),
+        )
+        for name, title, description, items, columns in lists:
+            items.sort(key=lambda x: (x["jurisdiction"], -x["year"], x["agency"]))
+            context = {"title": title, "description": description, "rows": items, "columns": columns,
+                       "jurisdictions": jurisdictions, "years": list_years}
+            writer.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, context))
+        return len(report_rows)
+
+    # the downloads (every report, status row and finding as CSV and JSON) are written beside the
+    # pages, by another process when there is one to spare
+    downloads_job = _start_downloads(store, root, rows, evaluation, workers)
+    try:
+        report_count = draw_pages()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            downloads_job()  # the other process is done before the half-built folder goes
+        raise
     # downloads and methodology
-    findings_rows = ({"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
-                      "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
-                     for t in evaluation.findings.values())
-    downloads = [
-        {"name": "reports", "label": "全部年报（现行版本）", "count": writer.data(
-            "reports", store.export_reports(), ["url", "title", "agency", "jurisdiction", "year", "level", "published",
-                                                "first_seen", "format", "text_chars", "findings"])},
-        {"name": "status", "label": "应公布年报及公布情况", "count": writer.data(
-            "status", (r.to_json() for r in rows), ["jurisdiction", "agency", "year", "level", "deadline", "published",
-                                                    "status", "days_late", "findings", "url"])},
-        {"name": "findings", "label": "全部问题", "count": writer.data(
-            "findings", findings_rows, ["jurisdiction", "agency", "year", "code", "severity", "message", "report_id"])},
-    ]
+    downloads = [{**d, "count": n} for d, n in zip(DOWNLOADS, downloads_job(), strict=True)]
     writer.page("downloads.html", "site/downloads.html.j2", {"title": "数据下载", "downloads": downloads})
     writer.page("methodology.html", "site/methodology.html.j2", _methodology())
     writer.page("health.html", "site/health.html.j2",
                 {"title": "抓取健康", "portals": [h.to_json() for h in health],
                  "error_kind_names": ERROR_KIND_NAMES})
     (root / MANIFEST).write_text(json.dumps(writer.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    return BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, len(report_rows))
+    return BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, report_count)
+
+
+DOWNLOADS = (
+    {"name": "reports", "label": "全部年报（现行版本）",
+     "columns": ["url", "title", "agency", "jurisdiction", "year", "level", "published", "first_seen", "format",
+                 "text_chars", "findings"]},
+    {"name": "status", "label": "应公布年报及公布情况",
+     "columns": ["jurisdiction", "agency", "year", "level", "deadline", "published", "status", "days_late",
+                 "findings", "url"]},
+    {"name": "findings", "label": "全部问题",
+     "columns": ["jurisdiction", "agency", "year", "code", "severity", "message", "report_id"]},
+)
+
+
+def _write_downloads(store: Store, root: Path, rows: list[StatusRow], evaluation: Evaluation) -> list[int]:
+    writer = Writer(root, None, _env(), {})
+    findings_rows = ({"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
+                      "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
+                     for t in evaluation.findings.values())
+    sources = {"reports": store.export_reports(), "status": (r.to_json() for r in rows), "findings": findings_rows}
+    return [writer.data(d["name"], sources[d["name"]], d["columns"]) for d in DOWNLOADS]
+
+
+_downloads_input: tuple[str, Path, list[StatusRow], Evaluation] | None = None
+
+
+def _downloads_in_child() -> list[int]:
+    from monitor.store import open_read_only
+
+    assert _downloads_input is not None
+    db_path, root, rows, evaluation = _downloads_input
+    return _write_downloads(open_read_only(db_path), root, rows, evaluation)
+
+
+def _start_downloads(store: Store, root: Path, rows: list[StatusRow], evaluation: Evaluation,
+                     workers: int | None) -> Callable[[], list[int]]:
+    """Begin writing the downloads; the returned function waits for their row counts."""
+    global _downloads_input
+    if workers == 1 or store.path is None or len(os.sched_getaffinity(0)) < 2:
+        return lambda: _write_downloads(store, root, rows, evaluation)
+    # the process is forked with the rows and findings it writes (inherited, not sent through a pipe)
+    _downloads_input = (store.path, root, rows, evaluation)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        future = pool.submit(_downloads_in_child)
+    finally:
+        _downloads_input = None
+
+    def wait_for_counts() -> list[int]:
+        try:
+            return future.result()
+        finally:
+            pool.shutdown()
+    return wait_for_counts
 
 
 @dataclass
@@ -458,7 +523,9 @@ def _report_context(store: Store, page: ReportPage) -> dict[str, Any]:
     fmt = FORMATS.get(template or "")
     return {"title": f"{r['agency']} {r['year']}年度年报核查", "r": r, "status": page.status,
             "identity": json.loads(current.get("identity") or "{}"), "source_names": SOURCE_NAMES,
-            "versions": page.versions, "findings": page.findings, "text": text or "",
+            "versions": page.versions, "text": text or "",
+            "findings": [{**f, "title": FINDINGS[f["code"]].title, "explanation": FINDINGS[f["code"]].explanation}
+                         for f in page.findings],
             "tables_html": tables_html(tables, highlights(page.findings, tables)), "archives": page.archives,
             "sections": [{"canonical": s.canonical, "found": s.number in found} for s in SECTIONS],
             "jurisdiction_path": jurisdiction_path(r["jurisdiction"] or "未识别"),
@@ -469,21 +536,31 @@ PARALLEL_FROM = 400  # pages to render before other processes are worth starting
 CHUNK = 200  # pages a rendering process takes at a time
 
 
-def _render_reports(store: Store, writer: Writer, pages: list[ReportPage], workers: int | None) -> None:
+def _render_reports(store: Store, writer: Writer, pages: Iterator[ReportPage], workers: int | None,
+                    at_most: int) -> None:
+    """Draw the report pages here, or in ``workers`` processes (by default one per CPU when there
+    may be many), a chunk at a time, never more than a few chunks waiting, so memory stays flat."""
     count = workers if workers is not None else len(os.sched_getaffinity(0))
-    parallel = count > 1 and store.path is not None and (workers is not None or len(pages) >= PARALLEL_FROM)
-    if not parallel:
+    if count <= 1 or store.path is None or (workers is None and at_most < PARALLEL_FROM):
         for page in pages:
             writer.render(page.path, "site/report.html.j2", _report_context(store, page))
         return
-    for page in pages:
-        writer._target(page.path)  # folders made once, here
-    chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
     # fork: spawn and forkserver would import the caller's main module again in each process (a
     # script without a __main__ guard would run twice); the processes only render and read
     with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start,
                              initargs=(store.path, str(writer.root), writer.common)) as pool:
-        writer.rendered += sum(pool.map(_worker_render, chunks))
+        waiting: set[Future[int]] = set()
+        chunk: list[ReportPage] = []
+        for page in itertools.chain(pages, [None]):
+            if page is not None:
+                writer._target(page.path)  # folders made once, here
+                chunk.append(page)
+            if chunk and (len(chunk) == CHUNK or page is None):
+                waiting.add(pool.submit(_worker_render, chunk))
+                chunk = []
+            while len(waiting) >= 2 * count or (page is None and waiting):
+                done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                writer.rendered += sum(f.result() for f in done)
 
 
 _worker: tuple[Store, Writer] | None = None
@@ -539,11 +616,11 @@ def _list_row(r: StatusRow) -> dict[str, Any]:
 
 def _overview(rows: list[StatusRow], year: int, errors: set, finding_count: Counter, other_years: list[int],
               jurisdictions: list[str]) -> dict[str, Any]:
-    per_j = []
-    for name in jurisdictions:
-        of_j = [r for r in rows if r.jurisdiction == name]
-        if of_j:
-            per_j.append({"name": name, "path": jurisdiction_path(name), **_counts(of_j, errors)})
+    by_j: dict[str, list[StatusRow]] = defaultdict(list)
+    for r in rows:
+        by_j[r.jurisdiction].append(r)
+    per_j = [{"name": name, "path": jurisdiction_path(name), **_counts(by_j[name], errors)}
+             for name in jurisdictions if name in by_j]
     scores = []
     for r in rows:
         n = finding_count.get(_row_key(r), 0)

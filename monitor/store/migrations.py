@@ -275,6 +275,13 @@ def _m013_packed_text(db: sqlite_utils.Database) -> None:
                        [*(pack(row[c]) if isinstance(row[c], str) else row[c] for c in PACKED_COLUMNS), row["id"]])
 
 
+@migrations(name="014_read_indexes")
+def _m014_read_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for what the site, the judge and the digests read: a version's findings, open findings."""
+    db["findings"].create_index(["version_id"], if_not_exists=True)
+    db["tracked_findings"].create_index(["state"], if_not_exists=True)
+
+
 def adopt_legacy_record(db: sqlite_utils.Database) -> None:
     """Carry the names applied under the earlier hand-rolled runner over to sqlite-utils' table."""
     if LEGACY_TABLE not in db.table_names():
