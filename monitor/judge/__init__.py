@@ -207,17 +207,22 @@ def evaluate(store: Store, registry: Registry, as_of: date, year: int | None = N
 
     years_wanted = [year] if year else None
     jurisdictions = set(first_year) | {j.name for j in registry.jurisdictions.values() if j.portal or j.units}
+    keyed_in: dict[str, list[KnownReport]] = defaultdict(list)  # each jurisdiction's own: linear, not J × N
+    for r in keyed:
+        keyed_in[r.jurisdiction].append(r)
     for j in sorted(jurisdictions):
         start = first_year.get(j, last_year)
-        for yr in years_wanted or range(start, max(last_year, max((r.year for r in keyed if r.jurisdiction == j),
-                                                                  default=last_year)) + 1):
-            units = expected_units(keyed, registry, j, yr)
+        own = keyed_in.get(j, [])
+        for yr in years_wanted or range(start, max(last_year, max((r.year for r in own), default=last_year)) + 1):
+            units = expected_units(own, registry, j, yr)
             for agency, level in sorted(units.items()):
                 report = by_key.get((j, agency, yr))
                 deadline = deadline_for(level, yr, registry.scopes(j), registry.overrides)
                 rows.append(_status(j, agency, yr, level, deadline, report, as_of, add))
     _copies(store, reports, add)
     _carry_over(reports, by_key, add)
+    for r in reports:  # the judging facts are used: a national corpus need not keep 100k signatures
+        r.carry, r.signature = {}, None
     codes: dict[tuple[str, str, int], list[str]] = defaultdict(list)
     for t in findings.values():
         codes[(t.jurisdiction, t.agency, t.year)].append(t.finding.code)
@@ -287,15 +292,21 @@ def _carry_over(reports: list[KnownReport], by_key: dict, add) -> None:
 class _Prose:
     """Shingles of versions' normalised prose, fetched only for the pairs that need confirming."""
 
+    LIMIT = 4096  # shingle sets kept (~40 KB each): pairs come in order, so recent ones are reused
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.cache: dict[int, tuple[int, set[str]]] = {}
 
     def __call__(self, version_id: int) -> tuple[int, set[str]]:
-        if version_id not in self.cache:
+        found = self.cache.pop(version_id, None)
+        if found is None:
             text = self.store.version_prose(version_id)
-            self.cache[version_id] = (len(text), shingles(text))
-        return self.cache[version_id]
+            found = (len(text), shingles(text))
+            if len(self.cache) >= self.LIMIT:
+                del self.cache[next(iter(self.cache))]  # the least recently used
+        self.cache[version_id] = found
+        return found
 
 
 def _copies(store: Store, reports: list[KnownReport], add) -> None:

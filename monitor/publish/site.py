@@ -324,16 +324,18 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
     for t in evaluation.findings.values():
         by_row_codes[(t.jurisdiction, t.agency, t.year)].append(t.finding)
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
+
     def draw_pages() -> int:
         """Report, jurisdiction, overview and list pages; returns the number of reports."""
         # reports: the inputs of each page decide whether it is rendered again; rendering is spread
         # over processes when there are many (each page depends on its own inputs only, so the output
         # is the same whichever process draws it)
-        report_rows = store.report_rows()
+        counted = [0]
         all_versions = store.versions_by_report()  # one query, not one per report
 
         def pages() -> Iterator[ReportPage]:
-            for r in report_rows:
+            for r in store.report_rows():
+                counted[0] += 1
                 versions = all_versions.pop(r["id"], [])
                 current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
                 for v in versions:
@@ -346,7 +348,7 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
                 if not writer.reuse(path, (r, versions, findings, status_json)):
                     yield ReportPage(path, r, current, versions, findings, status_json, archives)
 
-        _render_reports(store, writer, pages(), workers, len(report_rows))
+        _render_reports(store, writer, pages(), workers, len(all_versions))
 
         # jurisdictions
         rows_of: dict[str, list[StatusRow]] = defaultdict(list)
@@ -427,7 +429,7 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
             context = {"title": title, "description": description, "rows": items, "columns": columns,
                        "jurisdictions": jurisdictions, "years": list_years}
             writer.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, context))
-        return len(report_rows)
+        return counted[0]
 
     # the downloads (every report, status row and finding as CSV and JSON) are written beside the
     # pages, by another process when there is one to spare
@@ -545,22 +547,29 @@ def _render_reports(store: Store, writer: Writer, pages: Iterator[ReportPage], w
         for page in pages:
             writer.render(page.path, "site/report.html.j2", _report_context(store, page))
         return
-    # fork: spawn and forkserver would import the caller's main module again in each process (a
-    # script without a __main__ guard would run twice); the processes only render and read
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start,
-                             initargs=(store.path, str(writer.root), writer.common)) as pool:
-        waiting: set[Future[int]] = set()
-        chunk: list[ReportPage] = []
+    pool: ProcessPoolExecutor | None = None  # started with the first chunk: an unchanged site starts none
+    waiting: set[Future[int]] = set()
+    chunk: list[ReportPage] = []
+    try:
         for page in itertools.chain(pages, [None]):
             if page is not None:
                 writer._target(page.path)  # folders made once, here
                 chunk.append(page)
             if chunk and (len(chunk) == CHUNK or page is None):
+                if pool is None:
+                    # fork: spawn and forkserver would import the caller's main module again in each
+                    # process (a script without a __main__ guard would run twice); they only render
+                    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                                               initializer=_worker_start,
+                                               initargs=(store.path, str(writer.root), writer.common))
                 waiting.add(pool.submit(_worker_render, chunk))
                 chunk = []
             while len(waiting) >= 2 * count or (page is None and waiting):
                 done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
                 writer.rendered += sum(f.result() for f in done)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 _worker: tuple[Store, Writer] | None = None

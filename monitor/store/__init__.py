@@ -347,8 +347,9 @@ class Store(JudgingQueries, DigestQueries):
 
     # -- reports for publishing ---------------------------------------------------------------
 
-    def report_rows(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db.query("select * from reports order by id")]
+    def report_rows(self) -> Iterator[dict[str, Any]]:
+        """Every report, by id, as the query reads them (a national corpus is not held in memory)."""
+        return self.db.query("select * from reports order by id")
 
     def versions_by_report(self) -> dict[int, list[dict[str, Any]]]:
         """Every report's versions (without their text), oldest first, in one query."""
