@@ -11,6 +11,9 @@ Generates N portals × M units × Y years in the fixture world's CMS styles (eac
   pages/s, reports/s, speed-up over one distributed process, and the politeness seen by the
   portals (most requests one portal answered at once, highest request rate one portal saw —
   limits: 2 and 1 / delay) and Redis's peak memory;
+* for every run, the CPU a stored report costs over all of the run's processes (crawling and
+  judging ones; ``crawler.cpu``), and how it splits between fetching (Scrapy, Twisted, sockets),
+  parsing pages, judging reports and storing them;
 * a recrawl of the unchanged world on the baseline's database: requests as a share of the first
   crawl's, and report pages and attachments downloaded again (should be none).
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import json
 import os
 import platform
 import shutil
@@ -112,6 +116,8 @@ def run(world: World, db: Path, flags: list[str], processes: int = 1, redis_url:
     portals = [a for p in world.portals for a in ("--portal", p.url)]
     base = [sys.executable, "-m", "monitor.cli", "crawl"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    accounts = Path(tempfile.mkdtemp(prefix="cpu-", dir=db.parent))
+    flags = [*flags, "-s", f"NIANBAO_CPU_REPORT={accounts}/{{pid}}.json"]
     before = sum(sum(p.hits.values()) for p in world.portals)
     started = time.perf_counter()
     workers = [subprocess.Popen([*base, "--worker", "--redis", redis_url, *flags], cwd=ROOT, env=env,
@@ -126,7 +132,24 @@ def run(world: World, db: Path, flags: list[str], processes: int = 1, redis_url:
     if done.returncode not in (0, 1):  # 1: some portal had errors, which a generated world does not plant
         raise SystemExit(f"crawl failed:\n{done.stderr[-3000:]}")
     requests = sum(sum(p.hits.values()) for p in world.portals) - before
-    return {"seconds": seconds, "requests": requests, "reports": reports_in(db), "forbidden": forbidden_fetched(world)}
+    cpu: dict[str, float] = {}
+    for account in accounts.glob("*.json"):
+        for stage, value in json.loads(account.read_text()).items():
+            cpu[stage] = cpu.get(stage, 0) + value
+    return {"seconds": seconds, "requests": requests, "reports": reports_in(db), "forbidden": forbidden_fetched(world),
+            "cpu": cpu}
+
+
+def cpu_line(r: dict) -> str:
+    """CPU per report (every process of the run, the judging ones included) and each stage's share."""
+    cpu = r["cpu"]
+    judge, parse, store = cpu.get("judge", 0.0), cpu.get("parse", 0.0), cpu.get("store", 0.0)
+    total = cpu.get("process", 0.0) + judge
+    other = total - judge - parse - store
+    reports = max(1, len(r["reports"]))
+    shares = ", ".join(f"{name} {value / total:.0%}" for name, value in
+                       (("fetch/Scrapy", other), ("parse", parse), ("judge", judge), ("store", store))) if total else ""
+    return f"{1000 * total / reports:.1f} ms CPU a report ({shares})"
 
 
 def main() -> None:
@@ -165,6 +188,7 @@ def main() -> None:
         reports = len(r["reports"])
         print(f"{name:<22}{r['requests']:>9}{reports:>9}{r['seconds']:>9.1f}{r['requests'] / r['seconds']:>9.1f}"
               f"{reports / r['seconds']:>11.1f}{extra}", flush=True)
+        print(f"{'':<22}{cpu_line(r)}", flush=True)
 
     print(f"{'run':<22}{'requests':>9}{'reports':>9}{'time s':>9}{'pages/s':>9}{'reports/s':>11}"
           f"{'speed-up':>10}{'max/portal':>12}{'peak req/s':>12}{'Redis MB':>10}")

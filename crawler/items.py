@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from monitor.report.document import Document
     from monitor.report.intake import Judged
 
 
@@ -35,3 +36,4 @@ class ReportItem:
     attachments: list[FetchedFile] = field(default_factory=list)
     fetched_at: str | None = None
     judged: Judged | None = field(default=None, repr=False)  # judged by the worker that fetched it
+    page_document: Document | None = field(default=None, repr=False)  # the page as read while crawling

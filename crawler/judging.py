@@ -32,7 +32,7 @@ def judge_item(item) -> Judged:
     """Read a fetched report's documents and judge them: the costly part of storing it, done
     where the report was fetched (so a fleet's workers share it) and stored where the store is."""
     return judge_fetched(
-        Source(item.url, item.page_body, item.page_content_type),
+        Source(item.url, item.page_body, item.page_content_type, document=item.page_document),
         [Source(a.url, a.body, a.content_type, a.filename) for a in item.attachments if a.body],
         title=item.title, portal_jurisdiction=item.jurisdiction, page_agency=item.agency, column=item.column,
         published=item.published, published_source=item.published_source,
@@ -62,8 +62,13 @@ def _ready() -> bool:
     return True
 
 
-def _judge(item: ReportItem) -> Judged:
-    return judge_item(item)
+def _judge(item: ReportItem) -> tuple[Judged, float]:
+    """Judge in a worker; also says how much CPU it took (crawler.cpu counts it)."""
+    import time
+
+    started = time.process_time()
+    judged = judge_item(item)
+    return judged, time.process_time() - started
 
 
 class JudgePool:
@@ -107,8 +112,9 @@ class JudgePool:
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
 
-    async def judge(self, item: ReportItem) -> Judged:
-        """Judge in a worker; raises JudgeFailed with the reason when the worker cannot."""
+    async def judge(self, item: ReportItem) -> tuple[Judged, float]:
+        """Judge in a worker: the judgement and the worker's CPU for it. Raises JudgeFailed with the
+        reason when the worker cannot."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
         loop = asyncio.get_running_loop()

@@ -288,10 +288,16 @@ SOFT_404 = re.compile(r"页面不存在|页面未找到|找不到(该|您要访�
                       r"page not found", re.I)
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
 def is_soft_404(response: Response) -> bool:
     """A "not found" page served with status 200: small, and saying so in its title or text."""
     if response.status != 200 or not isinstance(response, HtmlResponse) or len(response.body) > 20000:
         return False
+    flat = _TAG.sub(" ", response.text)  # every text of the page and more, tags as spaces
+    if not SOFT_404.search(flat) and "&#" not in flat:
+        return False  # the words are nowhere in the page (nor hidden in character references)
     title = response.css("title::text").get() or ""
     text = " ".join(response.css("body *::text").getall())[:2000]
     return bool(SOFT_404.search(title) or (len(text) < 600 and SOFT_404.search(text)))

@@ -9,6 +9,7 @@ import uuid
 
 from scrapy.exceptions import DropItem
 
+from crawler import cpu
 from crawler.discovery import portal_identity
 from crawler.items import ReportItem
 from crawler.judging import JudgeFailed, JudgePool, document_hashes, judge_item, without
@@ -40,12 +41,18 @@ class ReportPipeline:
         try:
             if item.judged is None and not state.is_unchanged(item):
                 await self._judge(state, item)
-            state.store_item(item)
+            with cpu.stage(self.crawler, "store"):
+                state.store_item(item)
         except DiskFull as exc:
             raise DropItem("disk full") from exc
         finally:
             state.end_judging(token)
         return item
+
+    async def _judged(self, item: ReportItem):
+        judged, seconds = await self.pool.judge(item)
+        cpu.add(self.crawler, "judge", seconds)
+        return judged
 
     async def _judge(self, state, item: ReportItem) -> None:
         documents = document_hashes(item)
@@ -57,7 +64,7 @@ class ReportPipeline:
             documents.pop(url)
         state.mark_documents(documents, "judging")
         try:
-            item.judged = await self.pool.judge(item)
+            item.judged = await self._judged(item)
             state.mark_documents(documents, "ok")
             return
         except JudgeFailed as exc:
@@ -69,7 +76,7 @@ class ReportPipeline:
                 self._failed(state, item, url, reason)
             without(item, set(attachments), reason)
             try:
-                item.judged = await self.pool.judge(item)
+                item.judged = await self._judged(item)
                 state.mark_documents({item.url: documents[item.url]}, "ok")
                 return
             except JudgeFailed as exc:

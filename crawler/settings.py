@@ -59,7 +59,9 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.state.CrawlStateExtension": 500,
+    "crawler.cpu.CpuAccount": 510,
 }
+NIANBAO_CPU_REPORT = None  # a file to write the crawl's CPU by stage to (crawler.cpu), "{pid}" replaced
 
 # Playwright only for requests that ask for it (lists no plain request can see).
 DOWNLOAD_HANDLERS = {

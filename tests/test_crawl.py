@@ -93,7 +93,7 @@ def test_attachment_text_extracted(crawled) -> None:
     assert len(versions) >= 10
     for v in versions:
         assert v["attachment_url"] and v["attachment_blob"]
-        assert "三、收到和处理政府信息公开申请情况" in v["text"]
+        assert "三、收到和处理政府信息公开申请情况" in unpack(v["text"])
     assert {v["format"] for v in versions} == {"pdf", "docx"}
 
 

@@ -138,3 +138,22 @@ def test_large_columns_are_stored_compressed_and_read_back(tmp_path) -> None:
         == ("blob", "blob", "blob")
     assert reopened.version_content(recorded.version_id)[:2] == (text, tables)
     assert reopened.version_prose(recorded.version_id) == prose
+
+
+def test_body_digests_are_remembered_by_identity_and_never_stale() -> None:
+    """A crawled body is hashed where it is logged, kept, judged and stored: the digest is computed
+    once for one bytes object, and a mutable buffer is always hashed afresh."""
+    import hashlib
+
+    from monitor.store.blobs import sha256
+
+    body = bytes(range(256)) * 64
+    assert sha256(body) == hashlib.sha256(body).hexdigest()
+    assert sha256(body) == sha256(bytes(bytearray(body)))  # an equal copy: the same digest, computed
+    buffer = bytearray(body)
+    first = sha256(buffer)
+    buffer[0] ^= 1
+    assert sha256(buffer) != first == hashlib.sha256(body).hexdigest()
+    many = [bytes([k]) * 5_000_000 for k in range(10)]  # more than it may hold: the oldest go
+    assert [sha256(b) for b in many] == [hashlib.sha256(b).hexdigest() for b in many]
+    assert sha256.held <= sha256.LIMIT_BYTES

@@ -25,14 +25,16 @@ from crawler import cms, discovery
 from crawler.browser import browser_pages, confine_to_origin
 from crawler.cms import Fetch, Walk
 from crawler.cms.base import is_pager_link
+from crawler.cpu import counted
 from crawler.discovery import Link, PageKind
 from crawler.items import FetchedFile, ReportItem
 from crawler.middlewares import is_soft_404
 from crawler.runs import PortalRun, request_handled
 from crawler.state import crawl_state
 from monitor.report.classify import classify_title
+from monitor.report.document import sniff_format
 from monitor.report.identity import jurisdiction_of
-from monitor.report.pagemeta import detail_facts
+from monitor.report.pagemeta import page_facts
 from monitor.report.textutil import collapse_spaces
 from monitor.store import now_iso
 
@@ -151,6 +153,7 @@ class PortalSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ pages
 
+    @counted("parse")
     def parse_page(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             return
@@ -247,6 +250,7 @@ class PortalSpider(scrapy.Spider):
             crawl_state(self.crawler).record_list(run.key, walk.result())
         # else: a navigation page that only looked like a list (no entry, nothing stated)
 
+    @counted("parse")
     def parse_list(self, response: Response) -> Iterator[Any]:
         """A list walk's follow-up reply: the adapter reads it, the walk goes on."""
         run = crawl_state(self.crawler).portal_for(response.url, response.meta.get("portal"))
@@ -332,12 +336,17 @@ class PortalSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ reports
 
+    @counted("parse")
     def parse_detail(self, response: Response) -> Iterator[Any]:
         state = crawl_state(self.crawler)
         run = state.portal_for(response.url, response.meta.get("portal"))
         if run is None or not isinstance(response, TextResponse):
             return
-        facts = detail_facts(response.text, response.url)
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        # read as the judge reads a page (the same decoding and reader), once: the judge is given it
+        facts = page_facts(response.body, content_type, response.url)
+        if sniff_format(response.body, None, content_type) != "html":
+            facts.document = None  # the judge would not read these bytes as a page: let it read them
         list_title = response.meta.get("list_title")
         own = classify_title(facts.title) if facts.title else None
         if own is not None and (own.is_report or own.reason not in GENERIC_TITLE_REASONS):
@@ -351,7 +360,7 @@ class PortalSpider(scrapy.Spider):
             return
         item = ReportItem(
             portal_url=run.url, url=response.url, title=title or "", page_body=response.body,
-            page_content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+            page_content_type=content_type, page_document=facts.document,
             jurisdiction=run.jurisdiction, column=response.meta.get("column"), agency=facts.agency,
             published=facts.published.isoformat() if facts.published else None,
             published_source=facts.published_source, index_no=facts.index_no, fetched_at=now_iso())
@@ -377,6 +386,7 @@ class PortalSpider(scrapy.Spider):
             remaining = remaining[1:]
         yield item
 
+    @counted("parse")
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         item: ReportItem = response.meta["pending_item"]
         disposition = response.headers.get(b"Content-Disposition", b"").decode("utf-8", "replace")

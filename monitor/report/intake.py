@@ -7,6 +7,7 @@ they live here as pure functions; the pipeline only moves bytes in and rows out.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ class Source:
     body: bytes
     content_type: str | None = None
     filename: str | None = None
+    document: Document | None = None  # already read (the crawler reads a report page once)
 
 
 @dataclass
@@ -63,6 +65,12 @@ def _with_page_facts(doc: Document, title: str, published: str | None, page_agen
     return doc
 
 
+def _read_page(page: Source) -> Document:
+    if page.document is not None:  # a copy: page facts are added to it, once per judgement
+        return dataclasses.replace(page.document, meta=dict(page.document.meta))
+    return read_document(page.body, content_type=page.content_type, url=page.url)
+
+
 def choose_report(page: Source, attachments: list[Source], title: str, published: str | None,
                   page_agency: str | None, context: dict[str, str] | None = None) -> tuple[Report, Source]:
     """Judge the page when it holds the report, else the first attachment with text.
@@ -70,8 +78,7 @@ def choose_report(page: Source, attachments: list[Source], title: str, published
     ``context`` is what the portal knows (portal_jurisdiction, column), an identity source of last resort.
     """
     context = context or {}
-    page_doc = _with_page_facts(read_document(page.body, content_type=page.content_type, url=page.url),
-                                title, published, page_agency, context)
+    page_doc = _with_page_facts(_read_page(page), title, published, page_agency, context)
     report = analyze_document(page_doc)
     if len(report.sections.found) >= MIN_SECTIONS_ON_PAGE or report.tables.t3.found or not attachments:
         return report, page

@@ -13,8 +13,9 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
+from monitor.report.document import Document
 from monitor.report.identity import NOT_AGENCIES, find_published, find_publisher
-from monitor.report.readers.html import html_to_document
+from monitor.report.readers.html import html_to_document, read_html
 from monitor.report.textutil import collapse_spaces, compact, parse_date
 
 _ATTACHMENT_URL = re.compile(r"\.(pdf|docx?|wps|ofd)($|[?#])|downfile|download|getfile|attach|fujian|/files?/",
@@ -48,6 +49,7 @@ class DetailFacts:
     index_no: str | None
     attachments: list[Attachment] = field(default_factory=list)
     points_to_attachment: bool = False
+    document: Document | None = field(default=None, repr=False)  # the page as the HTML reader read it
 
 
 def url_date(url: str) -> date | None:
@@ -87,8 +89,21 @@ def attachments(root: lxml.html.HtmlElement, base_url: str) -> list[Attachment]:
 
 
 def detail_facts(html: str, url: str) -> DetailFacts:
-    """What a detail page says about its document."""
-    doc = html_to_document(html, url=url)
+    """What a detail page (as text) says about its document."""
+    found: list[Attachment] = []
+    doc = html_to_document(html, url=url, on_tree=lambda root: found.extend(attachments(root, url)))
+    return _facts(doc, url, found)
+
+
+def page_facts(data: bytes, content_type: str | None, url: str) -> DetailFacts:
+    """What a fetched detail page says about its document, and the page read as the judge reads it
+    (``facts.document``): the page is decoded and parsed once, here."""
+    found: list[Attachment] = []
+    doc = read_html(data, content_type, url, on_tree=lambda root: found.extend(attachments(root, url)))
+    return _facts(doc, url, found)
+
+
+def _facts(doc: Document, url: str, found: list[Attachment]) -> DetailFacts:
     page_text = doc.meta.get("page_text", "")
     published, source = None, None
     if doc.meta.get("published"):
@@ -102,7 +117,6 @@ def detail_facts(html: str, url: str) -> DetailFacts:
     if not agency or agency in NOT_AGENCIES:
         agency = find_publisher(page_text)
     m = _INDEX_NO.search(page_text)
-    root = lxml.html.document_fromstring(html) if html.strip() else lxml.html.fromstring("<html></html>")
     body = compact(doc.text)
     return DetailFacts(
         title=doc.meta.get("title") or None,
@@ -110,6 +124,7 @@ def detail_facts(html: str, url: str) -> DetailFacts:
         published=published,
         published_source=source,
         index_no=m.group(1) if m else None,
-        attachments=attachments(root, url),
+        attachments=found,
         points_to_attachment=bool(_SEE_ATTACHMENT.search(body)) or len(body) < 300,
+        document=doc,
     )

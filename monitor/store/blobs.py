@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 
@@ -14,8 +16,42 @@ def blob_dir(db_path: str | Path) -> Path:
     return p.with_name(p.stem + "-blobs")
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+class _RecentDigests:
+    """The digests of the last bodies hashed, by object identity: a crawled page is hashed where it
+    is logged, kept, judged and stored, and its bytes object is the same each time. An entry holds
+    its bytes, so an identity cannot be reused while it is remembered; at most ``LIMIT_BYTES`` are
+    held."""
+
+    LIMIT_BYTES = 32 * 1024 * 1024
+    SMALL = 4096  # hashing a small body costs less than remembering it
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
+        self.held = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, data: bytes) -> str:
+        if type(data) is not bytes or len(data) < self.SMALL or len(data) > self.LIMIT_BYTES // 4:
+            return hashlib.sha256(data).hexdigest()  # mutable, cheap, or too large to hold
+        with self.lock:
+            hit = self.entries.get(id(data))
+            if hit is not None and hit[0] is data:
+                self.entries.move_to_end(id(data))
+                return hit[1]
+        digest = hashlib.sha256(data).hexdigest()
+        with self.lock:
+            old = self.entries.pop(id(data), None)
+            if old is not None:
+                self.held -= len(old[0])
+            self.entries[id(data)] = (data, digest)
+            self.held += len(data)
+            while self.held > self.LIMIT_BYTES:
+                _, (dropped, _) = self.entries.popitem(last=False)
+                self.held -= len(dropped)
+        return digest
+
+
+sha256 = _RecentDigests()
 
 
 class BlobStore:

@@ -13,7 +13,7 @@ import zlib
 from typing import Any
 
 PACKED_COLUMNS = ("text", "tables", "prose")
-LEVEL = 9  # written once, read many times: the smallest zlib makes costs nothing on reading
+LEVEL = 6  # zlib's default: level 9 costs the crawl twice the CPU for ~5 % fewer bytes
 
 
 def pack(value: str | None) -> bytes | None:

@@ -9,6 +9,7 @@ not data; only leaf tables become structured rows, with merged cells kept as pla
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import lxml.html
 from lxml import etree
@@ -55,25 +56,32 @@ def decode_page(data: bytes, content_type: str | None = None) -> tuple[str, str,
     return decode_evidence(data, header, meta)
 
 
-def read_html(data: bytes, content_type: str | None = None, url: str | None = None) -> Document:
+def read_html(data: bytes, content_type: str | None = None, url: str | None = None,
+              on_tree: Callable[[lxml.html.HtmlElement], None] | None = None) -> Document:
     source, encoding, why = decode_page(data, content_type) if data else ("", "", "")
     if not source.strip():
         return Document("html", no_text_reason="页面为空")
-    doc = html_to_document(source, url=url)
+    doc = html_to_document(source, url=url, on_tree=on_tree)
     doc.meta["encoding"], doc.meta["encoding_evidence"] = encoding, why
     return doc
 
 
-def html_to_document(source: str, url: str | None = None) -> Document:
+def html_to_document(source: str, url: str | None = None,
+                     on_tree: Callable[[lxml.html.HtmlElement], None] | None = None) -> Document:
+    """The page's text, table rows and facts. ``on_tree`` is shown the whole parsed page before the
+    reader trims it, so that a caller needing more of the page (its links) does not parse it again."""
     source = normalise_newlines(source)
     root = _parse(source)
+    if on_tree is not None:
+        on_tree(root)
     meta = page_meta(root)
     _drop(root)
-    meta["page_text"] = _render(root)[0]
+    grids: dict[lxml.html.HtmlElement, list[StructuredRow]] = {}
+    meta["page_text"] = _render(root, grids)[0]
     main = _marked_content(source)
     if main is None:
         main = _main_content(root)
-    text, rows = _render(main)
+    text, rows = _render(main, grids)
     return Document("html", text=text, structured_rows=rows, meta=meta)
 
 
@@ -217,8 +225,11 @@ def _span(value: str | None) -> int:
         return 1
 
 
-def _render(root: lxml.html.HtmlElement) -> tuple[str, dict[int, StructuredRow]]:
-    """Text with block structure kept as lines; data tables as tab-separated rows."""
+def _render(root: lxml.html.HtmlElement,
+            grids: dict[lxml.html.HtmlElement, list[StructuredRow]] | None = None) -> tuple[str, dict[int, StructuredRow]]:
+    """Text with block structure kept as lines; data tables as tab-separated rows. ``grids`` keeps
+    tables already read (the page and its main content share them)."""
+    grids = {} if grids is None else grids
     lines: list[str] = []
     rows: dict[int, StructuredRow] = {}
     buf: list[str] = []
@@ -239,7 +250,10 @@ def _render(root: lxml.html.HtmlElement) -> tuple[str, dict[int, StructuredRow]]
             lines.extend(clean_artifacts(line.rstrip("\r ")) for line in el.text_content().split("\n"))
         elif el.tag == "table" and el.find(".//table") is None:
             flush()
-            for row in table_grid(el):
+            grid = grids.get(el)
+            if grid is None:
+                grid = grids[el] = table_grid(el)
+            for row in grid:
                 if any(cell for cell in row):
                     rows[len(lines)] = row
                     lines.append("\t".join(cell or "" for cell in row))
