@@ -134,8 +134,12 @@ def run(world: World, db: Path, flags: list[str], processes: int = 1, redis_url:
     requests = sum(sum(p.hits.values()) for p in world.portals) - before
     cpu: dict[str, float] = {}
     for account in accounts.glob("*.json"):
-        for stage, value in json.loads(account.read_text()).items():
+        stages = json.loads(account.read_text())
+        role = stages.pop("role", "writer")
+        for stage, value in stages.items():
             cpu[stage] = cpu.get(stage, 0) + value
+        if role == "writer":
+            cpu["writer_store"] = cpu.get("writer_store", 0) + stages.get("store", 0)
     return {"seconds": seconds, "requests": requests, "reports": reports_in(db), "forbidden": forbidden_fetched(world),
             "cpu": cpu}
 

@@ -1,5 +1,6 @@
 """Where a crawl's CPU goes, by stage: parsing pages (the spider's callbacks), judging reports (in
-the judging processes), storing them, and the rest (Scrapy, Twisted, the network stack).
+the judging processes), storing them (on a fleet's worker: sending them to the writer; on the
+coordinator: writing its own and the workers'), and the rest (Scrapy, Twisted, the network stack).
 
 Each stage adds the process CPU it used to the crawl's stats (``nianbao/cpu/<stage>``, seconds);
 at the end the extension adds this process's whole CPU (``nianbao/cpu/process``) and, when
@@ -84,7 +85,12 @@ class CpuAccount:
         stats.set_value("nianbao/cpu/process", _own_cpu() - self.started)
         if not self.path:
             return
-        account = {k.rsplit("/", 1)[-1]: v for k, v in stats.get_stats().items() if k.startswith("nianbao/cpu/")}
+        from crawler.state import crawl_state
+
+        account: dict[str, Any] = {k.rsplit("/", 1)[-1]: v for k, v in stats.get_stats().items()
+                                   if k.startswith("nianbao/cpu/")}
+        # the process that writes the store (a single crawl, a fleet's coordinator), or a worker
+        account["role"] = "writer" if crawl_state(self.crawler).evidence is not None else "worker"
         account["reports"] = stats.get_value("item_scraped_count", 0)
         account["requests"] = stats.get_value("downloader/request_count", 0)
         with open(self.path.replace("{pid}", str(os.getpid())), "w", encoding="utf-8") as out:

@@ -43,6 +43,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from crawler import cpu
 from crawler.fleet import FleetLink, Keys, redis_client
 from crawler.runs import request_handled
 from crawler.state import crawl_state
@@ -390,7 +391,8 @@ class Fleet:
             self.beat()
             self._check_epoch()
             if self.coordinator:
-                self.link.consume(crawl_state(self.crawler))
+                with cpu.stage(self.crawler, "store"):  # the workers' reports: the single writer's work
+                    self.link.consume(crawl_state(self.crawler))
                 if self.frontier is not None:
                     self.frontier.requeue_dead_workers()
             self.down_since = None
@@ -468,7 +470,8 @@ class Fleet:
 
     def _closed(self, reason: str) -> None:
         if self.coordinator:
-            self.link.consume(crawl_state(self.crawler))
+            with cpu.stage(self.crawler, "store"):
+                self.link.consume(crawl_state(self.crawler))
         self.server.srem(self.keys.workers, self.worker)
         self.server.delete(self.keys.alive(self.worker), self.keys.processing(self.worker))
         if self.coordinator and reason == "finished":

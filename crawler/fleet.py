@@ -18,7 +18,7 @@ import redis
 
 from crawler.discovery import portal_identity, portal_key
 from crawler.judging import judge_item
-from crawler.runs import CrawlState, DiskFull, Evidence, PortalRun, match_portal
+from crawler.runs import CrawlState, DiskFull, Evidence, PortalIndex, PortalRun, match_portal
 
 logger = logging.getLogger("nianbao")
 
@@ -145,11 +145,12 @@ class WorkerState(CrawlState):
         self.fleet = FleetLink(crawler.settings)
         self.portals: dict[str, PortalRun] = {}
         self.aliases: dict[str, set[str]] = {}
+        self.index = PortalIndex()
         self.evidence: Evidence | None = None  # the coordinator keeps the pages
         self.disk_full = False
 
     def portal_for(self, url: str, hint: str | None = None) -> PortalRun | None:
-        run = match_portal(self.portals, self.aliases, url, hint)
+        run = match_portal(self.portals, self.aliases, url, hint, self.index)
         if run is None:  # a portal (or an alias) this process has not met yet: read the fleet's
             for raw_key, raw in self.server.hgetall(self.keys.portals).items():
                 key = raw_key.decode()
@@ -160,7 +161,7 @@ class WorkerState(CrawlState):
                     self.portals[key] = known
             for key, hosts in self.server.hgetall(self.keys.aliases).items():
                 self.aliases[key.decode()] = set(json.loads(hosts))
-            run = match_portal(self.portals, self.aliases, url, hint)
+            run = match_portal(self.portals, self.aliases, url, hint, self.index)
         elif run.jurisdiction is None:  # learnt when another process read the home page
             run.jurisdiction = self.fleet.jurisdiction(run)
         return run

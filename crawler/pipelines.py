@@ -41,6 +41,7 @@ class ReportPipeline:
         try:
             if item.judged is None and not state.is_unchanged(item):
                 await self._judge(state, item)
+            item.page_document = None  # read and judged: not carried further (a fleet sends items through Redis)
             with cpu.stage(self.crawler, "store"):
                 state.store_item(item)
         except DiskFull as exc:

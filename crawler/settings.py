@@ -21,6 +21,9 @@ ROBOTSTXT_OBEY = True
 # a jittered delay, and AutoThrottle backing off when it slows down.
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many tasks for every response's output, however little it yields; a page
+# yields one report or a few links, so 100 (the default) was ~190 asyncio tasks per stored report
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50%
 AUTOTHROTTLE_ENABLED = True

@@ -19,7 +19,7 @@ from scrapy import signals
 from crawler.discovery import portal_identity, portal_key
 from crawler.fleet import FleetLink, WorkerState
 from crawler.judging import judge_item
-from crawler.runs import RECORD_STATUS_NAMES, CrawlState, DiskFull, Evidence, PortalRun, match_portal
+from crawler.runs import RECORD_STATUS_NAMES, CrawlState, DiskFull, Evidence, PortalIndex, PortalRun, match_portal
 from monitor.store import DEFAULT_DB, Store, is_disk_full, open_store
 from monitor.store.blobs import BlobStore, blob_dir, sha256
 
@@ -36,6 +36,7 @@ class StoreState(CrawlState):
         self.blobs = BlobStore(blob_dir(db_path))
         self.evidence: Evidence | None = Evidence(self.store, self.blobs)
         self.portals: dict[str, PortalRun] = {}  # portal_identity -> run
+        self.index = PortalIndex()
         self.aliases: dict[str, set[str]] = {}  # portal key -> other host names it answers on (redirects)
         self.crawler = crawler
         self.disk_full = False
@@ -183,7 +184,7 @@ class StoreState(CrawlState):
             self.store.record_list(run.run_id, run.portal_id, result)
 
     def portal_for(self, url: str, hint: str | None = None) -> PortalRun | None:
-        run = match_portal(self.portals, self.aliases, url, hint)
+        run = match_portal(self.portals, self.aliases, url, hint, self.index)
         if run is not None and run.jurisdiction is None and self.fleet is not None:
             run.jurisdiction = self.fleet.jurisdiction(run)  # a worker may have read the home page
         return run

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crawler.discovery import portal_identity, portal_key, same_site
-from crawler.runs import PortalRun, match_portal
+from crawler.runs import PortalIndex, PortalRun, match_portal
 from demo.server import serve
 from demo.world import Anomalies, Portal, Resource, World, _page, _plans, _standard_details, make_units
 from tests.conftest import FAST, nianbao
@@ -42,6 +42,31 @@ def test_redirected_host_is_the_same_portal() -> None:
     run = PortalRun("http://localhost:8000/", None, None)
     assert match_portal({run.key: run}, {run.key: {"127.0.0.1:8000"}}, "http://127.0.0.1:8000/x.html") is run
     assert match_portal({run.key: run}, {}, "http://127.0.0.1:8000/x.html") is None
+
+
+def test_the_host_index_finds_what_a_scan_of_every_portal_finds() -> None:
+    """With thousands of portals a URL's portal is looked up by host, not by trying each portal;
+    portals and aliases added during the crawl are taken in."""
+    runs = [PortalRun(f"http://127.0.0.1:{9000 + k}/", None, None) for k in range(300)]
+    runs += [PortalRun("http://www.city.gov.cn/", None, None), PortalRun("http://www.city.gov.cn/jiaxian/", None, None)]
+    portals = {r.key: r for r in runs[:150]}
+    aliases: dict[str, set[str]] = {}
+    index = PortalIndex()
+    urls = [f"http://127.0.0.1:{9000 + k}/art/{k}.html" for k in range(0, 300, 7)]
+    urls += ["http://city.gov.cn/jiaxian/nb/1.html", "http://www.city.gov.cn/news/1.html", "http://localhost:9001/x",
+             "http://elsewhere.example/"]
+
+    def same() -> None:
+        for url in urls:
+            for hint in (None, runs[1].key):
+                assert match_portal(portals, aliases, url, hint, index) is match_portal(portals, aliases, url, hint)
+
+    same()
+    portals.update({r.key: r for r in runs[150:]})  # the rest of the portals, as a fleet learns them
+    same()
+    aliases[runs[1].key] = {"localhost:9001"}  # a home page that redirected
+    same()
+    assert match_portal(portals, aliases, "http://localhost:9001/x", None, index) is runs[1]
 
 
 def _subsite(p: Portal, prefix: str, jurisdiction: str, seed: int) -> None:

@@ -132,9 +132,9 @@ class Store(JudgingQueries, DigestQueries):
             "year": year or ident.year or 0,
         }
         digest = text_hash(report.text)
-        with self.transaction() as db:
-            existing = list(db["reports"].rows_where(
-                "jurisdiction = ? and agency = ? and year = ?", [key["jurisdiction"], key["agency"], key["year"]]))
+        with self.transaction():
+            existing = self._rows("select * from reports where jurisdiction = ? and agency = ? and year = ?",
+                                  [key["jurisdiction"], key["agency"], key["year"]])
             fields = {
                 "level": level or ident.level,
                 "title": ident.title,
@@ -149,19 +149,20 @@ class Store(JudgingQueries, DigestQueries):
                 report_id = existing[0]["id"]
                 update = {k: v for k, v in fields.items() if v}
                 update["last_seen"] = seen_at
-                db["reports"].update(report_id, update)
+                self._update("reports", report_id, update)
             else:
-                report_id = db["reports"].insert({**key, **fields, "first_seen": seen_at, "last_seen": seen_at}).last_pk
-            version = list(db["report_versions"].rows_where("report_id = ? and text_hash = ?", [report_id, digest]))
+                report_id = self._insert("reports", {**key, **fields, "first_seen": seen_at, "last_seen": seen_at})
+            version = self._rows("select id from report_versions where report_id = ? and text_hash = ?",
+                                 [report_id, digest])
             if version:
                 version_id = version[0]["id"]
-                db["report_versions"].update(version_id, {"last_seen": seen_at})
+                self._update("report_versions", version_id, {"last_seen": seen_at})
                 status = "unchanged"
             else:
                 analysis = report.to_json()
                 facts = version_facts(report.authored_prose(), analysis["tables"],
                                       [key["agency"], key["jurisdiction"], ident.agency or "", ident.jurisdiction or ""])
-                version_id = db["report_versions"].insert({
+                version_id = self._insert("report_versions", {
                     "prose": pack(facts["prose"]), "signature": facts["signature"], "carry": json.dumps(facts["carry"]),
                     "report_id": report_id, "text_hash": digest, "format": report.doc.format, "source_url": url,
                     "title": ident.title, "text": pack(report.text), "text_chars": analysis["text_chars"],
@@ -171,15 +172,14 @@ class Store(JudgingQueries, DigestQueries):
                                                          "province": ident.province, "sources": ident.sources},
                                            ensure_ascii=False),
                     "first_seen": seen_at, "last_seen": seen_at, **(evidence or {}),
-                }).last_pk
-                db["findings"].insert_all(
-                    {"report_id": report_id, "version_id": version_id, "code": f.code, "severity": f.severity,
-                     "message": f.message, "detail": json.dumps(f.detail, ensure_ascii=False, default=str),
-                     "first_seen": seen_at, "last_seen": seen_at}
-                    for f in report.findings
-                )
+                })
+                self.db.conn.executemany(
+                    "insert into findings (report_id, version_id, code, severity, message, detail, first_seen, "
+                    "last_seen) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(report_id, version_id, f.code, f.severity, f.message,
+                      json.dumps(f.detail, ensure_ascii=False, default=str), seen_at, seen_at) for f in report.findings])
                 status = "changed" if existing else "new"
-            db["reports"].update(report_id, {"current_version_id": version_id})
+            self._update("reports", report_id, {"current_version_id": version_id})
         return Recorded(report_id, version_id, status)
 
     def touch_unchanged(self, url: str, source_hash: str, seen_at: str | None = None) -> Recorded | None:
@@ -244,19 +244,38 @@ class Store(JudgingQueries, DigestQueries):
         return self.db["portals"].insert({"url": url, "jurisdiction": jurisdiction, "name": name,
                                           "first_seen": now_iso()}).last_pk
 
+    # Pages, fetches and reports are written for every request or report a crawl makes: plain
+    # statements here, since sqlite-utils' table methods look the schema up again on each call
+    # (10-15 statements a page, 39 a report).
+
+    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self.db.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _insert(self, table: str, values: dict[str, Any]) -> int:
+        cursor = self.db.execute(f'insert into "{table}" ({_columns(values)}) values ({_marks(values)})',
+                                 list(values.values()))
+        return cursor.lastrowid  # type: ignore[return-value]
+
+    def _update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        if values:
+            assignments = ", ".join(f'"{name}" = ?' for name in values)
+            self.db.execute(f'update "{table}" set {assignments} where id = ?', [*values.values(), row_id])
+
     def page(self, url: str) -> dict[str, Any] | None:
-        rows = list(self.db["pages"].rows_where("url = ?", [url]))
+        rows = self._rows("select * from pages where url = ?", [url])
         return rows[0] if rows else None
 
     def save_page(self, url: str, **fields: Any) -> None:
-        existing = self.page(url)
-        if existing:
-            self.db["pages"].update(url, fields)
-        else:
-            self.db["pages"].insert({"url": url, "first_seen": fields.get("last_fetched") or now_iso(), **fields})
+        """Insert or update a page's record (``first_seen`` only when it is new)."""
+        values = {"url": url, "first_seen": fields.get("last_fetched") or now_iso(), **fields}
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields) or '"url" = "url"'
+        self.db.execute(f"insert into pages ({_columns(values)}) values ({_marks(values)}) "
+                        f"on conflict(url) do update set {updates}", list(values.values()))
 
     def log_fetch(self, **fields: Any) -> None:
-        self.db["fetches"].insert(fields)
+        self.db.execute(f"insert into fetches ({_columns(fields)}) values ({_marks(fields)})", list(fields.values()))
 
     def failed_fetches(self, run_ids: list[int], per_run: int = 20) -> dict[int, list[dict[str, Any]]]:
         """Each run's failed URLs (the last attempt of each), at most ``per_run`` of them, in one query."""
@@ -440,6 +459,14 @@ class Store(JudgingQueries, DigestQueries):
             order by r.jurisdiction, r.year desc, r.agency
         """
         return [dict(row) for row in self.db.query(sql)]
+
+
+def _columns(values: dict[str, Any]) -> str:
+    return ", ".join(f'"{name}"' for name in values)  # names from our code, never from a portal
+
+
+def _marks(values: dict[str, Any]) -> str:
+    return ", ".join("?" * len(values))
 
 
 class ReadOnlyStore(StoreError):
