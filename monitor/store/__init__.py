@@ -185,20 +185,20 @@ class Store(JudgingQueries, DigestQueries):
     def touch_unchanged(self, url: str, source_hash: str, seen_at: str | None = None) -> Recorded | None:
         """One more sighting of a report read from exactly these bytes before: no re-analysis."""
         seen_at = seen_at or now_iso()
-        rows = list(self.db["report_versions"].rows_where(
-            "source_url = ? and source_hash = ?", [url, source_hash], order_by="id desc", limit=1))
+        rows = self._rows("select id, report_id from report_versions where source_url = ? and source_hash = ? "
+                          "order by id desc limit 1", [url, source_hash])
         if not rows:
             return None
         version = rows[0]
-        with self.transaction() as db:
-            db["report_versions"].update(version["id"], {"last_seen": seen_at})
-            db["reports"].update(version["report_id"], {"last_seen": seen_at, "current_version_id": version["id"]})
+        with self.transaction():
+            self._update("report_versions", version["id"], {"last_seen": seen_at})
+            self._update("reports", version["report_id"], {"last_seen": seen_at, "current_version_id": version["id"]})
         return Recorded(version["report_id"], version["id"], "unchanged")
 
     def has_version(self, url: str, source_hash: str) -> bool:
         """Whether a report was read from exactly these bytes before."""
-        return bool(list(self.db["report_versions"].rows_where(
-            "source_url = ? and source_hash = ?", [url, source_hash], limit=1)))
+        return bool(self._rows("select 1 from report_versions where source_url = ? and source_hash = ? limit 1",
+                               [url, source_hash]))
 
     def marked_documents(self, hashes: list[str]) -> dict[str, dict[str, Any]]:
         """The rows of ``failed_documents`` for these hashes (being judged, or failed)."""
