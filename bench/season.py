@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from scale import cpu_line, crawl_flags, redis_peak_mb, run, start_redis  # noqa: E402
 
 from demo.server import serve  # noqa: E402
-from demo.world import World, add_noise, county_name, make_portal  # noqa: E402
+from demo.world import Anomalies, World, add_noise, county_name, make_portal, make_units  # noqa: E402
 
 AS_OF = "2026-04-15"  # after every deadline of report year 2025
 
@@ -54,8 +54,14 @@ def season_world(n: int, seed: int = 0, noise: int = 10) -> World:
         else:
             style = ("hanweb", "trs", "static", "jsapi")[i % 4]
             departments, townships = rng.randint(2, 5), rng.randint(0, 3)
-        portal = make_portal(f"c{i:04d}", style, county_name(i), [2024, 2025], seed + i, departments=departments,
-                             townships=townships)
+        name = county_name(i)
+        # what a season finds: some reports late, some never published, some with a carry-over error
+        units = [u.name for u in make_units(name, departments, townships if style != "dept" else 0)]
+        odd = Anomalies(late={(u, 2025) for u in units if rng.random() < 0.08},
+                        missing=[(u, 2025) for u in units[1:] if rng.random() < 0.05],
+                        carry_mismatch={(u, 2025) for u in units if rng.random() < 0.05})
+        portal = make_portal(f"c{i:04d}", style, name, [2024, 2025], seed + i, departments=departments,
+                             townships=townships, odd=odd)
         add_noise(portal, noise)
         portals.append(portal)
     return World(portals)

@@ -371,6 +371,10 @@ class PortalSpider(scrapy.Spider):
             if listed:
                 item.published, item.published_source = listed.isoformat(), "列表日期"
         remaining = [(a.url, a.name) for a in facts.attachments if state.portal_for(a.url, run.key) is run]
+        if remaining:
+            # the item rides in the attachments' requests (through Redis, in a fleet): a page that
+            # points to its attachments is short, and the judge reads it again cheaply
+            item.page_document = None
         yield from self._next_attachment(item, remaining)
 
     def _next_attachment(self, item: ReportItem, remaining: list[tuple[str, str]]) -> Iterator[Any]:
