@@ -192,7 +192,7 @@ def test_disk_full_stops_cleanly_and_a_rerun_completes(tmp_path) -> None:
     db = tmp_path / "n.db"
     with serve(world):
         args = ["crawl", "--db", str(db), "--portal", world.portals[0].url, *FAST]
-        env = {**os.environ, "NIANBAO_DB_MAX_MB": "0.6"}
+        env = {**os.environ, "NIANBAO_DB_MAX_MB": "0.3"}  # an empty store is 0.18 MB, this portal fills 0.42
         full = subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=ROOT, capture_output=True, text=True,
                               env=env, timeout=300)
         assert full.returncode == 3 and "磁盘已满" in full.stderr
