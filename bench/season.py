@@ -110,7 +110,7 @@ def main() -> None:
     print(f"# {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
           f"latency {args.latency}s, delay {args.delay}s, {args.concurrency} requests at a time per process\n")
     flags = crawl_flags(args)
-    with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp, serve(world):
+    with tempfile.TemporaryDirectory() as tmp, serve(world):
         config = Path(tmp) / "season.yaml"
         write_config(world, config)
         for k in [int(x) for x in args.processes.split(",") if x]:

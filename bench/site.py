@@ -195,7 +195,7 @@ def main() -> None:
           f"{len(os.sched_getaffinity(0))} CPUs")
     results = []
     for n in args.sizes:
-        with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:
+        with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "n.db"
             t0 = time.perf_counter()
             generate(db, n)
