@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import lxml.html
 
 from monitor.report.classify import looks_like_report_link
+from monitor.report.identity import AGENCY_SUFFIX
 from monitor.report.textutil import collapse_spaces, compact
 
 PageKind = Literal["home", "nav", "area", "deptindex", "dept", "column", "detail", "attachment"]
@@ -29,7 +30,8 @@ COLUMN_WORDS = ("年报", "年度报告", "工作年度报告")
 COLUMN_URL = re.compile(r"(zfxxgknb|xxgknb|zfxxgkndbg|ndbg|gknb|ndxxgkbg|annual_?report|xxgkannualreport|/nb/|/nb\d*/|"
                         r"\d{4}nb/|\d{4}n/)", re.I)
 AREA_URL = re.compile(r"(xxgk|zwgk|gkml|zfxxgk|openness|/public/|fdzdgknr)", re.I)
-UNIT_NAME = re.compile(r"(局|委|委员会|办|办公室|中心|院|所|站|队|镇|乡|街道|办事处|人民政府|政府|管委会|分局)$")
+# a department's column is named as its unit is: the agency suffixes the judge knows (局, 馆, 社, 会 …)
+UNIT_NAME = AGENCY_SUFFIX
 YEAR_COLUMN = re.compile(r"^(19|20)\d{2}\s*(年|年度)?\s*(年报|年度报告)?$")
 SUBCOLUMN_WORDS = ("部门", "乡镇", "街道", "区政府", "县政府", "本级", "政府办", "单位")
 # Search boxes, calendars and feedback forms mention 年报 too; they never list reports.
@@ -141,11 +143,11 @@ def classify_link(link: Link, page_kind: PageKind) -> PageKind | None:
     if is_column and len(text) <= 30 and not DATE_IN_URL.search(path):
         return "column"
     if page_kind in ("column",):
-        if YEAR_COLUMN.match(text) or (len(text) <= 20 and (UNIT_NAME.search(text) or
+        if YEAR_COLUMN.match(text) or (len(text) <= 20 and ((len(text) >= 3 and UNIT_NAME.search(text)) or
                                                           any(w in text for w in SUBCOLUMN_WORDS))):
             return "column"
         return None
-    if page_kind == "deptindex" and 2 <= len(text) <= 20 and UNIT_NAME.search(text):
+    if page_kind == "deptindex" and 3 <= len(text) <= 20 and UNIT_NAME.search(text):
         return "dept"
     if page_kind in ("home", "nav", "area"):
         if any(w in text for w in DEPT_INDEX_WORDS) and len(text) <= 12 and page_kind == "area":
