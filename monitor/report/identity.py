@@ -201,10 +201,10 @@ def _regex_chain(flat: str) -> list[str]:
         while end < len(flat) and flat[end] in "区县市旗州" and not flat.startswith(("市场", "区域"), end):
             end += 1
         unit = flat[pos:end]
-        # "市场监督管理局", "区商务局": a bare suffix character is not a division name, nor are two
-        # characters the gazetteer does not know ("城市管理局"): every real two-character division
-        # (温县, 沙市) is in it
-        if len(unit) < 3 or unit.endswith(("省市", "市州")):
+        # "市场监督管理局", "区商务局": a bare suffix character is not a division name; nor is an
+        # unknown two-character "…市" or "…区", which is a word (城市管理局, 社区, 园区, 景区): every
+        # real two-character city or district (沙市, 城区) is in the gazetteer
+        if len(unit) < 2 or unit.endswith(("省市", "市州")) or (len(unit) == 2 and unit[-1] in "市区"):
             break
         units.append(unit)
         pos = end
