@@ -487,7 +487,8 @@ def _start_downloads(store: Store, root: Path, rows: list[StatusRow], evaluation
                      workers: int | None) -> Callable[[], list[int]]:
     """Begin writing the downloads; the returned function waits for their row counts."""
     global _downloads_input
-    if workers == 1 or store.path is None or len(os.sched_getaffinity(0)) < 2:
+    if workers == 1 or store.path is None or len(os.sched_getaffinity(0)) < 2 or \
+            (workers is None and len(rows) < PARALLEL_FROM):  # a small site: not worth a process
         return lambda: _write_downloads(store, root, rows, evaluation)
     # the process is forked with the rows and findings it writes (inherited, not sent through a pipe)
     _downloads_input = (store.path, root, rows, evaluation)
