@@ -44,6 +44,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler import cpu
+from crawler.discovery import portal_key
 from crawler.fleet import FleetLink, Keys, redis_client
 from crawler.runs import request_handled
 from crawler.state import crawl_state
@@ -81,13 +82,38 @@ def settings_for(url: str, worker: bool, prefix: str = "nianbao") -> dict[str, A
 
 # --------------------------------------------------------------------------- the frontier
 
-_POP = """
-local item = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #item == 0 then return nil end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
-redis.call('HSET', KEYS[2], redis.sha1hex(item[1]), item[2] .. '|' .. item[1])
-return item[1]
+# A queued request is its portal's name, a newline, and the request as scrapy-redis encodes it.
+# Within a priority, requests are taken in turns by portal: a request's score is its priority, then
+# the number of requests its portal has queued before it (a sorted set orders equal scores by their
+# bytes, i.e. by URL: one portal's requests came out in a row). A pop takes, among the first
+# POP_WINDOW requests, the first whose portal the fleet could send it to now (see FleetPoliteness),
+# and otherwise the first: a request popped for a busy portal waits for its lease holding one of
+# the process's places, and a process full of them crawled at the pace of a few portals.
+_PUSH = """
+local turn = redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) * 4294967296 + turn, ARGV[3] .. '\\n' .. ARGV[2])
 """
+_POP = """
+local items = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1, 'WITHSCORES')
+if #items == 0 then return nil end
+local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local pick = 1
+for i = 1, #items, 2 do
+  local cut = string.find(items[i], '\\n', 1, true)
+  if cut then
+    local slot = string.sub(items[i], 1, cut - 1)
+    if redis.call('ZCOUNT', ARGV[3] .. ':lease:' .. slot, now, '+inf') < limit
+        and tonumber(redis.call('GET', ARGV[3] .. ':next:' .. slot) or '0') <= now then
+      pick = i
+      break
+    end
+  end
+end
+redis.call('ZREM', KEYS[1], items[pick])
+redis.call('HSET', KEYS[2], redis.sha1hex(items[pick]), items[pick + 1] .. '|' .. items[pick])
+return items[pick]
+"""
+POP_WINDOW = 32
 
 
 def worker_id(spider) -> str:
@@ -105,6 +131,8 @@ class ReliableQueue(PriorityQueue):
         self.worker = worker_id(spider)
         self.parking = self.keys.processing(self.worker)
         self._pop = server.register_script(_POP)
+        self._push = server.register_script(_PUSH)
+        self.limit = spider.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
         self.waits_for_store = spider.settings.get("NIANBAO_ROLE") == "worker"
         self.backlog = spider.settings.getint("NIANBAO_ITEM_BACKLOG", ITEM_BACKLOG)
         crawler = getattr(spider, "crawler", None)
@@ -115,16 +143,21 @@ class ReliableQueue(PriorityQueue):
         if fleet is not None:
             fleet.frontier = self  # the coordinator puts dead workers' parked requests back through it
 
+    def push(self, request: Request) -> None:
+        self._push(keys=[self.key, self.keys.turns],
+                   args=[-request.priority, self._encode_request(request), portal_key(request.url)])
+
     def pop(self, timeout: int = 0):
         try:
             if self.waits_for_store and self.server.llen(self.keys.items) >= self.backlog:
                 return None  # the coordinator is behind storing: wait rather than fill Redis with documents
-            data = self._pop(keys=[self.key, self.parking])
+            data = self._pop(keys=[self.key, self.parking],
+                             args=[time.time(), self.limit, self.keys.prefix, POP_WINDOW])
         except redis.RedisError:
             return None  # Redis is away: the fleet's watchdog (Fleet.tick) decides when to give up
         if not data:
             return None
-        request = self._decode_request(data)
+        request = self._decode_request(data.partition(b"\n")[2])
         request.meta["frontier_ids"] = [hashlib.sha1(data).hexdigest()]
         return request
 

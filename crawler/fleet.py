@@ -33,6 +33,7 @@ class Keys:
     def __init__(self, prefix: str = "nianbao") -> None:
         self.prefix = prefix
         self.queue = f"{prefix}:queue"
+        self.turns = f"{prefix}:turns"  # requests queued so far per portal (the queue's order within a priority)
         self.seen = f"{prefix}:seen"
         self.items = f"{prefix}:items"
         self.fetches = f"{prefix}:fetches"

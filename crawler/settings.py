@@ -21,6 +21,8 @@ ROBOTSTXT_OBEY = True
 # a jittered delay, and AutoThrottle backing off when it slows down.
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# The next request comes from the portal with the fewest in flight (crawler.queues says why).
+SCHEDULER_PRIORITY_QUEUE = "crawler.queues.PortalQueue"
 # Scrapy starts this many tasks for every response's output, however little it yields; a page
 # yields one report or a few links, so 100 (the default) was ~190 asyncio tasks per stored report
 CONCURRENT_ITEMS = 8

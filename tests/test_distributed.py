@@ -220,6 +220,31 @@ def test_a_retry_taken_by_another_worker_releases_the_first(redis_url) -> None:
     assert client.hlen(first.queue.parking) == client.hlen(second.queue.parking) == client.zcard(Keys().queue) == 0
 
 
+def test_the_frontier_takes_portals_in_turns_and_skips_busy_ones(redis_url) -> None:
+    """Requests of one priority come out portal by portal, not one portal's in a row (they would
+    wait out its delay together, holding the process's places); a portal whose fleet-wide leases
+    are all taken is passed over while another can be sent to now."""
+    from scrapy import Request
+
+    scheduler = make_scheduler(redis_url)
+    for n in range(3):
+        scheduler.enqueue_request(Request(f"http://127.0.0.1:1/{n}.html", priority=30))
+    scheduler.enqueue_request(Request("http://127.0.0.1:2/0.html", priority=30))
+    scheduler.enqueue_request(Request("http://127.0.0.1:3/0.html", priority=40))
+    order = [scheduler.next_request().url for _ in range(5)]
+    assert order == ["http://127.0.0.1:3/0.html",  # a higher priority first
+                     "http://127.0.0.1:1/0.html", "http://127.0.0.1:2/0.html",  # then one each
+                     "http://127.0.0.1:1/1.html", "http://127.0.0.1:1/2.html"]
+
+    client = redis.Redis.from_url(redis_url)
+    for n in range(2):
+        scheduler.enqueue_request(Request(f"http://127.0.0.1:1/later{n}.html", priority=30))
+    scheduler.enqueue_request(Request("http://127.0.0.1:2/later.html", priority=30))
+    client.zadd(Keys().lease("127.0.0.1:1"), {"a": time.time() + 60, "b": time.time() + 60})  # both places taken
+    assert scheduler.next_request().url == "http://127.0.0.1:2/later.html"
+    assert scheduler.next_request().url == "http://127.0.0.1:1/later0.html"  # no portal is free: the first
+
+
 def test_workers_wait_when_the_store_falls_behind(redis_url) -> None:
     """Fetched reports wait in Redis until the coordinator stores them; past a backlog workers
     stop taking requests, so Redis memory stays bounded when the single writer is the bottleneck."""

@@ -1,12 +1,16 @@
 """The static site: who is late, who is missing, what is wrong with each report.
 
 Generated from the database with the Jinja2 templates in ``templates/site/``; opens from a folder
-or any static host (relative links, no external scripts or fonts). The build writes into a
-temporary directory next to the target and swaps it in only when complete, so a failed build
-never leaves a half-written site. Report pages whose inputs have not changed are reused from
-the previous build (``manifest.json`` keeps a hash of each page's inputs); their footer keeps
-the time they were generated. URLs are stable: ``reports/{id}.html`` and
-``jurisdictions/{name}.html`` (see :mod:`monitor.publish.urls`).
+or any static host (relative links, no external scripts or fonts). URLs are stable:
+``reports/{id}.html`` and ``jurisdictions/{name}.html`` (see :mod:`monitor.publish.urls`).
+
+A failed build never leaves a half-written site. The first build (or one after a build was killed
+while it replaced files) writes a whole site into a directory beside the target and swaps it in.
+Later builds are incremental: ``manifest.json`` keeps a hash of each page's inputs, pages whose
+inputs are unchanged stay where they are (their footer keeps the time they were drawn), and the
+pages that change are drawn into a staging directory first, then moved into the site one file at a
+time (each replacement atomic) once all of them are drawn. The manifest is removed before the
+move and written after it, so a build killed in between is followed by a full one.
 """
 
 from __future__ import annotations
@@ -102,38 +106,35 @@ TEMPLATES_DIGEST = _templates_digest()
 
 
 class Writer:
-    """Writes pages into the new build; reuses a page of the previous build when its inputs match."""
+    """Writes pages into ``root``. With the ``live`` site and its manifest, a page whose inputs are
+    unchanged is not written at all (the live site keeps it); others are drawn into ``root``."""
 
-    def __init__(self, root: Path, previous: Path | None, env: jinja2.Environment, common: dict[str, Any]) -> None:
-        self.root, self.previous, self.env, self.common = root, previous, env, common
-        self.old_manifest: dict[str, str] = {}
-        if previous and (previous / MANIFEST).exists():
-            self.old_manifest = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
+    def __init__(self, root: Path, env: jinja2.Environment, common: dict[str, Any], live: Path | None = None,
+                 old_manifest: dict[str, str] | None = None) -> None:
+        self.root, self.env, self.common, self.live = root, env, common, live
+        self.old_manifest = old_manifest or {}
         self.manifest: dict[str, str] = {}
         self.rendered = 0
         self.reused = 0
         self._folders: set[str] = set()
-        self._root, self._previous = str(root), str(previous) if previous else ""
+        self._root, self._live = str(root), str(live) if live else ""
 
     def page(self, path: str, template: str, context: dict[str, Any] | Callable[[], dict[str, Any]],
              inputs: Any = None) -> None:
-        """Render ``template`` to ``path``; with ``inputs``, reuse the old page when they are unchanged
+        """Render ``template`` to ``path``; with ``inputs``, keep the live page when they are unchanged
         (``context`` may then be a function, called only when the page must be rendered)."""
         if inputs is not None and self.reuse(path, inputs):
             return
         self.render(path, template, context() if callable(context) else context)
 
     def reuse(self, path: str, inputs: Any) -> bool:
-        """Record the page's inputs; link the previous build's page when they are unchanged."""
+        """Record the page's inputs; True when the live site's page was drawn from the same ones."""
         # the templates are inputs too: a new release re-renders what it draws differently
         digest = hashlib.blake2b(repr(inputs).encode(), key=TEMPLATES_DIGEST.encode()[:64],
                                  digest_size=20).hexdigest()
         self.manifest[path] = digest
-        if self.previous is not None and self.old_manifest.get(path) == digest:
-            try:  # plain strings, not Path objects: this runs once per report
-                _link_or_copy(os.path.join(self._previous, path), self._target(path))
-            except FileNotFoundError:
-                return False
+        # plain strings, not Path objects: this runs once per report
+        if self._live and self.old_manifest.get(path) == digest and os.path.exists(os.path.join(self._live, path)):
             self.reused += 1
             return True
         return False
@@ -273,11 +274,12 @@ def _sweep_leftovers(out: Path) -> None:
 def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | None = None,
                year: int | None = None, evaluation: Evaluation | None = None,
                health: list[PortalHealth] | None = None, workers: int | None = None) -> BuildResult:
-    """Build the site into ``out`` (swapped in whole). ``evaluation`` and ``health`` are the cycle's
-    judgement (:func:`monitor.judge.assess.assess`); without them the site evaluates on ``as_of``.
-    Report pages are drawn by ``workers`` processes (default: one per CPU when there are many to
-    draw). Pages say when they were built; ``SOURCE_DATE_EPOCH`` fixes that moment, as in
-    reproducible builds, so that two builds of one store can be compared byte for byte."""
+    """Build the site into ``out``: whole and swapped in the first time, incrementally afterwards
+    (see the module's docstring). ``evaluation`` and ``health`` are the cycle's judgement
+    (:func:`monitor.judge.assess.assess`); without them the site evaluates on ``as_of``. Report
+    pages are drawn by ``workers`` processes (default: one per CPU when there are many to draw).
+    Pages say when they were built; ``SOURCE_DATE_EPOCH`` fixes that moment, as in reproducible
+    builds, so that two builds of one store can be compared byte for byte."""
     as_of = evaluation.as_of if evaluation is not None else as_of or date.today()
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -286,31 +288,75 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
+    old_manifest = _read_manifest(out)
+    live = out if old_manifest is not None else None
     try:
-        result = _build(store, registry, tmp, out if out.exists() else None, as_of, year, evaluation, health,
-                        workers)
+        result, writer, kept_archives = _build(store, registry, tmp, live, old_manifest, as_of, year, evaluation,
+                                               health, workers)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
+    if live is not None:
+        _move_into(tmp, out, writer, old_manifest or {}, kept_archives)
+    else:
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        if out.exists():
+            os.rename(out, old)
+        os.rename(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
     result.index = out / "index.html"
     return result
 
 
-def _build(store: Store, registry: Registry, root: Path, previous: Path | None, as_of: date,
-           year: int | None, evaluation: Evaluation | None, health: list[PortalHealth] | None,
-           workers: int | None) -> BuildResult:
+def _read_manifest(out: Path) -> dict[str, str] | None:
+    """The live site's page hashes; None when there is no complete site to build on."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and (out / "index.html").exists() else None
+
+
+def _move_into(staging: Path, out: Path, writer: Writer, old_manifest: dict[str, str], kept_archives: set[str]) -> None:
+    """Move the drawn files into the live site, then remove its pages and evidence files that no
+    report uses any more. Without a manifest while this runs, a build killed here is followed by a
+    full one."""
+    os.unlink(out / MANIFEST)
+    made: set[str] = set()
+    for folder, _dirs, files in os.walk(staging):
+        relative = os.path.relpath(folder, staging)
+        target_folder = os.path.normpath(os.path.join(out, relative))
+        if target_folder not in made:
+            os.makedirs(target_folder, exist_ok=True)
+            made.add(target_folder)
+        for name in files:
+            if relative == "." and name == MANIFEST:
+                continue
+            os.replace(os.path.join(folder, name), os.path.join(target_folder, name))
+    for path in old_manifest.keys() - writer.manifest.keys():
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(out / path)
+    archive = out / "archive"
+    if archive.is_dir():
+        for sub in os.scandir(archive):
+            for entry in os.scandir(sub.path) if sub.is_dir() else ():
+                if f"archive/{sub.name}/{entry.name}" not in kept_archives:
+                    os.unlink(entry.path)
+    os.replace(staging / MANIFEST, out / MANIFEST)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_manifest: dict[str, str] | None,
+           as_of: date, year: int | None, evaluation: Evaluation | None, health: list[PortalHealth] | None,
+           workers: int | None) -> tuple[BuildResult, Writer, set[str]]:
     evaluation = evaluation or evaluate(store, registry, as_of)
     health = health if health is not None else portal_health(store)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
     built_at = moment.astimezone(SITE_ZONE).strftime("%Y-%m-%d %H:%M")
     env = _env()
-    writer = Writer(root, previous, env, {"as_of": as_of.isoformat(), "built_at": built_at})
+    writer = Writer(root, env, {"as_of": as_of.isoformat(), "built_at": built_at}, live, old_manifest)
+    kept_archives: set[str] = set()  # the evidence files the live site keeps
     shutil.copytree(TEMPLATES / "site" / "assets", root / "assets")
     rows = evaluation.rows
     by_report = _findings_by_report(evaluation)
@@ -344,8 +390,10 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
                 status = status_of.get((r["jurisdiction"], r["agency"], r["year"]))
                 status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
                 path = report_path(r["id"])
-                archives = _archive(root, blobs, current)
+                evidence = _evidence(current) if blobs is not None else []
+                kept_archives.update(e[1] for e in evidence)
                 if not writer.reuse(path, (r, versions, findings, status_json)):
+                    archives = _archive(root, live, blobs, evidence) if blobs is not None else []
                     yield ReportPage(path, r, current, versions, findings, status_json, archives)
 
         _render_reports(store, writer, pages(), workers, len(all_versions))
@@ -448,7 +496,8 @@ def _build(store: Store, registry: Registry, root: Path, previous: Path | None, 
                 {"title": "抓取健康", "portals": [h.to_json() for h in health],
                  "error_kind_names": ERROR_KIND_NAMES})
     (root / MANIFEST).write_text(json.dumps(writer.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    return BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, report_count)
+    return (BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, report_count), writer,
+            kept_archives)
 
 
 DOWNLOADS = (
@@ -464,7 +513,7 @@ DOWNLOADS = (
 
 
 def _write_downloads(store: Store, root: Path, rows: list[StatusRow], evaluation: Evaluation) -> list[int]:
-    writer = Writer(root, None, _env(), {})
+    writer = Writer(root, _env(), {})
     findings_rows = ({"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
                       "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
                      for t in evaluation.findings.values())
@@ -580,7 +629,7 @@ def _worker_start(db_path: str, root: str, common: dict[str, Any]) -> None:
     from monitor.store import open_read_only
 
     global _worker
-    _worker = (open_read_only(db_path), Writer(Path(root), None, _env(), common))
+    _worker = (open_read_only(db_path), Writer(Path(root), _env(), common))
 
 
 def _worker_render(pages: list[ReportPage]) -> int:
@@ -591,21 +640,29 @@ def _worker_render(pages: list[ReportPage]) -> int:
     return len(pages)
 
 
-def _archive(root: Path, blobs: BlobStore | None, version: dict[str, Any]) -> list[dict[str, str]]:
-    """The evidence files of a version, copied into the site; HTML as text so it never runs."""
+def _evidence(version: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A version's evidence files as (blob, site path, label); HTML as text so it never runs."""
     out = []
-    if blobs is None:
-        return out
     for blob, ext, label in ((version.get("page_blob"), "html.txt", "网页原文"),
                              (version.get("attachment_blob"), ARCHIVE_EXT.get(version.get("format") or "", "bin"),
                               "附件原文")):
-        if not blob or not blobs.path(blob).exists():
+        if blob:
+            out.append((blob, f"archive/{blob[:2]}/{blob}.{ext}", label))
+    return out
+
+
+def _archive(root: Path, live: Path | None, blobs: BlobStore, evidence: list[tuple[str, str, str]]
+             ) -> list[dict[str, str]]:
+    """Copy a version's evidence files into the site (unless the live site has them); their links."""
+    out = []
+    for blob, path, label in evidence:
+        if not blobs.path(blob).exists():
             continue
-        path = f"archive/{blob[:2]}/{blob}.{ext}"
-        target = root / path
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _link_or_copy(blobs.path(blob), target)
+        if live is None or not (live / path).exists():
+            target = root / path
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _link_or_copy(blobs.path(blob), target)
         out.append({"path": path, "label": label})
     return out
 
