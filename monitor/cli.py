@@ -16,6 +16,7 @@ import click
 
 from monitor import click_zh
 from monitor.config import DEFAULT_OUTBOX, DEFAULT_SITE_OUT
+from monitor.report.confidence import DOUBTFUL, TEXT_SOURCES
 from monitor.report.spec import FINDINGS, LEVEL_NAMES, SEVERITY_NAMES
 from monitor.store import DEFAULT_DB
 
@@ -120,6 +121,9 @@ def _summary(data: dict) -> str:
         "  六个部分：" + (" ".join(map(str, data["sections"])) or "无")
         + ("（齐全）" if data["sections"] == [1, 2, 3, 4, 5, 6] else ""),
     ]
+    if data.get("source", "text") != "text":
+        ident.append(f"  文字来源：{TEXT_SOURCES[data['source']]}（表格数字附 OCR 置信度，"
+                     f"低于 {DOUBTFUL} 的不作为错误）")
     findings = data["findings"]
     counts = {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITY_NAMES}
     if findings:

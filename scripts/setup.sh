@@ -6,8 +6,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # antiword/catdoc: DOC and WPS text; chromium: the browser Playwright drives (its own download is
 # not available everywhere, see crawler/browser.py); a CJK font for its screenshots; redis-server
-# for distributed mode and its tests.
-SYSTEM_PACKAGES=(antiword catdoc chromium fonts-wqy-microhei redis-server)
+# for distributed mode and its tests; Tesseract with its simplified-Chinese data only for
+# bench/ocr.py, which compares it with the OCR engine Nianbao uses (RapidOCR, a Python package).
+SYSTEM_PACKAGES=(antiword catdoc chromium fonts-wqy-microhei redis-server tesseract-ocr tesseract-ocr-chi-sim)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

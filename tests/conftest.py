@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -9,6 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
+# two test processes, one core each: OCR in a test process uses one thread
+os.environ.setdefault("NIANBAO_OCR_THREADS", "1")
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"

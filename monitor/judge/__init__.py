@@ -203,7 +203,8 @@ def evaluate(store: Store, registry: Registry, as_of: date, year: int | None = N
     # per-report findings of the version in force
     for r in reports:
         for f in per_version.get(r.version_id, []):
-            add(r.jurisdiction, r.agency, r.year, r, Finding(f["code"], f["message"], json.loads(f["detail"] or "{}")))
+            add(r.jurisdiction, r.agency, r.year, r, Finding(f["code"], f["message"], json.loads(f["detail"] or "{}"),
+                                                          downgraded_to=f["severity"]))
 
     years_wanted = [year] if year else None
     jurisdictions = set(first_year) | {j.name for j in registry.jurisdictions.values() if j.portal or j.units}

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from monitor.report.confidence import DOUBTFUL
 from monitor.report.spec import FORMATS, T4_COLUMNS, TABLE_NAMES
 
 # 表三's group headings by row key, from the formats' row specs (the same in every format)
@@ -55,6 +56,13 @@ def _text(raw: str | None) -> str:
     return done
 
 
+DOUBT_NOTE = "；虚线框的数字由 OCR 从扫描件识别、置信度较低，可能误读"
+
+
+def _doubtful(rows: list[dict[str, Any]]) -> bool:
+    return any((c.get("confidence") is not None and c["confidence"] < DOUBTFUL) for row in rows for c in row["cells"])
+
+
 def tables_html(tables: dict[str, Any], marks: set[str]) -> Markup:
     """表二, 表三 and 表四 as sections of the report page; cells a finding points at are marked."""
     parts: list[str] = []
@@ -66,7 +74,9 @@ def tables_html(tables: dict[str, Any], marks: set[str]) -> Markup:
         if not rows:
             parts.append(UNREAD + "</section>\n")
             continue
-        parts.append(f'<div class="scroll"><table class="data tbl">\n<caption>{title}（标红的单元格涉及上面的问题）</caption>\n'
+        note = DOUBT_NOTE if _doubtful(rows) else ""
+        parts.append('<div class="scroll"><table class="data tbl">\n'
+                     f'<caption>{title}（标红的单元格涉及上面的问题{note}）</caption>\n'
                      '<thead><tr><th scope="col">项目</th>'
                      + "".join(f'<th scope="col">{escape(c)}</th>' for c in columns) + "</tr></thead>\n<tbody>\n")
         group = None
@@ -88,6 +98,10 @@ def tables_html(tables: dict[str, Any], marks: set[str]) -> Markup:
                     bad = bool(marks) and c.get("source") is not None and cell_mark(c["source"]) in marks
                     cls = "num" + (" bad" if bad else "") + ("" if c["status"] == "ok" else " odd")
                     aria = f' aria-label="{text}（有问题）"' if bad else ""
+                    confidence = c.get("confidence")
+                    if confidence is not None and confidence < DOUBTFUL:  # OCR may have misread it
+                        cls += " doubt"
+                        aria += f' title="OCR 识别，置信度 {confidence:.2f}，可能误读"'
                     out.append(f'<td class="{cls}"{aria}>{text}</td>')
                 parts.append("".join(out) + "<td></td>" * max(0, len(columns) - len(cells)) + "\n</tr>")
             else:

@@ -42,6 +42,7 @@ from monitor.publish import TEMPLATES
 from monitor.publish.csvsafe import safe_rows
 from monitor.publish.fragments import highlights, tables_html
 from monitor.publish.urls import jurisdiction_path, report_path
+from monitor.report.confidence import DOUBTFUL, TEXT_SOURCES
 from monitor.report.identity import SOURCE_NAMES
 from monitor.report.similarity import COPY_THRESHOLD, MIN_CHARS, SHINGLE
 from monitor.report.spec import (
@@ -581,7 +582,10 @@ def _report_context(store: Store, page: ReportPage) -> dict[str, Any]:
             "tables_html": tables_html(tables, highlights(page.findings, tables)), "archives": page.archives,
             "sections": [{"canonical": s.canonical, "found": s.number in found} for s in SECTIONS],
             "jurisdiction_path": jurisdiction_path(r["jurisdiction"] or "未识别"),
-            "format_name": f"{fmt.name}（{fmt.source}）" if fmt else "未识别（无国家统一格式）"}
+            "format_name": f"{fmt.name}（{fmt.source}）" if fmt else "未识别（无国家统一格式）",
+            "text_source_name": TEXT_SOURCES.get(current.get("text_source") or "text", TEXT_SOURCES["text"]),
+            "ocr_doubtful": sum(1 for name in ("t2", "t3", "t4") for row in (tables.get(name) or {}).get("rows", [])
+                                for c in row["cells"] if (c.get("confidence") or 1.0) < DOUBTFUL)}
 
 
 PARALLEL_FROM = 400  # pages to render before other processes are worth starting

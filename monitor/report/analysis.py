@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from monitor.report import confidence
 from monitor.report.checks import CHECKS
 from monitor.report.document import Document
 from monitor.report.findings import Finding, sort_findings
@@ -44,10 +45,12 @@ def analyze_document(doc: Document) -> Report:
         report.findings = [Finding("NO_TEXT", f"无法核验：{reason}。", {"reason": reason, "format": doc.format})]
         return report
     tables = parse_tables(doc, table_regions(sections, len(lines)), detect_format(doc.text), rows=build_rows(doc))
+    confidence.annotate(tables, doc)
     report = Report(doc, ident, sections, tables)
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(report))
+    confidence.downgrade(findings, tables, doc)
     report.findings = sort_findings(findings)
     return report
 

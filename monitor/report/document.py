@@ -34,6 +34,12 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
     no_text_reason: str | None = None
     path: str | None = None
+    # Where the text came from: the file's own text ("text"), images read by OCR ("ocr"), or both
+    # page by page ("mixed"). What OCR read is said on every output, with its confidence.
+    source: str = "text"
+    # OCR only: 0-based line index in ``text`` -> [start, end) character spans of that line with
+    # the engine's confidence (0–1) in the box they came from.
+    confidence: dict[int, list[tuple[int, int, float]]] = field(default_factory=dict)
 
     @property
     def lines(self) -> list[str]:

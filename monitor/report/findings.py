@@ -13,14 +13,19 @@ class Finding:
     code: str
     message: str  # Chinese, for a clerk
     detail: dict[str, Any] = field(default_factory=dict)
+    # A severity other than the code's own: an ARITH_* error on numbers OCR may have misread is
+    # a warning (monitor.report.confidence). None: the code's.
+    downgraded_to: str | None = None
 
     def __post_init__(self) -> None:
         if self.code not in FINDINGS:
             raise ValueError(f"unknown finding code {self.code!r}")
+        if self.downgraded_to == FINDINGS[self.code].severity:
+            self.downgraded_to = None
 
     @property
     def severity(self) -> str:
-        return FINDINGS[self.code].severity
+        return self.downgraded_to or FINDINGS[self.code].severity
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "message": self.message, "detail": self.detail}

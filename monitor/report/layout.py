@@ -80,13 +80,20 @@ def relayout_document(doc: Document) -> Document:
         return doc
     out: list[str] = []
     rows: dict[int, StructuredRow] = {}
+    confidence: dict[int, list[tuple[int, int, float]]] = {}
     for k, line in enumerate(lines):
         if k in doc.structured_rows:
             rows[len(out)] = doc.structured_rows[k]
             out.append(line)
-        else:
-            out.extend(split_line(line) if len(line) >= FLAT_LINE_CHARS else [line])
-    return replace(doc, text="\n".join(out), structured_rows=rows, meta=doc.meta)
+            continue
+        pieces = split_line(line) if len(line) >= FLAT_LINE_CHARS else [line]
+        spans = doc.confidence.get(k)
+        if spans:  # OCR's confidence follows the line; a line broken in pieces keeps its lowest
+            lowest = min(score for _, _, score in spans)
+            for n, piece in enumerate(pieces):
+                confidence[len(out) + n] = spans if len(pieces) == 1 else [(0, len(piece), lowest)]
+        out.extend(pieces)
+    return replace(doc, text="\n".join(out), structured_rows=rows, meta=doc.meta, confidence=confidence)
 
 
 def relayout(text: str) -> str:

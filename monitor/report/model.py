@@ -60,6 +60,7 @@ class Report:
         return {
             "path": self.doc.path,
             "format": self.doc.format,
+            "source": self.doc.source,
             "title": ident.title,
             "agency": ident.agency,
             "jurisdiction": ident.jurisdiction,

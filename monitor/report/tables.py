@@ -330,16 +330,20 @@ class Cell:
     kind: NumberKind
     line: int | None = None
     col: int | None = None
+    confidence: float | None = None  # the OCR engine's, when the number was read from an image
 
     def to_json(self) -> dict[str, Any]:
         v = self.value
-        return {
+        out = {
             "column": self.column,
             "value": v if v is None or isinstance(v, int) else float(v),
             "raw": self.raw,
             "status": self.status,
             "source": {"line": self.line, "column": self.col} if self.line else None,
         }
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
+        return out
 
 
 def parse_number(raw: str) -> int | Decimal | None:

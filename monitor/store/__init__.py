@@ -165,6 +165,7 @@ class Store(JudgingQueries, DigestQueries):
                 version_id = self._insert("report_versions", {
                     "prose": pack(facts["prose"]), "signature": facts["signature"], "carry": json.dumps(facts["carry"]),
                     "report_id": report_id, "text_hash": digest, "format": report.doc.format, "source_url": url,
+                    "text_source": report.doc.source,
                     "title": ident.title, "text": pack(report.text), "text_chars": analysis["text_chars"],
                     "template": report.template, "sections": json.dumps(analysis["sections"]),
                     "tables": pack_json(analysis["tables"]),
@@ -374,7 +375,7 @@ class Store(JudgingQueries, DigestQueries):
         """Every report's versions (without their text), oldest first, in one query."""
         out: dict[int, list[dict[str, Any]]] = {}
         for v in self.db.query(
-                "select id, report_id, first_seen, last_seen, format, text_chars, text_hash, page_blob, "
+                "select id, report_id, first_seen, last_seen, format, text_source, text_chars, text_hash, page_blob, "
                 "attachment_blob, attachment_url, identity from report_versions order by report_id, id"):
             v = dict(v)
             out.setdefault(v.pop("report_id"), []).append(v)
@@ -436,7 +437,7 @@ class Store(JudgingQueries, DigestQueries):
         """Each report's version in force, in the shape of ``nianbao export reports``."""
         sql = f"""
             select r.url, r.title, r.agency, r.jurisdiction, r.year, r.level, r.published, r.first_seen,
-                   v.format, v.text_chars, v.id as version_id{", v.text" if with_text else ""},
+                   v.format, v.text_source, v.text_chars, v.id as version_id{", v.text" if with_text else ""},
                    (select json_group_array(code) from (select code from findings f
                         where f.version_id = v.id order by f.severity, f.code)) as codes
             from reports r join report_versions v on v.id = r.current_version_id

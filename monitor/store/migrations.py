@@ -282,6 +282,13 @@ def _m014_read_indexes(db: sqlite_utils.Database) -> None:
     db["tracked_findings"].create_index(["state"], if_not_exists=True)
 
 
+@migrations(name="015_text_source")
+def _m015_text_source(db: sqlite_utils.Database) -> None:
+    """Where a version's text came from: the file's own text, OCR of scanned pages, or both."""
+    if "text_source" not in db["report_versions"].columns_dict:
+        db["report_versions"].add_column("text_source", str, not_null_default="text")
+
+
 def adopt_legacy_record(db: sqlite_utils.Database) -> None:
     """Carry the names applied under the earlier hand-rolled runner over to sqlite-utils' table."""
     if LEGACY_TABLE not in db.table_names():

@@ -20,7 +20,7 @@ def read_document(
 ) -> Document:
     """Read bytes of any supported format into a :class:`Document`; never raises on bad content."""
     # imported on first use: PyMuPDF alone takes most of a second to load, and a crawl starts before it reads
-    from monitor.report.readers import docx, html, legacy, ofd, pdf, text
+    from monitor.report.readers import docx, html, legacy, ocr, ofd, pdf, text
 
     fmt = sniff_format(data, filename, content_type)
     readers = {
@@ -31,7 +31,7 @@ def read_document(
         "doc": lambda: legacy.read_legacy(data, "doc"),
         "wps": lambda: legacy.read_legacy(data, "wps"),
         "text": lambda: text.read_text(data),
-        "image": lambda: Document("image", no_text_reason="图片文件，没有可提取的文字（需要人工或OCR识别）"),
+        "image": lambda: ocr.scanned_document("image", ocr.image_pages(data)),
     }
     bomb = archive_bomb(data) if fmt in ("docx", "ofd") else None
     if bomb:

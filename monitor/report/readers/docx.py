@@ -26,6 +26,8 @@ P, T, TAB, BR, CR = W + "p", W + "t", W + "tab", W + "br", W + "cr"
 TBL, TR, TC, TC_PR, GRID_SPAN, V_MERGE, VAL = W + "tbl", W + "tr", W + "tc", W + "tcPr", W + "gridSpan", W + "vMerge", W + "val"
 SDT, SDT_CONTENT, BODY = W + "sdt", W + "sdtContent", W + "body"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
 MAIN_DOCUMENT = "/officeDocument"
 CORE_PROPERTIES = "/metadata/core-properties"
 DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
@@ -35,19 +37,52 @@ PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_netw
 def read_docx(data: bytes) -> Document:
     with zipfile.ZipFile(BytesIO(data)) as package:
         parts = _package_parts(package)
-        body = etree.fromstring(package.read(parts.get(MAIN_DOCUMENT, "word/document.xml")), PARSER).find(BODY)
+        main = parts.get(MAIN_DOCUMENT, "word/document.xml")
+        body = etree.fromstring(package.read(main), PARSER).find(BODY)
         core = parts.get(CORE_PROPERTIES)
         title_el = etree.fromstring(package.read(core), PARSER).find(DC_TITLE) \
             if core and core in package.namelist() else None
-    lines: list[str] = []
-    rows: dict[int, StructuredRow] = {}
-    if body is not None:
-        _walk(body, lines, rows)
+        lines: list[str] = []
+        rows: dict[int, StructuredRow] = {}
+        if body is not None:
+            _walk(body, lines, rows)
+        text = clean_artifacts("\n".join(lines))
+        # a document that is only pictures of its pages (a scan pasted into Word): read them by OCR
+        images = _images(package, main, body) if body is not None and len("".join(text.split())) < 20 else []
     title = (title_el.text or "").strip() if title_el is not None else ""
-    doc = Document("docx", text=clean_artifacts("\n".join(lines)), structured_rows=rows)
+    doc = _scanned(images) if images else Document("docx", text=text, structured_rows=rows)
     if title:
         doc.meta["docx_title"] = title
     return doc
+
+
+def _images(package: zipfile.ZipFile, main: str, body) -> list[bytes]:
+    """The pictures the document shows, in the order it shows them."""
+    rels_path = posixpath.join(posixpath.dirname(main), "_rels", posixpath.basename(main) + ".rels")
+    try:
+        rels = etree.fromstring(package.read(rels_path), PARSER)
+    except KeyError:
+        return []
+    targets = {rel.get("Id"): posixpath.normpath(posixpath.join(posixpath.dirname(main), rel.get("Target") or ""))
+               for rel in rels.iter(RELS) if (rel.get("Type") or "").endswith("/image")}
+    out = []
+    for blip in body.iter(BLIP):
+        target = targets.get(blip.get(EMBED))
+        if target and target in package.namelist():
+            out.append(package.read(target))
+    return out
+
+
+def _scanned(images: list[bytes]) -> Document:
+    from monitor.report.readers import ocr
+
+    pictures = []
+    for data in images:
+        pages = ocr.image_pages(data)
+        if isinstance(pages, str):
+            return Document("docx", no_text_reason=f"扫描件图片{pages}", source="ocr")
+        pictures.extend(pages)
+    return ocr.scanned_document("docx", pictures)
 
 
 def _package_parts(package: zipfile.ZipFile) -> dict[str, str]:

@@ -18,19 +18,49 @@ pymupdf.TOOLS.mupdf_display_errors(False)
 
 
 def read_pdf(data: bytes) -> Document:
+    """A PDF's text page by page: its own text, or OCR where a page is only a picture (a scan)."""
+    from monitor.report.readers import ocr
+
     with pymupdf.open(stream=data, filetype="pdf") as pdf:
         if pdf.needs_pass:
             return Document("pdf", no_text_reason="PDF 文件已加密，无法提取文字")
-        lines: list[str] = []
         meta = {k: v for k, v in (pdf.metadata or {}).items() if v and k in ("title", "author")}
-        for page in pdf:
-            lines.extend(page_lines(page))
-            lines.append("")
-    text = clean_artifacts("\n".join(lines)).strip("\n")
-    doc = Document("pdf", text=text)
+        pages = ocr.Pages()
+        budget = ocr.Budget()
+        scans = [n for n, page in enumerate(pdf) if _is_scan(page)]
+        unread: str | None = None
+        for n, page in enumerate(pdf):
+            if n not in scans:
+                pages.add_text(page_lines(page))
+                continue
+            if unread is None and not ocr.available():
+                unread = "扫描件（页面只有图片），未安装 OCR 引擎，无法识别文字"
+            if unread is None and len(scans) > ocr.MAX_PAGES:
+                unread = f"扫描件共 {len(scans)} 页，超过 OCR 上限 {ocr.MAX_PAGES} 页，未识别"
+            if unread is None and budget.spent():
+                unread = ocr.over_budget(pages.ocr_pages, len(scans), budget)
+            if unread is not None:
+                pages.add_text([])
+                continue
+            pages.add_reading(ocr.read_image(ocr.render_page(page)))
+    text, confidence = ocr.text_of(pages)
+    doc = Document("pdf", text=clean_artifacts(text), source=pages.source, confidence=confidence)
+    if unread:
+        # pages left unread would make sections and tables look missing: nothing is judged instead
+        doc.no_text_reason = unread
+    elif pages.ocr_pages and doc.unreadable_reason:
+        doc.no_text_reason = "扫描件，OCR 未识别出文字"
     if meta.get("title"):
         doc.meta["pdf_title"] = meta["title"]
     return doc
+
+
+def _is_scan(page: pymupdf.Page) -> bool:
+    """A page with (almost) no text of its own but an image on it: a scanned page."""
+    from monitor.report.readers.ocr import MIN_PAGE_CHARS
+
+    chars = len("".join(page.get_text("text").split()))
+    return chars < MIN_PAGE_CHARS and bool(page.get_images(full=False))
 
 
 def page_lines(page: pymupdf.Page) -> list[str]:
@@ -71,8 +101,23 @@ def _flush(chars: list[tuple], words: list[tuple[float, float, float, float, str
 
 def lines_from_boxes(boxes: list[tuple]) -> list[str]:
     """Visual lines from positioned text boxes ``(x0, y0, x1, y1, text)``, tabs at wide gaps."""
+    return [line for line, _ in lines_with_spans(boxes)]
+
+
+Span = tuple[int, int, float]  # [start, end) of a line's characters, and the score of the box they came from
+
+
+def lines_with_spans(boxes: list[tuple], scanned: bool = False) -> list[tuple[str, list[Span]]]:
+    """Visual lines from positioned boxes ``(x0, y0, x1, y1, text[, score])``, tabs at wide gaps;
+    with each line, where each box's text landed in it and the box's score (1.0 when none).
+
+    ``scanned``: the boxes are an OCR engine's, one per run of text. A line's height is then
+    measured from the mean centre of the boxes it has so far (not its first box: a label spanning
+    a table row's lines, centred in its cell, would split the row), and any visible gap between two
+    boxes is a cell boundary (the engine already keeps the words of one run in one box)."""
     if not boxes:
         return []
+    tab_gap = 0.1 if scanned else 0.9
     # cluster boxes into visual lines by vertical centre
     items = sorted(boxes, key=lambda w: ((w[1] + w[3]) / 2, w[0]))
     clusters: list[list[tuple]] = []
@@ -82,6 +127,8 @@ def lines_from_boxes(boxes: list[tuple]) -> list[str]:
         height = max(w[3] - w[1], 1.0)
         if clusters and abs(c - centre) <= height * 0.45:
             clusters[-1].append(w)
+            if scanned:
+                centre += (c - centre) / len(clusters[-1])
         else:
             clusters.append([w])
             centre = c
@@ -89,16 +136,22 @@ def lines_from_boxes(boxes: list[tuple]) -> list[str]:
     for cluster in clusters:
         cluster.sort(key=lambda w: w[0])
         parts: list[str] = []
+        spans: list[Span] = []
+        at = 0
         prev = None
         for w in cluster:
             if prev is not None:
                 gap = w[0] - prev[2]
                 height = max(prev[3] - prev[1], 1.0)
-                if gap > height * 0.9:
+                if gap > height * tab_gap:
                     parts.append("\t")
+                    at += 1
                 elif gap > height * 0.15 or (prev[4][-1:].isascii() and w[4][:1].isascii()):
                     parts.append(" ")
+                    at += 1
             parts.append(w[4])
+            spans.append((at, at + len(w[4]), w[5] if len(w) > 5 else 1.0))
+            at += len(w[4])
             prev = w
-        out.append("".join(parts))
+        out.append(("".join(parts), spans))
     return out
