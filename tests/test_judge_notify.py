@@ -108,3 +108,18 @@ def test_digests_reach_a_real_smtp_server_exactly_once(store, tmp_path) -> None:
     finally:
         controller.stop()
     assert sorted(to[0] for to, _ in inbox.messages) == ["gy@127.0.0.1", "qc@127.0.0.1"]
+
+
+def test_a_digest_says_which_reports_were_read_by_ocr(store, registry, tmp_path) -> None:
+    """A finding on a scanned report says, beside it, that its text was read by OCR."""
+    rid = store.db.execute("select id from reports where agency = ? and year = 2023", [HEALTH]).fetchone()[0]
+    store.db.execute("update report_versions set text_source = 'ocr' where id = "
+                     "(select current_version_id from reports where id = ?)", [rid])
+    assessed = assess(store, registry, date(2024, 6, 1))
+    outbox = tmp_path / "outbox"
+    run_digests(store, registry, date(2024, 6, 1), outbox=outbox, evaluation=assessed.evaluation)
+    mail = email.message_from_bytes(sorted(outbox.glob("*.eml"))[0].read_bytes(), policy=email.policy.default)
+    plain = mail.get_body(("plain",)).get_content()
+    scanned = [line for line in plain.splitlines() if "（扫描件，文字由 OCR 识别）" in line]
+    assert scanned and all(HEALTH in line and "2023年度" in line for line in scanned)
+    assert "（扫描件，文字由 OCR 识别）" in mail.get_body(("html",)).get_content()

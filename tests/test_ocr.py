@@ -113,6 +113,11 @@ def test_analyze_json_says_the_source_and_each_cells_confidence(tmp_path) -> Non
     cells = [c for row in data["tables"]["t3"]["rows"] for c in row["cells"]]
     assert cells and all(0 < c["confidence"] <= 1 for c in cells if c["raw"])
     assert "文字来源：扫描件，文字由 OCR 识别" in nianbao("analyze", str(path), check=False).stdout
+    # stored, the report's page says how it was read
+    nianbao("analyze", str(path), "--db", str(tmp_path / "a.db"), check=False)
+    nianbao("site", "--db", str(tmp_path / "a.db"), "--out", str(tmp_path / "site"))
+    page = next((tmp_path / "site" / "reports").glob("*.html")).read_text(encoding="utf-8")
+    assert "扫描件，文字由 OCR 识别" in page
     text = tmp_path / "text.pdf"
     text.write_bytes(pdf)
     data = json.loads(nianbao("analyze", "--json", str(text)).stdout)

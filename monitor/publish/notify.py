@@ -36,6 +36,7 @@ from monitor.judge.registry import Office, Registry, SmtpConfig
 from monitor.publish import TEMPLATES
 from monitor.publish.csvsafe import SafeWriter
 from monitor.publish.urls import jurisdiction_path, link, report_path
+from monitor.report.confidence import TEXT_SOURCES
 from monitor.report.spec import FINDINGS, SEVERITY_NAMES, SEVERITY_ORDER
 from monitor.store import Store, now_iso
 
@@ -68,6 +69,7 @@ class Item:
     ack_note: str | None
     kind: str  # new | standing
     other_url: str | None = None  # for a copy: the other report's page
+    read_by: str | None = None  # how a report read by OCR was read, said beside it (TEXT_SOURCES)
 
     @property
     def severity_name(self) -> str:
@@ -113,6 +115,7 @@ class DigestError(Exception):
 def _items(store: Store, registry: Registry, office: Office, site_url: str | None) -> tuple[list[Item], list[Item]]:
     sent = store.digested_finding_ids(office.name)
     urls = store.report_urls()
+    scanned = store.scanned_reports()
     new, standing = [], []
     for row in store.open_tracked_findings():
         if row["ack"] == "muted" or not registry.covers(office, row["jurisdiction"]):
@@ -123,7 +126,8 @@ def _items(store: Store, registry: Registry, office: Office, site_url: str | Non
         item = Item(row["id"], row["jurisdiction"], row["agency"], row["year"], row["code"], row["severity"],
                     FINDINGS[row["code"]].title, row["message"], link(site_url, page),
                     urls.get(row["report_id"]), row["ack"], row["ack_note"], kind,
-                    link(site_url, report_path(other)) if other else None)
+                    link(site_url, report_path(other)) if other else None,
+                    TEXT_SOURCES.get(scanned.get(row["report_id"], "")))
         (new if kind == "new" else standing).append(item)
     order = lambda i: (SEVERITY_ORDER[i.severity], i.jurisdiction, i.agency, i.year, i.code)  # noqa: E731
     return sorted(new, key=order), sorted(standing, key=order)

@@ -21,6 +21,12 @@ class DigestQueries:
     def report_urls(self) -> dict[int, str]:
         return {row["id"]: row["url"] for row in self.db.query("select id, url from reports")}
 
+    def scanned_reports(self) -> dict[int, str]:
+        """Reports whose version in force was read, wholly or partly, by OCR: their text source."""
+        return {row[0]: row[1] for row in self.db.execute(
+            "select r.id, v.text_source from reports r join report_versions v on v.id = r.current_version_id "
+            "where v.text_source != 'text'")}
+
     def create_digest(self, office: str, recipients: list[str], message: dict[str, Any], *, created_at: str,
                       items: Iterable[tuple[int, str]] = (), alert_ids: Iterable[int] = (),
                       new: int = 0, standing: int = 0) -> int:
