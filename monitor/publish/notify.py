@@ -112,29 +112,53 @@ class DigestError(Exception):
 # --------------------------------------------------------------------------- building
 
 
-def _items(store: Store, registry: Registry, office: Office, site_url: str | None) -> tuple[list[Item], list[Item]]:
+@dataclass
+class RunData:
+    """What every office's digest reads, read once per run: 2,801 offices each reading every open
+    finding, report URL and status row took 437 s in the national season benchmark."""
+
+    findings: dict[str, list[dict[str, Any]]]  # open tracked findings, by jurisdiction
+    urls: dict[int, str]
+    scanned: dict[int, str]  # reports read by OCR: their text source
+    rows: dict[str, list[Any]]  # the evaluation's status rows, by jurisdiction
+
+    @classmethod
+    def read(cls, store: Store, evaluation: Evaluation) -> RunData:
+        findings: dict[str, list[dict[str, Any]]] = {}
+        for row in store.open_tracked_findings():
+            findings.setdefault(row["jurisdiction"], []).append(row)
+        rows: dict[str, list[Any]] = {}
+        for r in evaluation.rows:
+            rows.setdefault(r.jurisdiction, []).append(r)
+        return cls(findings, store.report_urls(), store.scanned_reports(), rows)
+
+
+def _items(store: Store, registry: Registry, office: Office, site_url: str | None,
+           data: RunData) -> tuple[list[Item], list[Item]]:
     sent = store.digested_finding_ids(office.name)
-    urls = store.report_urls()
-    scanned = store.scanned_reports()
     new, standing = [], []
-    for row in store.open_tracked_findings():
-        if row["ack"] == "muted" or not registry.covers(office, row["jurisdiction"]):
+    for jurisdiction, rows in data.findings.items():
+        if not registry.covers(office, jurisdiction):
             continue
-        page = report_path(row["report_id"]) if row["report_id"] else jurisdiction_path(row["jurisdiction"])
-        kind = "standing" if row["id"] in sent or row["ack"] else "new"
-        other = json.loads(row["detail"] or "{}").get("other_report_id") if row["code"].startswith("COPIED_") else None
-        item = Item(row["id"], row["jurisdiction"], row["agency"], row["year"], row["code"], row["severity"],
-                    FINDINGS[row["code"]].title, row["message"], link(site_url, page),
-                    urls.get(row["report_id"]), row["ack"], row["ack_note"], kind,
-                    link(site_url, report_path(other)) if other else None,
-                    TEXT_SOURCES.get(scanned.get(row["report_id"], "")))
-        (new if kind == "new" else standing).append(item)
+        for row in rows:
+            if row["ack"] == "muted":
+                continue
+            page = report_path(row["report_id"]) if row["report_id"] else jurisdiction_path(row["jurisdiction"])
+            kind = "standing" if row["id"] in sent or row["ack"] else "new"
+            other = json.loads(row["detail"] or "{}").get("other_report_id") if row["code"].startswith("COPIED_") \
+                else None
+            item = Item(row["id"], row["jurisdiction"], row["agency"], row["year"], row["code"], row["severity"],
+                        FINDINGS[row["code"]].title, row["message"], link(site_url, page),
+                        data.urls.get(row["report_id"]), row["ack"], row["ack_note"], kind,
+                        link(site_url, report_path(other)) if other else None,
+                        TEXT_SOURCES.get(data.scanned.get(row["report_id"], "")))
+            (new if kind == "new" else standing).append(item)
     order = lambda i: (SEVERITY_ORDER[i.severity], i.jurisdiction, i.agency, i.year, i.code)  # noqa: E731
     return sorted(new, key=order), sorted(standing, key=order)
 
 
-def _counts(evaluation: Evaluation, registry: Registry, office: Office, items: list[Item]) -> list[str]:
-    rows = [r for r in evaluation.rows if registry.covers(office, r.jurisdiction)]
+def _counts(registry: Registry, office: Office, items: list[Item], data: RunData) -> list[str]:
+    rows = [r for j, of_j in data.rows.items() if registry.covers(office, j) for r in of_j]
     lines = []
     for year in sorted({r.year for r in rows}, reverse=True)[:2]:
         of_year = [r for r in rows if r.year == year]
@@ -178,13 +202,14 @@ def render(content: DigestContent) -> DigestContent:
 
 
 def build_content(store: Store, registry: Registry, evaluation: Evaluation, office: Office,
-                  site_url: str | None) -> DigestContent:
-    new, standing = _items(store, registry, office, site_url)
+                  site_url: str | None, data: RunData | None = None) -> DigestContent:
+    data = data or RunData.read(store, evaluation)
+    new, standing = _items(store, registry, office, site_url, data)
     day = evaluation.as_of.isoformat()
     subject = (f"【年报核查】{office.name}：新发现{len(new)}项问题（截至{day}）" if new
                else f"【年报核查】{office.name}：无新问题（截至{day}）")
     return render(DigestContent(office.name, day, subject, new, standing,
-                                _counts(evaluation, registry, office, new + standing)))
+                                _counts(registry, office, new + standing, data)))
 
 
 def message(content: dict[str, Any], digest_id: int, recipient: str, sender: str) -> EmailMessage:
@@ -408,8 +433,9 @@ def run_digests(store: Store, registry: Registry, as_of: date | None = None, off
     attempted: set[int] = set()
     deliver(store, registry, names, outcomes, box, attempted)  # first, whatever an earlier run could not send
     site = site_url or registry.site_url
+    data = RunData.read(store, evaluation)
     for o in offices:
-        content = build_content(store, registry, evaluation, o, site)
+        content = build_content(store, registry, evaluation, o, site, data)
         outcome = outcomes.setdefault(o.name, Outcome(o.name))
         outcome.standing = len(content.standing)
         if not content.new:
@@ -425,8 +451,9 @@ def _preview(store: Store, registry: Registry, evaluation: Evaluation, offices: 
     """What a send would carry, office by office: written as .eml files (or only counted)."""
     sender = registry.smtp.sender if registry.smtp else DEFAULT_SENDER
     outcomes = []
+    data = RunData.read(store, evaluation)
     for o in offices:
-        content = build_content(store, registry, evaluation, o, site)
+        content = build_content(store, registry, evaluation, o, site, data)
         outcome = Outcome(o.name, new=len(content.new), standing=len(content.standing))
         outcomes.append(outcome)
         if content.new and outbox is not None:
