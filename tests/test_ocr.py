@@ -77,8 +77,12 @@ def test_an_arithmetic_error_in_a_scan_is_still_found() -> None:
     text = add_to_number(seed_text("001"), r"一、本年新收政府信息公开申请数量", 0, 3)
     truth = analyze_text(text)
     assert {"ARITH_BALANCE", "ARITH_ROW_TOTAL"} <= {f.code for f in truth.findings if f.severity == "error"}
-    # skewed: two of this seed's 196 narrow cells come out joined (98.98 %); what matters here is the error
-    assert_reads_like(truth, scans.scan(scans.text_to_pdf(text), 200, skew=1.5, noise=5), 0.98)
+    scan = scans.scan(scans.text_to_pdf(text), 200, skew=1.5, noise=5)
+    # skewed, a few of this seed's narrow cells may come out joined (warnings: OCR may have missed a
+    # number); what matters here is that the arithmetic error is still an error
+    assert_reads_like(truth, scan, 0.98, exact=False)
+    read = analyze_document(read_document(scan))
+    assert {"ARITH_BALANCE", "ARITH_ROW_TOTAL"} <= {f.code for f in read.findings if f.severity == "error"}
 
 
 @pytest.mark.parametrize("path", REAL_PDFS, ids=lambda p: p.stem)
