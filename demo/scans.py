@@ -17,14 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from demo.synth import PDF_CSS
+from demo.synth import html_to_pdf
 
 
 def text_to_pdf(text: str) -> bytes:
     """A report's text laid out as it was printed: its table rows (in whatever layout the text has
     them — tabs, spaces, one cell a line) as ruled tables, other lines as paragraphs."""
-    import pymupdf
-
     from monitor.report.document import Document
     from monitor.report.tables import build_rows
 
@@ -60,21 +58,7 @@ def text_to_pdf(text: str) -> bytes:
             parts.append(f"<p>{escape(line)}</p>")
         n += 1
     flush()
-    story = pymupdf.Story(html="".join(parts), user_css=PDF_CSS)
-    buf = io.BytesIO()
-    writer = pymupdf.DocumentWriter(buf)
-    mediabox = pymupdf.paper_rect("a4")
-    where = mediabox + (40, 40, -40, -40)  # noqa: RUF005 - Rect arithmetic: a 40pt margin
-    more = 1
-    while more:
-        device = writer.begin_page(mediabox)
-        more, _ = story.place(where)
-        story.draw(device)
-        writer.end_page()
-    writer.close()
-    with pymupdf.open(stream=buf.getvalue(), filetype="pdf") as doc:
-        doc.subset_fonts()
-        return doc.tobytes(garbage=3, deflate=True, no_new_id=True)
+    return html_to_pdf("".join(parts))
 
 
 def page_images(pdf: bytes, dpi: int = 200, skew: float = 0.0, seal: bool = False, noise: float = 0.0,

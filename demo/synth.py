@@ -465,9 +465,13 @@ PDF_CSS = "td{border:1px solid black;padding:2px 4px;font-size:9px} table{border
 
 
 def render_pdf(report: SynthReport) -> bytes:
+    return html_to_pdf(f"<p>{escape(report.title)}</p>" + report_body_html(report))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A4 pages of ``html`` laid out by MuPDF's Story, as a report's PDF would be."""
     import pymupdf
 
-    html = f"<p>{escape(report.title)}</p>" + report_body_html(report)
     story = pymupdf.Story(html=html, user_css=PDF_CSS)
     buf = io.BytesIO()
     writer = pymupdf.DocumentWriter(buf)
