@@ -214,6 +214,20 @@ def test_rebuild_is_incremental_with_stable_urls(world_db, tmp_path) -> None:
     assert {page for page in now if now[page] != after[page]} == {Path(f"reports/{rid}.html")}
     assert third.reused == second.reused - 1
     assert "更正后的标题" in (out / f"reports/{rid}.html").read_text(encoding="utf-8")
+    # a report gone from the store takes its page with it
+    gone = store.db.execute("select max(id) from reports").fetchone()[0]
+    with store.transaction() as tx:
+        for table in ("findings", "tracked_findings"):
+            tx.execute(f"delete from {table} where report_id = ?", [gone])
+        tx.execute("update reports set current_version_id = null where id = ?", [gone])
+        tx.execute("delete from report_versions where report_id = ?", [gone])
+        tx.execute("delete from reports where id = ?", [gone])
+    build_site(store, Registry(), out)
+    assert not (out / f"reports/{gone}.html").exists() and (out / f"reports/{rid}.html").exists()
+    # a build killed while it moved files leaves no manifest: the next one draws every page again
+    (out / "manifest.json").unlink()
+    fresh = build_site(store, Registry(), out)
+    assert fresh.reused == 0 and (out / "manifest.json").exists()
 
 
 def test_pages_drawn_by_several_processes_are_the_pages_one_draws(world_db, tmp_path, monkeypatch) -> None:

@@ -335,6 +335,8 @@ def _move_into(staging: Path, out: Path, writer: Writer, old_manifest: dict[str,
                 continue
             os.replace(os.path.join(folder, name), os.path.join(target_folder, name))
     for path in old_manifest.keys() - writer.manifest.keys():
+        if path.startswith("/") or ".." in path.split("/"):
+            continue  # the manifest names pages inside the site, nothing else
         with contextlib.suppress(FileNotFoundError):
             os.unlink(out / path)
     archive = out / "archive"
