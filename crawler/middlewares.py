@@ -20,7 +20,7 @@ from twisted.internet.defer import Deferred
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.discovery import portal_key
-from crawler.runs import CrawlState, Evidence
+from crawler.runs import CrawlState, DiskFull, Evidence
 from crawler.state import crawl_state
 from monitor.report.readers.text import decode_evidence
 from monitor.store import now_iso
@@ -379,3 +379,12 @@ class FetchLogMiddleware:
             return
         self._log(request, None, error_kind(exception=exception), f"{type(exception).__name__}: {exception}"[:300],
                   None)
+
+
+class DiskFullMiddleware:
+    """A full disk met while a callback writes (a list walk's record, a portal's name) ends that
+    callback quietly: the crawl is already stopping and has said why, once (``CrawlState.writes``);
+    a traceback per callback would only bury that line."""
+
+    def process_spider_exception(self, response: Response, exception: BaseException) -> list | None:
+        return [] if isinstance(exception, DiskFull) else None

@@ -59,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.IncrementalMiddleware": 950,
     "crawler.middlewares.FetchLogMiddleware": 970,
 }
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.DiskFullMiddleware": 5,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ReportPipeline": 300,
 }
