@@ -11,6 +11,7 @@ import pytest
 
 from demo.server import serve
 from demo.world import Portal, Resource, World, _page, make_portal
+from monitor.report.readers import read_document
 from monitor.store.packing import unpack
 from tests.conftest import FAST, nianbao
 from tests.test_monitor import db  # noqa: F401 - the fixture: a private copy of the crawled world
@@ -296,3 +297,19 @@ def test_every_error_kind_the_crawler_records_has_a_name_in_health() -> None:
     middlewares = (root / "crawler" / "middlewares.py").read_text(encoding="utf-8")
     produced |= set(re.findall(r'^\s+kind = "(\w+)"$', middlewares, re.M))  # soft 404s, redirect loops
     assert produced and produced <= set(ERROR_KIND_NAMES), produced - set(ERROR_KIND_NAMES)
+
+
+def test_an_image_that_declares_billions_of_pixels_is_refused_before_decoding() -> None:
+    """A PNG of a few hundred bytes whose header claims 60,000 × 60,000 pixels (a decompression
+    bomb for an OCR reader) is NO_TEXT with the reason, and nothing is decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    for side in (60_000, 20_000):
+        png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+               + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
+        doc = read_document(png, filename="scan.png")
+        assert doc.format == "image" and "过大" in (doc.no_text_reason or "")

@@ -22,12 +22,14 @@ time budget per document; a scan over the budget gets no text and says why.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
 import statistics
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,6 +275,9 @@ def image_pages(data: bytes) -> list[np.ndarray] | str:
     """The pages of an image file (each frame of a TIFF) as RGB arrays, or why it cannot be read."""
     import pymupdf
 
+    declared = _declared_pixels(data)
+    if declared > MAX_PIXELS * 8:  # decoding it would take gigabytes: refused before decoding
+        return f"图片尺寸过大（{declared / 1e6:.0f} 百万像素），未识别"
     try:
         doc = pymupdf.open(stream=data)
         first = pymupdf.Pixmap(data)  # the first frame at its own resolution
@@ -345,6 +350,21 @@ def text_of(pages: Pages) -> tuple[str, dict[int, list[tuple[int, int, float]]]]
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines), {k: v for k, v in pages.confidence.items() if k < len(lines)}
+
+
+def _declared_pixels(data: bytes) -> int:
+    """The pixels an image file says it has, read from its header alone (0 when unknown)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.width * image.height
+    except Image.DecompressionBombError:
+        return 2 * Image.MAX_IMAGE_PIXELS + 1  # PIL refuses to even describe it
+    except Exception:  # not an image PIL knows: PyMuPDF says what it can
+        return 0
 
 
 def scanned_document(fmt: str, images: list[np.ndarray] | str) -> Any:
