@@ -4,7 +4,9 @@ A report read by OCR (:attr:`Document.source` ``ocr`` or ``mixed``) carries, per
 confidence of the boxes its characters came from. Each table cell gets the lowest confidence of
 the characters it was read from. An arithmetic finding (``ARITH_*``) that rests on a cell below
 :data:`DOUBTFUL` is not an error an office should receive: a misread digit would look exactly
-like it. It becomes a warning that names the doubtful cells and asks for a check by eye.
+like it. It becomes a warning that names the doubtful cells and asks for a check by eye. A row or
+a number missing from a table OCR read becomes a warning too: a detector's miss leaves no box, so
+it has no confidence to show (UNSURE_STRUCTURE).
 """
 
 from __future__ import annotations
