@@ -324,7 +324,9 @@ def test_a_frontier_lost_mid_crawl_fails_loudly_and_a_rerun_completes(tmp_path) 
             crawl = subprocess.Popen([sys.executable, "-m", "monitor.cli", "crawl", "--redis", url, "--db", str(db),
                                       *FAST, *[a for p in world.portals for a in ("--portal", p.url)]],
                                      cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            _wait_for(url, lambda c: c.exists(Keys().epoch) and c.zcard(Keys().queue) > 0)  # crawling
+            # crawling: requests queued, or taken and parked (a process takes what it can send at once)
+            _wait_for(url, lambda c: c.exists(Keys().epoch) and (c.zcard(Keys().queue) > 0 or any(
+                c.hlen(k) for k in c.scan_iter(f"{Keys().prefix}:processing:*"))))
             time.sleep(1.0)
             server.kill()
             server.wait()

@@ -128,7 +128,8 @@ def test_missed_runs_are_coalesced_after_downtime(tmp_path) -> None:
 def test_jobs_never_overlap_and_sigterm_stops_a_crawl(tmp_path) -> None:
     portal = make_portal("slow", "static", "温县", [2022, 2023, 2024], 2, departments=3, townships=1)
     world = World([portal])
-    slow = {"DOWNLOAD_DELAY": "0.4", "AUTOTHROTTLE_ENABLED": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+    # slow enough that a stop always lands mid-crawl (a crawl of this portal takes about a minute)
+    slow = {"DOWNLOAD_DELAY": "1.0", "AUTOTHROTTLE_ENABLED": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
             "DOWNLOAD_DELAY_JITTER": "0"}
     jobs = [{"name": "crawl", "kind": "crawl", "every": 1, "settings": slow},
             {"name": "judge", "kind": "judge", "every": 1}]
