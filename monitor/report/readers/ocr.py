@@ -190,7 +190,8 @@ _LABEL_NUMBER = re.compile(r"^(?P<label>.*[\u4e00-\u9fff）)])\s*(?P<number>\d+(
 
 
 def _label_and_number(box: Box) -> list[Box]:
-    """A row label and its number read as one box (行政许可0: no rule between them any more) as two."""
+    """A row label and its number read as one box (行政许可0: a narrow cell puts them closer than the
+    detector separates runs) as two boxes, a gap between them."""
     m = _LABEL_NUMBER.match(box.text)
     if not m or len(m["label"]) > 40:
         return [box]
