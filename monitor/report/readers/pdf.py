@@ -27,7 +27,7 @@ def read_pdf(data: bytes) -> Document:
         meta = {k: v for k, v in (pdf.metadata or {}).items() if v and k in ("title", "author")}
         pages = ocr.Pages()
         budget = ocr.Budget()
-        scans = [n for n, page in enumerate(pdf) if _is_scan(page)]
+        scans = {n for n, page in enumerate(pdf) if _is_scan(page)}
         unread: str | None = None
         for n, page in enumerate(pdf):
             if n not in scans:
