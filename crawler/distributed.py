@@ -465,7 +465,7 @@ class Fleet:
                      for m in self.server.smembers(self.keys.workers))
         return (self.server.zcard(self.keys.queue) + parked + self.server.llen(self.keys.items)
                 + self.server.llen(self.keys.fetches) + self.server.llen(self.keys.sightings)
-                + self.server.llen(self.keys.lists)
+                + self.server.llen(self.keys.lists) + self.server.llen(self.keys.cuts)
                 + self.server.zcount(self.keys.judging, time.time(), "+inf"))
 
     def spider_idle(self, spider) -> None:
@@ -505,6 +505,7 @@ class Fleet:
         if self.coordinator:
             with cpu.stage(self.crawler, "store"):
                 self.link.consume(crawl_state(self.crawler))
+            self.link.settle_fetch_seconds(crawl_state(self.crawler))
         self.server.srem(self.keys.workers, self.worker)
         self.server.delete(self.keys.alive(self.worker), self.keys.processing(self.worker))
         if self.coordinator and reason == "finished":

@@ -46,7 +46,9 @@ class Keys:
         self.sightings = f"{prefix}:sightings"  # known pages still listed (the coordinator records)
         self.portals = f"{prefix}:portals"
         self.aliases = f"{prefix}:aliases"  # host names portals redirected to
-        self.budget = f"{prefix}:budget"
+        self.budget = f"{prefix}:budget"  # requests scheduled per portal (its page budget)
+        self.spent = f"{prefix}:spent"  # seconds on the network per portal (its time budget)
+        self.cuts = f"{prefix}:cuts"  # budget cuts met by workers (the coordinator records them)
         self.variants = f"{prefix}:variants"
         self.workers = f"{prefix}:workers"
         self.seeding = f"{prefix}:seeding"
@@ -105,6 +107,20 @@ class FleetLink:
     def incr_budget(self, run: PortalRun) -> int:
         return int(self.server.hincrby(self.keys.budget, portal_identity(run.url), 1))
 
+    def charge(self, run: PortalRun, seconds: float) -> float:
+        """Add a request's network time to the portal's; the fleet's total so far."""
+        return float(self.server.hincrbyfloat(self.keys.spent, portal_identity(run.url), seconds))
+
+    def settle_fetch_seconds(self, state: CrawlState) -> None:
+        """The fleet's network time per portal onto the coordinator's runs (read once, at the end)."""
+        for key, value in self.server.hgetall(self.keys.spent).items():
+            run = state.portals.get(key.decode())
+            if run is not None:
+                run.fetch_seconds = float(value)
+
+    def share_cut(self, run: PortalRun, which: str, url: str) -> None:
+        self.server.rpush(self.keys.cuts, json.dumps({"portal": run.key, "which": which, "url": url}))
+
     def new_variant(self, path: str, query: str, limit: int) -> bool:
         key = f"{self.keys.variants}:{hashlib.sha1(path.encode()).hexdigest()[:16]}"
         if not self.server.sadd(key, query):
@@ -122,8 +138,14 @@ class FleetLink:
             info = json.loads(data)
             state.record_list(info["portal"], info["result"])
 
+        def record_cut(data: bytes) -> None:  # a budget cut a worker met: health says where it struck
+            cut = json.loads(data)
+            if cut["portal"] in state.portals:
+                state.portals[cut["portal"]].cut(cut["which"], cut["url"])
+
         for key, handle in ((self.keys.fetches, lambda d: state.record_fetch(**json.loads(d))),
                             (self.keys.lists, record_list),
+                            (self.keys.cuts, record_cut),
                             (self.keys.sightings, lambda d: state.sighting(d.decode())),
                             (self.keys.items, lambda d: state.store_item(decode(d)))):
             for data in self.server.lpop(key, self.BATCH) or []:
@@ -188,6 +210,14 @@ class WorkerState(CrawlState):
     def take_budget(self, run: PortalRun, limit: int) -> bool:
         run.scheduled = self.fleet.incr_budget(run)
         return run.scheduled <= limit
+
+    def budget_cut(self, run: PortalRun, which: str, url: str) -> None:
+        self.fleet.share_cut(run, which, url)
+
+    def charge(self, url: str, portal: str | None, seconds: float) -> None:
+        run = self.portal_for(url, portal)
+        if run is not None:
+            run.fetch_seconds = self.fleet.charge(run, seconds)
 
     def new_variant(self, path: str, query: str, limit: int) -> bool:
         return self.fleet.new_variant(path, query, limit)

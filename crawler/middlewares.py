@@ -333,8 +333,22 @@ def error_kind(status: int | None = None, exception: BaseException | None = None
     return "5xx" if status >= 500 else "4xx"
 
 
+def network_seconds(request: Request, exception: BaseException | None = None) -> float:
+    """How long a request held its portal: until the answer's headers (Scrapy's download latency),
+    the whole timeout for one that timed out, else since it entered the downloader (an upper bound:
+    that includes any wait in its slot)."""
+    latency = request.meta.get("download_latency")
+    if latency is not None:
+        return float(latency)
+    if exception is not None and error_kind(exception=exception) == "timeout":
+        return float(request.meta.get("download_timeout") or 0)
+    started = request.meta.get("fetch_started")
+    return time.monotonic() - started if started else 0.0
+
+
 class FetchLogMiddleware:
-    """Every request that reached the network, with its outcome, timing and body hash."""
+    """Every request that reached the network, with its outcome, timing and body hash; its time is
+    charged to its portal (the portal's time budget)."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -345,18 +359,19 @@ class FetchLogMiddleware:
 
     def process_request(self, request: Request) -> None:
         request.meta["fetch_started"] = time.monotonic()
+        request.meta.pop("download_latency", None)  # a retry's copy must not carry its predecessor's
 
     def _log(self, request: Request, status: int | None, kind: str | None, error: str | None,
-             response: Response | None) -> None:
+             response: Response | None, exception: BaseException | None = None) -> None:
         state = crawl_state(self.crawler)
-        started = request.meta.get("fetch_started")
+        seconds = network_seconds(request, exception)
+        state.charge(request.url, request.meta.get("portal"), seconds)
         state.record_fetch(
             url=request.url, method=request.method, kind=request.meta.get("kind"), status=status, error=error,
             error_kind=kind, content_type=(response.headers.get(b"Content-Type", b"").decode("latin-1") or None)
             if response is not None else None, size=len(response.body) if response is not None else None,
             hash=sha256(response.body) if response is not None and response.body else None, fetched_at=now_iso(),
-            duration_ms=int((time.monotonic() - started) * 1000) if started else None,
-            portal=request.meta.get("portal"))
+            duration_ms=int(seconds * 1000), portal=request.meta.get("portal"))
 
     def process_response(self, request: Request, response: Response) -> Response:
         if "cached" not in response.flags:  # served from the evidence store: no network, no log
@@ -378,7 +393,7 @@ class FetchLogMiddleware:
                     portal=request.meta.get("portal"))
             return
         self._log(request, None, error_kind(exception=exception), f"{type(exception).__name__}: {exception}"[:300],
-                  None)
+                  None, exception)
 
 
 class DiskFullMiddleware:

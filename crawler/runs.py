@@ -41,6 +41,10 @@ class PortalRun:
     run_id: int | None
     jurisdiction: str | None = None
     started: float = field(default_factory=time.monotonic)
+    # the portal's own time: seconds its requests spent on the network (the fleet's total when
+    # distributed). Its time budget counts this, not the wall clock: with 2,800 portals taking
+    # turns, a portal's wall time is the whole crawl's, however little of it was its own.
+    fetch_seconds: float = 0.0
     requests: int = 0  # network requests issued
     pages: int = 0  # successful responses (network or revalidated)
     cached: int = 0  # pages still fresh in the store, used without asking the portal
@@ -60,6 +64,13 @@ class PortalRun:
     def key(self) -> str:
         return portal_identity(self.url)
 
+    def cut(self, which: str, url: str, count: int = 1) -> None:
+        """A budget refused ``url``: counted with the first places it struck (shown in health)."""
+        self.budget_cuts[which] += count
+        where = self.budget_where.setdefault(which, [])
+        if len(where) < 5 and url not in where:
+            where.append(url)
+
     def summary(self) -> dict:
         return {"url": self.url, "jurisdiction": self.jurisdiction, "requests": self.requests, "pages": self.pages,
                 "reports_found": self.reports_found, "new": self.new, "changed": self.changed,
@@ -67,7 +78,7 @@ class PortalRun:
                 "errors": sum(self.errors.values()),
                 "error_kinds": dict(self.errors), "budget_cuts": dict(self.budget_cuts),
                 "lists": len(self.lists), "lists_incomplete": sum(1 for x in self.lists if x["complete"] is False),
-                "duration_s": round(time.monotonic() - self.started, 2)}
+                "duration_s": round(time.monotonic() - self.started, 2), "fetch_s": round(self.fetch_seconds, 2)}
 
 
 class PortalIndex:
@@ -154,6 +165,8 @@ class CrawlState(Protocol):
     def alias(self, run: PortalRun, url: str) -> None: ...
     def set_jurisdiction(self, run: PortalRun, name: str | None) -> None: ...
     def take_budget(self, run: PortalRun, limit: int) -> bool: ...
+    def budget_cut(self, run: PortalRun, which: str, url: str) -> None: ...
+    def charge(self, url: str, portal: str | None, seconds: float) -> None: ...
     def new_variant(self, path: str, query: str, limit: int) -> bool: ...
     def seeded(self) -> None: ...
 

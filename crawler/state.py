@@ -78,6 +78,16 @@ class StoreState(CrawlState):
         run.scheduled = count
         return count <= limit
 
+    def budget_cut(self, run: PortalRun, which: str, url: str) -> None:
+        run.cut(which, url)
+
+    def charge(self, url: str, portal: str | None, seconds: float) -> None:
+        """A request of this portal spent ``seconds`` on the network (its time budget)."""
+        run = self.portal_for(url, portal)
+        if run is not None:
+            run.fetch_seconds = (self.fleet.charge(run, seconds) if self.fleet is not None
+                                 else run.fetch_seconds + seconds)
+
     def new_variant(self, path: str, query: str, limit: int) -> bool:
         """Whether one more query string for this path is allowed (calendars, endless searches)."""
         if self.fleet is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import shutil
 import signal
 import sqlite3
@@ -285,6 +286,32 @@ def test_a_jurisdiction_learnt_by_one_process_reaches_the_others(redis_url) -> N
     first.set_jurisdiction(run, "温县")
     assert second.portal_for(url + "xxgk/ndbg/").jurisdiction == "温县"
     assert worker_state(redis_url).portal_for(url).started == pytest.approx(started, abs=0.3)
+
+
+def test_a_portals_time_and_budget_cuts_are_the_fleets(tmp_path, redis_url) -> None:
+    """Each process charges a portal's network time to the fleet's total (its time budget), and a
+    cut a worker meets reaches the coordinator's crawl record (health), not only the worker's memory."""
+    from crawler.fleet import FleetLink
+    from crawler.state import StoreState
+
+    first, second = worker_state(redis_url), worker_state(redis_url)
+    url = "http://127.0.0.1:9/"
+    coordinator = StoreState(str(tmp_path / "n.db"), fleet=FleetLink(first.crawler.settings))
+    coordinator.add_portal(url, "温县")
+    first.charge(url + "a.html", None, 5.0)
+    second.charge(url + "b.html", None, 1.5)
+    assert second.portal_for(url).fetch_seconds == pytest.approx(6.5)
+    first.budget_cut(first.portal_for(url), "time", url + "c.html")
+    first.budget_cut(first.portal_for(url), "time", url + "d.html")
+    FleetLink(first.crawler.settings).consume(coordinator)
+    coordinator.fleet.settle_fetch_seconds(coordinator)
+    run = coordinator.portals[first.portal_for(url).key]
+    assert run.budget_cuts == {"time": 2} and run.budget_where["time"] == [url + "c.html", url + "d.html"]
+    assert run.fetch_seconds == pytest.approx(6.5)
+    coordinator.finish()
+    coordinator.close()
+    stored = sqlite3.connect(tmp_path / "n.db").execute("select budget_cuts from crawl_runs").fetchone()[0]
+    assert json.loads(stored)["time"]["count"] == 2
 
 
 def _wait_for(url: str, ready, timeout: float = 120) -> None:
