@@ -134,11 +134,17 @@ def main() -> None:
             mails = sum(1 for _ in outbox.rglob("*.eml"))
             con = sqlite3.connect(db)
             integrity = con.execute("pragma integrity_check").fetchone()[0]
+            # a portal the crawl left with nothing found, or cut by a budget: recall lost (every
+            # generated portal publishes reports, none is slow enough to need cutting)
+            empty = con.execute("select count(*) from portals p where not exists "
+                                "(select 1 from reports r where r.portal_id = p.id)").fetchone()[0]
+            cut = con.execute("select count(*) from crawl_runs where budget_cuts not in ('', '{}')").fetchone()[0]
             con.close()
             store_cpu = crawl["cpu"].get("writer_store", 0.0)
             print(f"## {k} crawling process{'es' if k > 1 else ''}")
             print(f"crawl: {crawl['seconds']:.0f} s, {crawl['requests']:,} requests, {reports:,}/{n:,} reports, "
                   f"{crawl['requests'] / max(1, reports):.2f} requests a report; {cpu_line(crawl)}")
+            print(f"portals with no report found: {empty:,} of {len(world.portals):,}; runs cut by a budget: {cut:,}")
             print(f"single writer: storing {store_cpu:.0f} s of CPU in {crawl['seconds']:.0f} s of crawl = "
                   f"{store_cpu / crawl['seconds']:.0%} busy; Redis peak {redis_mb:.0f} MB")
             print(f"judge {judge_s:.0f} s, site {site_s:.0f} s, digests {digest_s:.0f} s ({mails:,} mails for "

@@ -230,6 +230,32 @@ def test_rebuild_is_incremental_with_stable_urls(world_db, tmp_path) -> None:
     assert fresh.reused == 0 and (out / "manifest.json").exists()
 
 
+def test_a_rebuild_is_the_site_a_fresh_build_makes(world_db, tmp_path, monkeypatch) -> None:
+    """Whatever changed in the store — a report's title, a version seen again, a finding's
+    message, a report's status — the rebuilt site is byte for byte the site built from nothing."""
+    import filecmp
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    store = open_store(copy_db(world_db, tmp_path / "n.db"))
+    out = tmp_path / "site"
+    build_site(store, Registry(), out)
+    ids = [r[0] for r in store.db.execute("select id from reports order by id")]
+    with store.transaction() as tx:
+        tx.execute("update reports set title = title || '（更正）' where id = ?", [ids[0]])
+        tx.execute("update report_versions set last_seen = '2026-11-23T02:00:00+00:00' where report_id = ?", [ids[1]])
+        tx.execute("update findings set message = message || '（复核）' where id = "
+                   "(select min(id) from findings where report_id = ?)", [ids[2]])
+        tx.execute("update reports set published = null where id = ?", [ids[3]])  # undated: its status moves
+    again = build_site(store, Registry(), out)
+    assert 4 <= again.pages - again.reused < len(ids) // 2
+    fresh = build_site(store, Registry(), tmp_path / "fresh")
+    assert fresh.reused == 0
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh").rglob("*") if p.is_file())
+    assert [f for f in files if f.name != "manifest.json"
+            and not filecmp.cmp(out / f, tmp_path / "fresh" / f, shallow=False)] == []
+
+
 def test_pages_drawn_by_several_processes_are_the_pages_one_draws(world_db, tmp_path, monkeypatch) -> None:
     """Report pages drawn by two processes and the downloads written by a third are byte for byte
     what one process writes (the moment of the build fixed, as reproducible builds do)."""

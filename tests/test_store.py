@@ -157,3 +157,29 @@ def test_body_digests_are_remembered_by_identity_and_never_stale() -> None:
     many = [bytes([k]) * 5_000_000 for k in range(10)]  # more than it may hold: the oldest go
     assert [sha256(b) for b in many] == [hashlib.sha256(b).hexdigest() for b in many]
     assert sha256.held <= sha256.LIMIT_BYTES
+
+
+def test_a_reports_revision_stamp_changes_with_it_and_its_versions(tmp_path) -> None:
+    """The site redraws a report page when its stamp moves (migration 016): any change of the
+    report or of a version moves it, seeing it again included; stamps never repeat across stores."""
+    report = analyze_path(SEEDS["000"])
+    stores = [open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")]
+    for store in stores:
+        store.record_report(report, url="http://127.0.0.1/a.html", seen_at="2024-01-01T00:00:00")
+    store = stores[0]
+
+    def rev() -> int:
+        return store.db.execute("select rev from reports").fetchone()[0]
+
+    first = rev()
+    assert first != stores[1].db.execute("select rev from reports").fetchone()[0]
+    store.record_report(report, url="http://127.0.0.1/a.html", seen_at="2024-01-02T00:00:00")  # seen again
+    second = rev()
+    assert second != first
+    changed = analyze_text(seed_text("000").replace("加大政务发布", "加大政务信息发布"))
+    store.record_report(changed, url="http://127.0.0.1/a.html", seen_at="2024-02-01T00:00:00")  # a new version
+    third = rev()
+    assert third != second
+    with store.transaction() as tx:
+        tx.execute("update report_versions set format = 'pdf' where id = (select min(id) from report_versions)")
+    assert rev() != third

@@ -16,7 +16,6 @@ move and written after it, so a build killed in between is followed by a full on
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import itertools
 import json
@@ -39,7 +38,7 @@ from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, eva
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
-from monitor.publish.csvsafe import safe_rows
+from monitor.publish.datafiles import write_data
 from monitor.publish.fragments import highlights, tables_html
 from monitor.publish.urls import jurisdiction_path, report_path
 from monitor.report.confidence import DOUBTFUL, TEXT_SOURCES
@@ -118,6 +117,7 @@ class Writer:
         self.rendered = 0
         self.reused = 0
         self._folders: set[str] = set()
+        self._listing: dict[str, set[str]] = {}
         self._root, self._live = str(root), str(live) if live else ""
 
     def page(self, path: str, template: str, context: dict[str, Any] | Callable[[], dict[str, Any]],
@@ -134,11 +134,22 @@ class Writer:
         digest = hashlib.blake2b(repr(inputs).encode(), key=TEMPLATES_DIGEST.encode()[:64],
                                  digest_size=20).hexdigest()
         self.manifest[path] = digest
-        # plain strings, not Path objects: this runs once per report
-        if self._live and self.old_manifest.get(path) == digest and os.path.exists(os.path.join(self._live, path)):
+        if self._live and self.old_manifest.get(path) == digest and self._live_has(path):
             self.reused += 1
             return True
         return False
+
+    def _live_has(self, path: str) -> bool:
+        """Whether the live site has this file (one directory listing per folder, not a stat a page)."""
+        folder, _, name = path.rpartition("/")
+        names = self._listing.get(folder)
+        if names is None:
+            try:
+                names = set(os.listdir(os.path.join(self._live, folder)))
+            except OSError:
+                names = set()
+            self._listing[folder] = names
+        return name in names
 
     def render(self, path: str, template: str, values: dict[str, Any]) -> None:
         html = self.env.get_template(template).render(**self.common, **values, root="../" * path.count("/"))
@@ -156,22 +167,9 @@ class Writer:
 
     def data(self, name: str, rows: Iterable[dict[str, Any]], columns: list[str]) -> int:
         """Write rows to data/{name}.json (an array) and data/{name}.csv; returns the row count.
-        Rows are taken a thousand at a time: memory stays flat, and csv writes each batch in one call."""
-        folder = self.root / "data"
-        folder.mkdir(parents=True, exist_ok=True)
-        count = 0
-        rows = iter(rows)
-        encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder, not one per row
-        with open(folder / f"{name}.json", "w", encoding="utf-8") as js, \
-                open(folder / f"{name}.csv", "w", encoding="utf-8-sig", newline="") as cs:
-            table = csv.writer(cs)
-            table.writerow(columns)
-            js.write("[")
-            while batch := list(itertools.islice(rows, 1000)):
-                js.write((",\n" if count else "\n") + ",\n".join(map(encode, batch)))
-                table.writerows(safe_rows(batch, columns))
-                count += len(batch)
-            js.write("\n]\n")
+        Rows the live site's files hold already are copied from them (:mod:`.datafiles`)."""
+        count, _copied = write_data(self.root / "data", name, rows, columns,
+                                    Path(self.live) / "data" if self.live else None)
         return count
 
 
@@ -376,30 +374,43 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
 
     def draw_pages() -> int:
         """Report, jurisdiction, overview and list pages; returns the number of reports."""
-        # reports: the inputs of each page decide whether it is rendered again; rendering is spread
-        # over processes when there are many (each page depends on its own inputs only, so the output
-        # is the same whichever process draws it)
+        # reports: a page is drawn again when its report's revision stamp (any change of the report
+        # or its versions, see migration 016), its findings or its status changed; only those
+        # reports are read. Rendering is spread over processes when there are many (each page
+        # depends on its own inputs only, so the output is the same whichever process draws it)
         counted = [0]
-        all_versions = store.versions_by_report()  # one query, not one per report
 
         def pages() -> Iterator[ReportPage]:
-            for r in store.report_rows():
+            waiting: list[tuple[int, str, list[dict[str, Any]], dict[str, Any], list[tuple[str, str, str]]]] = []
+            for rid, rev, jurisdiction, agency, report_year, page_blob, attachment_blob, fmt in store.report_stamps():
                 counted[0] += 1
-                versions = all_versions.pop(r["id"], [])
+                findings = by_report.get(rid, [])
+                status = status_of.get((jurisdiction, agency, report_year))
+                status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
+                path = report_path(rid)
+                evidence = _evidence({"page_blob": page_blob, "attachment_blob": attachment_blob, "format": fmt}
+                                     ) if blobs is not None else []
+                kept_archives.update(e[1] for e in evidence)
+                if not writer.reuse(path, (rev, findings, status_json)):
+                    waiting.append((rid, path, findings, status_json, evidence))
+                    if len(waiting) == CHUNK:
+                        yield from read(waiting)
+                        waiting = []
+            yield from read(waiting)
+
+        def read(waiting) -> Iterator[ReportPage]:
+            """The pages to draw, with their reports and versions read in one batch."""
+            if not waiting:
+                return
+            reports = store.reports_with_versions([w[0] for w in waiting])
+            for (r, versions), (_rid, path, findings, status_json, evidence) in zip(reports, waiting, strict=True):
                 current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
                 for v in versions:
                     v["current"] = v["id"] == current["id"]
-                findings = by_report.get(r["id"], [])
-                status = status_of.get((r["jurisdiction"], r["agency"], r["year"]))
-                status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
-                path = report_path(r["id"])
-                evidence = _evidence(current) if blobs is not None else []
-                kept_archives.update(e[1] for e in evidence)
-                if not writer.reuse(path, (r, versions, findings, status_json)):
-                    archives = _archive(root, live, blobs, evidence) if blobs is not None else []
-                    yield ReportPage(path, r, current, versions, findings, status_json, archives)
+                archives = _archive(root, live, blobs, evidence) if blobs is not None else []
+                yield ReportPage(path, r, current, versions, findings, status_json, archives)
 
-        _render_reports(store, writer, pages(), workers, len(all_versions))
+        _render_reports(store, writer, pages(), workers)
 
         # jurisdictions
         rows_of: dict[str, list[StatusRow]] = defaultdict(list)
@@ -484,7 +495,7 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
 
     # the downloads (every report, status row and finding as CSV and JSON) are written beside the
     # pages, by another process when there is one to spare
-    downloads_job = _start_downloads(store, root, rows, evaluation, workers)
+    downloads_job = _start_downloads(store, root, live, rows, evaluation, workers)
     try:
         report_count = draw_pages()
     except BaseException:
@@ -515,8 +526,9 @@ DOWNLOADS = (
 )
 
 
-def _write_downloads(store: Store, root: Path, rows: list[StatusRow], evaluation: Evaluation) -> list[int]:
-    writer = Writer(root, _env(), {})
+def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[StatusRow],
+                     evaluation: Evaluation) -> list[int]:
+    writer = Writer(root, _env(), {}, live)
     findings_rows = ({"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
                       "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
                      for t in evaluation.findings.values())
@@ -524,26 +536,26 @@ def _write_downloads(store: Store, root: Path, rows: list[StatusRow], evaluation
     return [writer.data(d["name"], sources[d["name"]], d["columns"]) for d in DOWNLOADS]
 
 
-_downloads_input: tuple[str, Path, list[StatusRow], Evaluation] | None = None
+_downloads_input: tuple[str, Path, Path | None, list[StatusRow], Evaluation] | None = None
 
 
 def _downloads_in_child() -> list[int]:
     from monitor.store import open_read_only
 
     assert _downloads_input is not None
-    db_path, root, rows, evaluation = _downloads_input
-    return _write_downloads(open_read_only(db_path), root, rows, evaluation)
+    db_path, root, live, rows, evaluation = _downloads_input
+    return _write_downloads(open_read_only(db_path), root, live, rows, evaluation)
 
 
-def _start_downloads(store: Store, root: Path, rows: list[StatusRow], evaluation: Evaluation,
+def _start_downloads(store: Store, root: Path, live: Path | None, rows: list[StatusRow], evaluation: Evaluation,
                      workers: int | None) -> Callable[[], list[int]]:
     """Begin writing the downloads; the returned function waits for their row counts."""
     global _downloads_input
     if workers == 1 or store.path is None or len(os.sched_getaffinity(0)) < 2 or \
             (workers is None and len(rows) < PARALLEL_FROM):  # a small site: not worth a process
-        return lambda: _write_downloads(store, root, rows, evaluation)
+        return lambda: _write_downloads(store, root, live, rows, evaluation)
     # the process is forked with the rows and findings it writes (inherited, not sent through a pipe)
-    _downloads_input = (store.path, root, rows, evaluation)
+    _downloads_input = (store.path, root, live, rows, evaluation)
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
     try:
         future = pool.submit(_downloads_in_child)
@@ -594,20 +606,21 @@ PARALLEL_FROM = 400  # pages to render before other processes are worth starting
 CHUNK = 200  # pages a rendering process takes at a time
 
 
-def _render_reports(store: Store, writer: Writer, pages: Iterator[ReportPage], workers: int | None,
-                    at_most: int) -> None:
+def _render_reports(store: Store, writer: Writer, pages: Iterator[ReportPage], workers: int | None) -> None:
     """Draw the report pages here, or in ``workers`` processes (by default one per CPU when there
-    may be many), a chunk at a time, never more than a few chunks waiting, so memory stays flat."""
+    are at least PARALLEL_FROM to draw: a day's rebuild draws a few hundred, not worth starting
+    processes for), a chunk at a time, never more than a few chunks waiting, so memory stays flat."""
     count = workers if workers is not None else len(os.sched_getaffinity(0))
-    if count <= 1 or store.path is None or (workers is None and at_most < PARALLEL_FROM):
-        for page in pages:
+    first = list(itertools.islice(pages, PARALLEL_FROM)) if workers is None else []
+    if count <= 1 or store.path is None or (workers is None and len(first) < PARALLEL_FROM):
+        for page in itertools.chain(first, pages):
             writer.render(page.path, "site/report.html.j2", _report_context(store, page))
         return
     pool: ProcessPoolExecutor | None = None  # started with the first chunk: an unchanged site starts none
     waiting: set[Future[int]] = set()
     chunk: list[ReportPage] = []
     try:
-        for page in itertools.chain(pages, [None]):
+        for page in itertools.chain(first, pages, [None]):
             if page is not None:
                 writer._target(page.path)  # folders made once, here
                 chunk.append(page)

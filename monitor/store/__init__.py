@@ -371,15 +371,28 @@ class Store(JudgingQueries, DigestQueries):
         """Every report, by id, as the query reads them (a national corpus is not held in memory)."""
         return self.db.query("select * from reports order by id")
 
-    def versions_by_report(self) -> dict[int, list[dict[str, Any]]]:
-        """Every report's versions (without their text), oldest first, in one query."""
-        out: dict[int, list[dict[str, Any]]] = {}
+    def report_stamps(self) -> Iterator[tuple[int, int, str, str, int, str | None, str | None, str | None]]:
+        """Every report, by id, as (id, revision stamp, jurisdiction, agency, year, and its current
+        version's page blob, attachment blob and format): enough to know which site pages changed
+        and which evidence files the site keeps, without reading the reports themselves."""
+        return self.db.execute(
+            "select r.id, r.rev, r.jurisdiction, r.agency, r.year, v.page_blob, v.attachment_blob, v.format "
+            "from reports r left join report_versions v on v.id = coalesce(r.current_version_id, "
+            "(select max(id) from report_versions where report_id = r.id)) order by r.id")
+
+    def reports_with_versions(self, ids: list[int]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """These reports (in the order given) with their versions (without their text), oldest
+        first: two queries for a batch of pages to draw."""
+        marks = ",".join("?" * len(ids))
+        rows = {r["id"]: r for r in self.db.query(f"select * from reports where id in ({marks})", ids)}
+        versions: dict[int, list[dict[str, Any]]] = {}
         for v in self.db.query(
                 "select id, report_id, first_seen, last_seen, format, text_source, text_chars, text_hash, page_blob, "
-                "attachment_blob, attachment_url, identity from report_versions order by report_id, id"):
+                f"attachment_blob, attachment_url, identity from report_versions where report_id in ({marks}) "
+                "order by report_id, id", ids):
             v = dict(v)
-            out.setdefault(v.pop("report_id"), []).append(v)
-        return out
+            versions.setdefault(v.pop("report_id"), []).append(v)
+        return [(rows[i], versions.get(i, [])) for i in ids if i in rows]
 
     def version_content(self, version_id: int) -> tuple[str, str | None, str | None, str | None]:
         """A version's text, tables, sections and template (read when its page is rebuilt)."""

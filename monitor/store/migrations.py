@@ -289,6 +289,28 @@ def _m015_text_source(db: sqlite_utils.Database) -> None:
         db["report_versions"].add_column("text_source", str, not_null_default="text")
 
 
+
+@migrations(name="016_report_rev")
+def _m016_report_rev(db: sqlite_utils.Database) -> None:
+    """A report's revision stamp: a new random number whenever the report or any of its versions
+    changes, so a rebuild of the site finds the pages to draw again without reading every report.
+    Random, not counted: a store restored from a backup, or a new store, never repeats a stamp a
+    page was drawn from."""
+    if "rev" not in db["reports"].columns_dict:
+        db["reports"].add_column("rev", int, not_null_default=0)
+    db.execute("update reports set rev = random()")
+    for name, event, table, row in (("reports_rev_insert", "insert", "reports", "new.id"),
+                                    ("versions_rev_insert", "insert", "report_versions", "new.report_id"),
+                                    ("versions_rev_update", "update", "report_versions", "new.report_id"),
+                                    ("versions_rev_delete", "delete", "report_versions", "old.report_id")):
+        db.execute(f"create trigger if not exists {name} after {event} on {table} "
+                   f"begin update reports set rev = random() where id = {row}; end")
+    # any other change of the report itself; the stamp's own update changes rev, so it does not fire again
+    # (sqlite-utils turns recursive triggers on)
+    db.execute("create trigger if not exists reports_rev_update after update on reports when new.rev = old.rev "
+               "begin update reports set rev = random() where id = new.id; end")
+
+
 def adopt_legacy_record(db: sqlite_utils.Database) -> None:
     """Carry the names applied under the earlier hand-rolled runner over to sqlite-utils' table."""
     if LEGACY_TABLE not in db.table_names():
