@@ -10,8 +10,9 @@ findings). A child process then, in one run:
 2. builds the site with one process per CPU (the default) — wall time, CPU, peak memory;
 3. builds it again with one process (the baseline) and compares the two byte for byte
    (``SOURCE_DATE_EPOCH`` fixes the "built at" line; skip with ``--no-compare``);
-4. changes 1 % of the reports as a day's crawl would (seen again, a finding moved), judges again
-   and rebuilds on the previous site: the incremental build as a share of the full one.
+4. a day's crawl: every portal crawled and every report seen again, 1 % of the reports changed (a
+   corrected title, a finding moved); judges again and rebuilds on the previous site: the
+   incremental build as a share of the full one.
 
 It prints per-report figures and ratios, the DB's bytes per report and ``PRAGMA integrity_check``.
 """
@@ -58,6 +59,10 @@ def generate(db_path: Path, n: int) -> None:
     rid = 0
     for j in range(n // 100 + 1):
         name = f"县{j:05d}区"
+        # each county's portal, crawled the day before (the site says whether a report was still there)
+        portal_id = db["portals"].insert({"url": f"http://127.0.0.1/{j}/", "jurisdiction": name}).last_pk
+        db["crawl_runs"].insert({"portal_id": portal_id, "started_at": "2026-11-01T00:00:00+00:00",
+                                 "finished_at": "2026-11-01T00:30:00+00:00", "status": "finished"})
         for unit in ["人民政府", *units]:
             for year in (2022, 2023, 2024, 2025):
                 if rid >= n:
@@ -75,7 +80,7 @@ def generate(db_path: Path, n: int) -> None:
                                 "title": f"{name}{unit}{year}年政府信息公开工作年度报告",
                                 "url": f"http://127.0.0.1/{j}/{rid}.html", "published": f"{year + 1}-{month:02d}-{day:02d}",
                                 "first_seen": "2026-01-01T00:00:00+00:00", "last_seen": "2026-11-01T00:00:00+00:00",
-                                "current_version_id": rid, "format": "html"})
+                                "current_version_id": rid, "format": "html", "portal_id": portal_id})
                 versions.append({"id": rid, "report_id": rid, "text_hash": text_hash(text + str(rid)), "format": "html",
                                  "source_url": f"http://127.0.0.1/{j}/{rid}.html", "title": reports[-1]["title"],
                                  "text": packed_text, "text_chars": data["text_chars"], "template": data["template"],
@@ -120,7 +125,8 @@ def _same_tree(a: Path, b: Path) -> tuple[int, list[str]]:
 
 
 def _day_of_crawl(db: str, share: float) -> int:
-    """Change ``share`` of the reports as a day's crawl would: seen again, one finding moved."""
+    """A day's crawl: every portal crawled again and every report seen again, and ``share`` of the
+    reports changed (a corrected title, a finding moved)."""
     from monitor.store import open_store
 
     store = open_store(db)
@@ -128,9 +134,13 @@ def _day_of_crawl(db: str, share: float) -> int:
     rng = random.Random(11)
     changed = rng.sample(ids, max(1, int(len(ids) * share)))
     with store.transaction() as tx:
-        for rid in changed:
-            tx.execute("update reports set last_seen = '2026-11-23T02:00:00+00:00' where id = ?", [rid])
-            tx.execute("update report_versions set last_seen = '2026-11-23T02:00:00+00:00' where report_id = ?", [rid])
+        tx.execute("insert into crawl_runs (portal_id, started_at, finished_at, status) select id, "
+                   "'2026-11-23T02:00:00+00:00', '2026-11-23T02:30:00+00:00', 'finished' from portals")
+        tx.execute("update reports set last_seen = '2026-11-23T02:10:00+00:00'")
+        tx.execute("update report_versions set last_seen = '2026-11-23T02:10:00+00:00' "
+                   "where id in (select current_version_id from reports)")
+        for rid in changed:  # a corrected page: its title and one of its findings
+            tx.execute("update reports set title = title || '（更正）' where id = ?", [rid])
             tx.execute("update findings set message = message || '（复核）' where id = "
                        "(select min(id) from findings where report_id = ?)", [rid])
     store.close()

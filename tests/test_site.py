@@ -231,8 +231,9 @@ def test_rebuild_is_incremental_with_stable_urls(world_db, tmp_path) -> None:
 
 
 def test_a_rebuild_is_the_site_a_fresh_build_makes(world_db, tmp_path, monkeypatch) -> None:
-    """Whatever changed in the store — a report's title, a version seen again, a finding's
-    message, a report's status — the rebuilt site is byte for byte the site built from nothing."""
+    """Whatever changed in the store — every report seen again by a day's crawl, a report's title,
+    a finding's message, a report's status — the rebuilt site is byte for byte the site built from
+    nothing, and only the pages of what changed were drawn again."""
     import filecmp
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
@@ -241,13 +242,26 @@ def test_a_rebuild_is_the_site_a_fresh_build_makes(world_db, tmp_path, monkeypat
     build_site(store, Registry(), out)
     ids = [r[0] for r in store.db.execute("select id from reports order by id")]
     with store.transaction() as tx:
+        tx.execute("update reports set last_seen = '2099-11-23T02:00:00+00:00'")  # all seen again
+        tx.execute("update report_versions set last_seen = '2099-11-23T02:00:00+00:00' "
+                   "where id in (select current_version_id from reports)")
         tx.execute("update reports set title = title || '（更正）' where id = ?", [ids[0]])
-        tx.execute("update report_versions set last_seen = '2026-11-23T02:00:00+00:00' where report_id = ?", [ids[1]])
         tx.execute("update findings set message = message || '（复核）' where id = "
                    "(select min(id) from findings where report_id = ?)", [ids[2]])
         tx.execute("update reports set published = null where id = ?", [ids[3]])  # undated: its status moves
+    online = (out / f"reports/{ids[4]}.html").read_text(encoding="utf-8")
+    assert "最近一次抓取该网站时仍在原网址" in online and "仍在线" in online
+    # a later crawl of one portal that no longer finds one of its reports: that page says so
+    gone = store.db.execute("select id, portal_id from reports where portal_id is not null order by id desc limit 1"
+                            ).fetchone()
+    with store.transaction() as tx:
+        tx.execute("update reports set last_seen = '2099-11-01T02:00:00+00:00' where id = ?", [gone[0]])
+        tx.execute("insert into crawl_runs (portal_id, started_at, finished_at, status) "
+                   "values (?, '2099-11-23T01:00:00+00:00', '2099-11-23T01:30:00+00:00', 'finished')", [gone[1]])
     again = build_site(store, Registry(), out)
-    assert 4 <= again.pages - again.reused < len(ids) // 2
+    page = (out / f"reports/{gone[0]}.html").read_text(encoding="utf-8")
+    assert "最近一次：2099-11-01 10:00，2099-11-23 09:00 抓取该网站时未再找到" in page
+    assert 3 <= again.pages - again.reused < len(ids) // 2
     fresh = build_site(store, Registry(), tmp_path / "fresh")
     assert fresh.reused == 0
     files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())

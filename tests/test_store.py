@@ -161,7 +161,8 @@ def test_body_digests_are_remembered_by_identity_and_never_stale() -> None:
 
 def test_a_reports_revision_stamp_changes_with_it_and_its_versions(tmp_path) -> None:
     """The site redraws a report page when its stamp moves (migration 016): any change of the
-    report or of a version moves it, seeing it again included; stamps never repeat across stores."""
+    report or of a version moves it; seeing it again does not (a daily crawl sees every report); stamps
+    never repeat across stores."""
     report = analyze_path(SEEDS["000"])
     stores = [open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")]
     for store in stores:
@@ -174,6 +175,10 @@ def test_a_reports_revision_stamp_changes_with_it_and_its_versions(tmp_path) -> 
     first = rev()
     assert first != stores[1].db.execute("select rev from reports").fetchone()[0]
     store.record_report(report, url="http://127.0.0.1/a.html", seen_at="2024-01-02T00:00:00")  # seen again
+    store.touch_url("http://127.0.0.1/a.html", "2024-01-03T00:00:00")
+    assert rev() == first
+    with store.transaction() as tx:
+        tx.execute("update reports set title = '更正' where id = (select min(id) from reports)")
     second = rev()
     assert second != first
     changed = analyze_text(seed_text("000").replace("加大政务发布", "加大政务信息发布"))

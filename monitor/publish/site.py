@@ -380,9 +380,12 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
         # depends on its own inputs only, so the output is the same whichever process draws it)
         counted = [0]
 
+        latest_crawls = store.latest_crawls()
+
         def pages() -> Iterator[ReportPage]:
-            waiting: list[tuple[int, str, list[dict[str, Any]], dict[str, Any], list[tuple[str, str, str]]]] = []
-            for rid, rev, jurisdiction, agency, report_year, page_blob, attachment_blob, fmt in store.report_stamps():
+            waiting: list[tuple[Any, ...]] = []
+            for (rid, rev, jurisdiction, agency, report_year, last_seen, portal_id, page_blob, attachment_blob,
+                 fmt) in store.report_stamps():
                 counted[0] += 1
                 findings = by_report.get(rid, [])
                 status = status_of.get((jurisdiction, agency, report_year))
@@ -391,8 +394,9 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
                 evidence = _evidence({"page_blob": page_blob, "attachment_blob": attachment_blob, "format": fmt}
                                      ) if blobs is not None else []
                 kept_archives.update(e[1] for e in evidence)
-                if not writer.reuse(path, (rev, findings, status_json)):
-                    waiting.append((rid, path, findings, status_json, evidence))
+                seen = _seen(last_seen, latest_crawls.get(portal_id))
+                if not writer.reuse(path, (rev, findings, status_json, seen)):
+                    waiting.append((rid, path, findings, status_json, evidence, seen))
                     if len(waiting) == CHUNK:
                         yield from read(waiting)
                         waiting = []
@@ -403,12 +407,13 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
             if not waiting:
                 return
             reports = store.reports_with_versions([w[0] for w in waiting])
-            for (r, versions), (_rid, path, findings, status_json, evidence) in zip(reports, waiting, strict=True):
+            for (r, versions), (_rid, path, findings, status_json, evidence, seen) in zip(reports, waiting,
+                                                                                          strict=True):
                 current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
                 for v in versions:
                     v["current"] = v["id"] == current["id"]
                 archives = _archive(root, live, blobs, evidence) if blobs is not None else []
-                yield ReportPage(path, r, current, versions, findings, status_json, archives)
+                yield ReportPage(path, r, current, versions, findings, status_json, archives, seen)
 
         _render_reports(store, writer, pages(), workers)
 
@@ -580,6 +585,18 @@ class ReportPage:
     findings: list[dict[str, Any]]
     status: dict[str, Any]
     archives: list[dict[str, str]]
+    seen: dict[str, Any]
+
+
+def _seen(last_seen: str, latest_crawl: str | None) -> dict[str, Any]:
+    """Whether the report was still there when its portal was last crawled. A page says that, not
+    the moment it was last seen: a daily crawl sees every report again, and a page that showed the
+    moment would be drawn again every day (the site's rebuild would be a full build)."""
+    if latest_crawl is None:
+        return {"state": "unknown", "last_seen": last_seen}  # not crawled (read from a file), or never through
+    if last_seen >= latest_crawl:
+        return {"state": "online"}
+    return {"state": "gone", "last_seen": last_seen, "crawled": latest_crawl}
 
 
 def _report_context(store: Store, page: ReportPage) -> dict[str, Any]:
@@ -588,7 +605,7 @@ def _report_context(store: Store, page: ReportPage) -> dict[str, Any]:
     tables = json.loads(tables_json or "{}")
     found = set(json.loads(sections_json or "[]"))
     fmt = FORMATS.get(template or "")
-    return {"title": f"{r['agency']} {r['year']}年度年报核查", "r": r, "status": page.status,
+    return {"title": f"{r['agency']} {r['year']}年度年报核查", "r": r, "status": page.status, "seen": page.seen,
             "identity": json.loads(current.get("identity") or "{}"), "source_names": SOURCE_NAMES,
             "versions": page.versions, "text": text or "",
             "findings": [{**f, "title": FINDINGS[f["code"]].title, "explanation": FINDINGS[f["code"]].explanation}

@@ -371,14 +371,21 @@ class Store(JudgingQueries, DigestQueries):
         """Every report, by id, as the query reads them (a national corpus is not held in memory)."""
         return self.db.query("select * from reports order by id")
 
-    def report_stamps(self) -> Iterator[tuple[int, int, str, str, int, str | None, str | None, str | None]]:
-        """Every report, by id, as (id, revision stamp, jurisdiction, agency, year, and its current
-        version's page blob, attachment blob and format): enough to know which site pages changed
-        and which evidence files the site keeps, without reading the reports themselves."""
+    def report_stamps(self) -> Iterator[tuple[Any, ...]]:
+        """Every report, by id, as (id, revision stamp, jurisdiction, agency, year, last seen, portal,
+        and its current version's page blob, attachment blob and format): enough to know which
+        site pages changed and which evidence files the site keeps, without reading the reports."""
         return self.db.execute(
-            "select r.id, r.rev, r.jurisdiction, r.agency, r.year, v.page_blob, v.attachment_blob, v.format "
+            "select r.id, r.rev, r.jurisdiction, r.agency, r.year, r.last_seen, r.portal_id, v.page_blob, "
+            "v.attachment_blob, v.format "
             "from reports r left join report_versions v on v.id = coalesce(r.current_version_id, "
             "(select max(id) from report_versions where report_id = r.id)) order by r.id")
+
+    def latest_crawls(self) -> dict[int, str]:
+        """When each portal's latest crawl that went through (finished, or incomplete) started."""
+        return {row[0]: row[1] for row in self.db.execute(
+            "select portal_id, max(started_at) from crawl_runs where status in ('finished', 'incomplete') "
+            "and portal_id is not null group by portal_id")}
 
     def reports_with_versions(self, ids: list[int]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
         """These reports (in the order given) with their versions (without their text), oldest

@@ -295,20 +295,38 @@ def _m016_report_rev(db: sqlite_utils.Database) -> None:
     """A report's revision stamp: a new random number whenever the report or any of its versions
     changes, so a rebuild of the site finds the pages to draw again without reading every report.
     Random, not counted: a store restored from a backup, or a new store, never repeats a stamp a
-    page was drawn from."""
+    page was drawn from. Seeing a report again (``last_seen`` alone) is not a change: a daily crawl
+    sees every report, and the pages do not show that moment (see ``site``)."""
     if "rev" not in db["reports"].columns_dict:
         db["reports"].add_column("rev", int, not_null_default=0)
     db.execute("update reports set rev = random()")
-    for name, event, table, row in (("reports_rev_insert", "insert", "reports", "new.id"),
-                                    ("versions_rev_insert", "insert", "report_versions", "new.report_id"),
-                                    ("versions_rev_update", "update", "report_versions", "new.report_id"),
-                                    ("versions_rev_delete", "delete", "report_versions", "old.report_id")):
-        db.execute(f"create trigger if not exists {name} after {event} on {table} "
-                   f"begin update reports set rev = random() where id = {row}; end")
-    # any other change of the report itself; the stamp's own update changes rev, so it does not fire again
-    # (sqlite-utils turns recursive triggers on)
-    db.execute("create trigger if not exists reports_rev_update after update on reports when new.rev = old.rev "
-               "begin update reports set rev = random() where id = new.id; end")
+    rev_triggers(db)
+
+
+# A report's columns that are not part of what it says: updating only these leaves its stamp alone.
+UNSTAMPED = {"reports": {"rev", "last_seen"}, "report_versions": {"last_seen"}}
+
+
+def rev_triggers(db: sqlite_utils.Database) -> None:
+    """(Re)create the triggers that move ``reports.rev``. They name the columns that count, so a
+    migration that adds a column to ``reports`` or ``report_versions`` calls this again."""
+    bump = "update reports set rev = random() where id = {};"
+    changed = {table: " or ".join(f"new.{c} is not old.{c}" for c in db[table].columns_dict
+                                  if c not in UNSTAMPED[table]) for table in UNSTAMPED}
+    triggers = {
+        "reports_rev_insert": f"after insert on reports begin {bump.format('new.id')} end",
+        # the stamp's own update changes rev, so it does not fire again (sqlite-utils turns
+        # recursive triggers on)
+        "reports_rev_update": f"after update on reports when new.rev = old.rev and ({changed['reports']}) "
+                              f"begin {bump.format('new.id')} end",
+        "versions_rev_insert": f"after insert on report_versions begin {bump.format('new.report_id')} end",
+        "versions_rev_update": f"after update on report_versions when {changed['report_versions']} "
+                               f"begin {bump.format('new.report_id')} {bump.format('old.report_id')} end",
+        "versions_rev_delete": f"after delete on report_versions begin {bump.format('old.report_id')} end",
+    }
+    for name, body in triggers.items():
+        db.execute(f"drop trigger if exists {name}")
+        db.execute(f"create trigger {name} {body}")
 
 
 def adopt_legacy_record(db: sqlite_utils.Database) -> None:
