@@ -21,6 +21,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -133,8 +134,10 @@ class Writer:
 
     def reuse(self, path: str, inputs: Any) -> bool:
         """Record the page's inputs; True when the live site's page was drawn from the same ones."""
-        # the templates are inputs too: a new release re-renders what it draws differently
-        digest = hashlib.blake2b(repr(inputs).encode(), key=TEMPLATES_DIGEST.encode()[:64],
+        # the templates are inputs too: a new release re-renders what it draws differently. Pickled,
+        # not repr'd (a third of the time): lossless, so different inputs never share a digest; the
+        # same inputs pickle alike from the same code (at worst a page is drawn once more)
+        digest = hashlib.blake2b(pickle.dumps(inputs, 5), key=TEMPLATES_DIGEST.encode()[:64],
                                  digest_size=20).hexdigest()
         self.manifest[path] = digest
         if self._live and self.old_manifest.get(path) == digest and self._live_has(path):
