@@ -188,3 +188,18 @@ def test_a_reports_revision_stamp_changes_with_it_and_its_versions(tmp_path) -> 
     with store.transaction() as tx:
         tx.execute("update report_versions set format = 'pdf' where id = (select min(id) from report_versions)")
     assert rev() != third
+
+
+def test_a_portal_that_never_yielded_a_report_says_so(tmp_path) -> None:
+    """A first crawl that finds nothing, without errors, is a health alert (its 年报 column was not
+    recognised), not a quiet "finished"; one that found reports, or failed, is something else."""
+    from monitor.judge.health import portal_health
+
+    store = open_store(tmp_path / "n.db")
+    for url, found, errors in (("http://127.0.0.1:1/", 0, 0), ("http://127.0.0.1:2/", 3, 0),
+                               ("http://127.0.0.1:3/", 0, 2)):
+        run = store.start_run(store.portal_id(url, None))
+        store.finish_run(run, status="finished", pages=4, requests=4, reports_found=found, new=found, changed=0,
+                         errors=errors, error_kinds="{}", budget_cuts="{}", duration_s=1.0)
+    kinds = {h.url: {a.kind for a in h.alerts} for h in portal_health(store)}
+    assert kinds == {"http://127.0.0.1:1/": {"none_found"}, "http://127.0.0.1:2/": set(), "http://127.0.0.1:3/": set()}

@@ -4,6 +4,8 @@ Scrapers break silently when a portal is redesigned: the crawl "succeeds" and fi
 From each portal's run history we raise operator alerts:
 
 ``zero_result``  a portal that yielded reports before and now yields none or far fewer;
+``none_found``   a portal crawled through without errors that has never yielded a report (its 年报
+                 column was not recognised: a first crawl that finds nothing must say so too);
 ``failing``      a portal failing several runs in a row;
 ``column_gone``  a 年报 column that answered before and now is 404/410 or a soft 404;
 ``error_spike``  far more errors than the portal's usual;
@@ -26,8 +28,9 @@ from monitor.store import Store, now_iso
 RECENT_RUNS = 8
 FAILING_RUNS = 3  # consecutive failed runs that make a portal "failing"
 DROP_RATIO = 0.5  # a run finding less than half the usual reports is a drop
-ALERT_TITLES = {"zero_result": "年报数量骤降", "failing": "连续抓取失败", "column_gone": "年报栏目消失",
-                "error_spike": "错误激增", "budget": "抓取预算用尽", "LIST_INCOMPLETE": FINDINGS["LIST_INCOMPLETE"].title}
+ALERT_TITLES = {"zero_result": "年报数量骤降", "none_found": "从未找到年报", "failing": "连续抓取失败",
+                "column_gone": "年报栏目消失", "error_spike": "错误激增", "budget": "抓取预算用尽",
+                "LIST_INCOMPLETE": FINDINGS["LIST_INCOMPLETE"].title}
 LIST_REASONS = {"shortfall": "找到的少于声明的", "permission": "栏目声明有记录但返回为空（可能需要权限）",
                 "unfollowable_pager": "翻页控件无法跟随", "page_bound": "超过单个列表的页数上限"}
 ERROR_KIND_NAMES = {"dns": "域名解析失败", "tls": "TLS/证书错误", "timeout": "超时", "connection": "连接失败（被拒绝或重置）",
@@ -113,6 +116,11 @@ def _run_alerts(portal: dict[str, Any], recent: list[dict[str, Any]]) -> list[Al
         alerts.append(Alert("zero_result", portal["id"], url, url,
                             f"{url} 本次只找到 {found} 份年报，此前通常 {usual:g} 份：网站可能改版，需要检查抓取规则。",
                             {"found": found, "usual": usual}))
+    if not found and not productive and not latest["errors"] and latest["status"] in ("finished", "incomplete"):
+        alerts.append(Alert("none_found", portal["id"], url, url,
+                            f"{url} 已抓取 {len(recent)} 次，从未找到年报（最近一次 {latest['requests'] or 0} 个请求，"
+                            "没有错误）：年报栏目可能未被识别，请检查，或在配置中为该网站指定年报栏目地址（columns）。",
+                            {"runs": len(recent), "requests": latest["requests"]}))
     streak = 0
     for r in recent:
         if (r["errors"] or 0) > 0 and not r["reports_found"]:
