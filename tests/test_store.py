@@ -203,3 +203,23 @@ def test_a_portal_that_never_yielded_a_report_says_so(tmp_path) -> None:
                          errors=errors, error_kinds="{}", budget_cuts="{}", duration_s=1.0)
     kinds = {h.url: {a.kind for a in h.alerts} for h in portal_health(store)}
     assert kinds == {"http://127.0.0.1:1/": {"none_found"}, "http://127.0.0.1:2/": set(), "http://127.0.0.1:3/": set()}
+
+
+def test_portals_read_as_one_jurisdiction_that_overwrite_each_others_reports_say_so(tmp_path) -> None:
+    """Two portals whose home pages were read as the same county (measured at national scale: six
+    invented names ending in a real county's, 宁县) file their reports under the same keys; the
+    portal whose reports the other now holds raises shared_jurisdiction."""
+    from monitor.judge.health import portal_health
+
+    store = open_store(tmp_path / "n.db")
+    first, second = (store.portal_id(f"http://127.0.0.1:{port}/", "宁县") for port in (1, 2))
+    for portal_id in (first, second):
+        run = store.start_run(portal_id)
+        store.record_report(analyze_path(SEEDS["000"]), url="http://127.0.0.1/a.html", jurisdiction="宁县",
+                            agency="宁县教育局", year=2024, portal_id=portal_id)
+        store.finish_run(run, status="finished", pages=4, requests=4, reports_found=1, new=1, changed=0,
+                         errors=0, error_kinds="{}", budget_cuts="{}", duration_s=1.0)
+    alerts = {h.url: [a for a in h.alerts if a.kind == "shared_jurisdiction"] for h in portal_health(store)}
+    assert not alerts["http://127.0.0.1:2/"]
+    assert len(alerts["http://127.0.0.1:1/"]) == 1
+    assert "同被识别为“宁县”的其他网站（http://127.0.0.1:2/）" in alerts["http://127.0.0.1:1/"][0].message

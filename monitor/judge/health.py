@@ -6,6 +6,8 @@ From each portal's run history we raise operator alerts:
 ``zero_result``  a portal that yielded reports before and now yields none or far fewer;
 ``none_found``   a portal crawled through without errors that has never yielded a report (its 年报
                  column was not recognised: a first crawl that finds nothing must say so too);
+``shared_jurisdiction`` portals read as one jurisdiction whose reports overwrite each other's (a
+                 portal's latest crawl found reports that are now filed under another portal);
 ``failing``      a portal failing several runs in a row;
 ``column_gone``  a 年报 column that answered before and now is 404/410 or a soft 404;
 ``error_spike``  far more errors than the portal's usual;
@@ -28,8 +30,8 @@ from monitor.store import Store, now_iso
 RECENT_RUNS = 8
 FAILING_RUNS = 3  # consecutive failed runs that make a portal "failing"
 DROP_RATIO = 0.5  # a run finding less than half the usual reports is a drop
-ALERT_TITLES = {"zero_result": "年报数量骤降", "none_found": "从未找到年报", "failing": "连续抓取失败",
-                "column_gone": "年报栏目消失", "error_spike": "错误激增", "budget": "抓取预算用尽",
+ALERT_TITLES = {"zero_result": "年报数量骤降", "none_found": "从未找到年报", "shared_jurisdiction": "行政区重名",
+                "failing": "连续抓取失败", "column_gone": "年报栏目消失", "error_spike": "错误激增", "budget": "抓取预算用尽",
                 "LIST_INCOMPLETE": FINDINGS["LIST_INCOMPLETE"].title}
 LIST_REASONS = {"shortfall": "找到的少于声明的", "permission": "栏目声明有记录但返回为空（可能需要权限）",
                 "unfollowable_pager": "翻页控件无法跟随", "page_bound": "超过单个列表的页数上限"}
@@ -89,8 +91,14 @@ def portal_health(store: Store) -> list[PortalHealth]:
     runs = store.recent_runs(RECENT_RUNS)
     latest = [finished[0]["id"] for rs in runs.values() if (finished := [r for r in rs if r["status"] != "running"])]
     failures = store.failed_fetches(latest)
+    portals = store.portals()
+    owned = store.reports_per_portal()
+    by_name: dict[str, list[str]] = {}
+    for portal in portals:
+        if portal["jurisdiction"]:
+            by_name.setdefault(portal["jurisdiction"], []).append(portal["url"])
     out = []
-    for portal in store.portals():
+    for portal in portals:
         recent = [r for r in runs.get(portal["id"], []) if r["status"] != "running"]
         alerts: list[Alert] = []
         lists: list[dict[str, Any]] = []
@@ -100,6 +108,7 @@ def portal_health(store: Store) -> list[PortalHealth]:
             alerts += _column_alerts(store, portal, recent[0])
             alerts += _list_alerts(portal, lists)
             alerts += _budget_alerts(portal, recent[0])
+            alerts += _shared_alerts(portal, recent[0], owned.get(portal["id"], 0), by_name)
         out.append(PortalHealth(portal["id"], portal["url"], portal["jurisdiction"], recent[0] if recent else None,
                                 recent, alerts, lists, failures.get(recent[0]["id"], []) if recent else []))
     return out
@@ -170,6 +179,23 @@ def _budget_alerts(portal: dict[str, Any], latest: dict[str, Any]) -> list[Alert
                             f"{portal['url']} 本次抓取触及{BUDGET_NAMES.get(which, which)}（{info.get('count')} 次），"
                             f"例如 {where}：可能有年报未被抓取。", {"budget": which, **info}))
     return alerts
+
+
+def _shared_alerts(portal: dict[str, Any], latest: dict[str, Any], owned: int,
+                   by_name: dict[str, list[str]]) -> list[Alert]:
+    """Reports are keyed by jurisdiction, unit and year: two portals read as one jurisdiction
+    (a name learnt from the home page that is also another county's) file their units' reports
+    under the same keys, and the later overwrites the earlier. Said when it has happened: this
+    portal's latest crawl found reports that another portal of the same name now holds."""
+    name, found = portal["jurisdiction"], latest["reports_found"] or 0
+    others = [u for u in by_name.get(name or "", []) if u != portal["url"]]
+    if not others or owned >= found:
+        return []
+    return [Alert("shared_jurisdiction", portal["id"], portal["url"], portal["url"],
+                  f"{portal['url']} 本次找到 {found} 份年报，其中 {found - owned} 份归入了同被识别为“{name}”的其他网站"
+                  f"（{'、'.join(others[:3])}{' 等' if len(others) > 3 else ''}）：同一单位同一年度的年报互相覆盖。"
+                  "请在配置中为这些网站写明各自的行政区。",
+                  {"jurisdiction": name, "found": found, "kept": owned, "others": others[:10]})]
 
 
 def _list_alerts(portal: dict[str, Any], lists: list[dict[str, Any]]) -> list[Alert]:

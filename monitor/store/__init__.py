@@ -319,6 +319,11 @@ class Store(JudgingQueries, DigestQueries):
     def portals(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self.db.query("select * from portals order by url")]
 
+    def reports_per_portal(self) -> dict[int, int]:
+        """How many stored reports each portal was the last to find."""
+        return {row[0]: row[1] for row in self.db.execute(
+            "select portal_id, count(*) from reports where portal_id is not null group by portal_id")}
+
     def columns_gone(self, run_id: int) -> list[dict[str, Any]]:
         """年报 columns that failed (404, 410, soft 404) in this run and answered in an earlier one."""
         return [dict(row) for row in self.db.query(
