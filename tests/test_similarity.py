@@ -5,9 +5,19 @@ from __future__ import annotations
 import re
 from itertools import combinations
 
+import numpy as np
+
 from demo.synth import render_text, sample_report
 from monitor.report.analysis import analyze_path, analyze_text
-from monitor.report.similarity import COPY_THRESHOLD, jaccard, make_doc, similar_pairs
+from monitor.report.similarity import (
+    BANDS,
+    COPY_THRESHOLD,
+    NUM_HASHES,
+    candidate_pairs,
+    jaccard,
+    make_doc,
+    similar_pairs,
+)
 from tests.conftest import SEEDS, seed_text
 
 
@@ -55,3 +65,25 @@ def test_synthetic_honest_reports_share_boilerplate_only() -> None:
 def test_short_texts_are_never_compared() -> None:
     a, b = make_doc(1, "无其他需要报告的事项"), make_doc(2, "无其他需要报告的事项")
     assert similar_pairs([a, b]) == []
+
+
+def test_candidate_pairs_filter_many_pairs_as_one_pair_at_a_time_would() -> None:
+    """The estimate that rules candidates out is computed for many pairs at once: the same pairs
+    as comparing each pair's signatures on its own (template-made reports share buckets)."""
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 2**63, NUM_HASHES, dtype=np.uint64)
+    signatures = {}
+    for key in range(300):  # near copies of one text, each with its own share of changed hashes
+        sig = base.copy()
+        changed = rng.choice(NUM_HASHES, int(rng.integers(0, NUM_HASHES // 2)), replace=False)
+        sig[changed] = rng.integers(0, 2**63, len(changed), dtype=np.uint64)
+        signatures[key] = sig
+    pairs = candidate_pairs(signatures)
+    naive = {(x, y) for x in range(300) for y in range(x + 1, 300)
+             if np.mean(signatures[x] == signatures[y]) >= COPY_THRESHOLD - 0.15}
+    assert pairs <= naive and len(pairs) > 1000
+    # every naive pair that shares a band is kept
+    rows = NUM_HASHES // BANDS
+    banded = {(x, y) for x, y in naive if any((signatures[x][b * rows:(b + 1) * rows]
+                                               == signatures[y][b * rows:(b + 1) * rows]).all() for b in range(BANDS))}
+    assert pairs == banded

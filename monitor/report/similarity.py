@@ -82,6 +82,9 @@ def make_doc(key: int, prose: str, names: Iterable[str] = ()) -> Doc:
     return Doc(key, norm, sh, signature(sh))
 
 
+PAIR_CHUNK = 20_000  # candidate pairs estimated at once: two gathered signature blocks of ~20 MB each
+
+
 def candidate_pairs(signatures: dict[int, np.ndarray]) -> set[tuple[int, int]]:
     """Keys whose signatures share at least one LSH band: likely similar, to be confirmed."""
     rows = NUM_HASHES // BANDS
@@ -94,8 +97,23 @@ def candidate_pairs(signatures: dict[int, np.ndarray]) -> set[tuple[int, int]]:
         if 1 < len(members) <= 500:  # a huge bucket is an empty or stock text, not a copy
             members = sorted(members)
             out.update((members[x], members[y]) for x in range(len(members)) for y in range(x + 1, len(members)))
-    # the signatures' own estimate rules out most candidates before any text is read
-    return {(x, y) for x, y in out if np.mean(signatures[x] == signatures[y]) >= COPY_THRESHOLD - 0.15}
+    if not out:
+        return set()
+    # the signatures' own estimate rules out most candidates before any text is read; computed for
+    # many pairs at once (reports made from one template share buckets: millions of pairs at
+    # national size, and one numpy call a pair cost minutes)
+    keys = list(signatures)
+    row_of = {key: i for i, key in enumerate(keys)}
+    matrix = np.stack([signatures[key] for key in keys])
+    pairs = list(out)
+    kept: set[tuple[int, int]] = set()
+    for start in range(0, len(pairs), PAIR_CHUNK):
+        chunk = pairs[start:start + PAIR_CHUNK]
+        xs = np.fromiter((row_of[x] for x, _ in chunk), dtype=np.intp, count=len(chunk))
+        ys = np.fromiter((row_of[y] for _, y in chunk), dtype=np.intp, count=len(chunk))
+        agree = (matrix[xs] == matrix[ys]).mean(axis=1)
+        kept.update(pair for pair, ok in zip(chunk, (agree >= COPY_THRESHOLD - 0.15).tolist(), strict=True) if ok)
+    return kept
 
 
 def confirm(a: tuple[int, set[str]], b: tuple[int, set[str]], threshold: float = COPY_THRESHOLD) -> float | None:
