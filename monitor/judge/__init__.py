@@ -84,6 +84,16 @@ class StatusRow:
             "findings": self.findings,
         }
 
+    def signature(self) -> tuple[Any, ...]:
+        """What :meth:`to_json` says, as a flat tuple of plain values: cheap to digest, so a site
+        rebuild tells whether a report page's status changed without serialising 100k rows.
+        Kept beside ``to_json``: a field one shows, the other must carry."""
+        report = self.report
+        return (self.jurisdiction, self.agency, self.year, self.level, self.deadline.date.toordinal(),
+                self.deadline.rule, self.published.toordinal() if self.published else None,
+                None if report is None else report.published is not None, self.status, self.days_late,
+                report.url if report else None, report.id if report else None, tuple(self.findings))
+
 
 @dataclass
 class Tracked:

@@ -64,6 +64,7 @@ MANIFEST = "manifest.json"
 ARCHIVE_EXT = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd", "text": "txt", "image": "bin"}
 
 
+_NONE: list[Any] = []  # one empty list for every report and row without findings: read, never appended to
 SITE_ZONE = ZoneInfo(DEFAULT_TIMEZONE)  # one time zone on every page, stated in the footer
 
 
@@ -197,16 +198,43 @@ class BuildResult:
 # --------------------------------------------------------------------------- pieces
 
 
-def _findings_by_report(evaluation: Evaluation) -> dict[int, list[dict[str, Any]]]:
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for t in evaluation.findings.values():
-        if t.report_id is None:
-            continue
-        f = t.finding
-        out[t.report_id].append({"code": f.code, "severity": f.severity, "message": f.message, "detail": f.detail})
-    for items in out.values():
-        items.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["code"], f["message"]))
-    return out
+RowKey = tuple[str, str, int]  # (jurisdiction, agency, year): a status row, and the reports filed under it
+PageFinding = tuple[str, str, str, dict[str, Any]]  # (code, severity, message, detail) as a report page lists it
+
+
+@dataclass
+class FindingIndex:
+    """The evaluation's findings arranged once for every page that shows them (one pass; a
+    rebuild that reuses nearly every page spends its time in loops like this one)."""
+
+    by_report: dict[int, list[PageFinding]]  # each report's, in the order its page lists them
+    by_row: dict[RowKey, list[Any]]  # every finding of a status row (Finding objects)
+    errors: Counter[RowKey]  # "存在错误": errors in a published report's content, per row
+
+    @classmethod
+    def of(cls, evaluation: Evaluation) -> FindingIndex:
+        by_report: dict[int, list[PageFinding]] = defaultdict(list)
+        by_row: dict[RowKey, list[Any]] = defaultdict(list)
+        errors: Counter[RowKey] = Counter()
+        for t in evaluation.findings.values():
+            f = t.finding
+            key = (t.jurisdiction, t.agency, t.year)
+            by_row[key].append(f)
+            if t.report_id is not None:
+                severity = f.severity
+                by_report[t.report_id].append((f.code, severity, f.message, f.detail))
+                # one definition of a content error for the tile, the grid and the list
+                if severity == "error" and f.code not in STATUS_CODES:
+                    errors[key] += 1
+        for items in by_report.values():
+            if len(items) > 1:
+                items.sort(key=lambda f: (SEVERITY_ORDER[f[1]], f[0], f[2]))
+        return cls(dict(by_report), dict(by_row), errors)
+
+
+def _finding_dicts(findings: list[PageFinding]) -> list[dict[str, Any]]:
+    return [{"code": code, "severity": severity, "message": message, "detail": detail}
+            for code, severity, message, detail in findings]
 
 
 def _chart(rows: list[StatusRow]) -> str:
@@ -245,15 +273,10 @@ def _chart(rows: list[StatusRow]) -> str:
     return "".join(parts)
 
 
-def _counts(rows: list[StatusRow], errors: set[tuple[str, str, int]]) -> dict[str, int]:
-    c = Counter(r.status for r in rows)
-    return {"expected": len(rows), "on_time": c["on_time"], "late": c["late"], "missing": c["missing"],
-            "not_due": c["not_due"], "undated": c["undated"],
-            "with_errors": sum(1 for r in rows if (r.jurisdiction, r.agency, r.year) in errors)}
-
-
-def _row_key(r: StatusRow) -> tuple[str, str, int]:
-    return (r.jurisdiction, r.agency, r.year)
+def _counts(entries: list[tuple[StatusRow, int, list[Any]]]) -> dict[str, int]:
+    c = Counter(r.status for r, _, _ in entries)
+    return {"expected": len(entries), "on_time": c["on_time"], "late": c["late"], "missing": c["missing"],
+            "not_due": c["not_due"], "undated": c["undated"], "with_errors": sum(1 for _, n, _ in entries if n)}
 
 
 # --------------------------------------------------------------------------- build
@@ -366,16 +389,12 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
     kept_archives: set[str] = set()  # the evidence files the live site keeps
     shutil.copytree(TEMPLATES / "site" / "assets", root / "assets")
     rows = evaluation.rows
-    by_report = _findings_by_report(evaluation)
-    status_of = {_row_key(r): r for r in rows}
-    # "存在错误": errors in a published report's content — one definition for the tile, the grid and the list
-    content_errors = [t for t in evaluation.findings.values()
-                      if t.finding.severity == "error" and t.report_id is not None and t.finding.code not in STATUS_CODES]
-    errors = {(t.jurisdiction, t.agency, t.year) for t in content_errors}
-    finding_count = Counter((t.jurisdiction, t.agency, t.year) for t in content_errors)
-    by_row_codes: dict[tuple[str, str, int], list[Any]] = defaultdict(list)
-    for t in evaluation.findings.values():
-        by_row_codes[(t.jurisdiction, t.agency, t.year)].append(t.finding)
+    index = FindingIndex.of(evaluation)
+    by_report = index.by_report
+    # each status row once with its content errors and findings, for the grid, overviews and lists
+    entries = [(r, index.errors.get(key, 0), index.by_row.get(key, _NONE))
+               for r in rows for key in ((r.jurisdiction, r.agency, r.year),)]
+    status_of = {(r.jurisdiction, r.agency, r.year): r for r in rows}
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
 
     def draw_pages() -> int:
@@ -390,19 +409,20 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
 
         def pages() -> Iterator[ReportPage]:
             waiting: list[tuple[Any, ...]] = []
+            reuse, keep = writer.reuse, kept_archives.add
             for (rid, rev, jurisdiction, agency, report_year, last_seen, portal_id, page_blob, attachment_blob,
                  fmt) in store.report_stamps():
                 counted[0] += 1
-                findings = by_report.get(rid, [])
+                findings = by_report.get(rid, _NONE)
                 status = status_of.get((jurisdiction, agency, report_year))
-                status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
                 path = report_path(rid)
-                evidence = _evidence({"page_blob": page_blob, "attachment_blob": attachment_blob, "format": fmt}
-                                     ) if blobs is not None else []
-                kept_archives.update(e[1] for e in evidence)
+                evidence = _evidence(page_blob, attachment_blob, fmt) if blobs is not None else _NONE
+                for e in evidence:
+                    keep(e[1])
                 seen = _seen(last_seen, latest_crawls.get(portal_id))
-                if not writer.reuse(path, (rev, findings, status_json, seen)):
-                    waiting.append((rid, path, findings, status_json, evidence, seen))
+                # digested in the cheap form (tuples, day numbers); drawn from the full one
+                if not reuse(path, (rev, findings, status.signature() if status else None, seen)):
+                    waiting.append((rid, path, findings, status, evidence, seen))
                     if len(waiting) == CHUNK:
                         yield from read(waiting)
                         waiting = []
@@ -413,31 +433,30 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
             if not waiting:
                 return
             reports = store.reports_with_versions([w[0] for w in waiting])
-            for (r, versions), (_rid, path, findings, status_json, evidence, seen) in zip(reports, waiting,
-                                                                                          strict=True):
+            for (r, versions), (_rid, path, findings, status, evidence, seen) in zip(reports, waiting, strict=True):
                 current = next((v for v in versions if v["id"] == r["current_version_id"]), versions[-1])
                 for v in versions:
                     v["current"] = v["id"] == current["id"]
                 archives = _archive(root, live, blobs, evidence) if blobs is not None else []
-                yield ReportPage(path, r, current, versions, findings, status_json, archives, seen)
+                status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
+                yield ReportPage(path, r, current, versions, _finding_dicts(findings), status_json, archives, seen)
 
         _render_reports(store, writer, pages(), workers)
 
         # jurisdictions
-        rows_of: dict[str, list[StatusRow]] = defaultdict(list)
-        for r in rows:
-            rows_of[r.jurisdiction].append(r)
-        jurisdictions = sorted(rows_of)
+        entries_of: dict[str, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
+        for entry in entries:
+            entries_of[entry[0].jurisdiction].append(entry)
+        jurisdictions = sorted(entries_of)
         for name in jurisdictions:
-            of_j = rows_of[name]
-            years = sorted({r.year for r in of_j}, reverse=True)[:6][::-1]
+            of_j = entries_of[name]
+            years = sorted({r.year for r, _, _ in of_j}, reverse=True)[:6][::-1]
             units: dict[str, dict[str, Any]] = {}
-            for r in of_j:
+            for r, n, found in of_j:
                 unit = units.setdefault(r.agency, {"agency": r.agency, "level": r.level, "cells": {}})
                 unit["cells"][r.year] = {"status": r.status, "days_late": r.days_late,
                                          "path": report_path(r.report.id) if r.report else None,
-                                         "errors": finding_count.get(_row_key(r), 0),
-                                         "flags": _flags(by_row_codes.get(_row_key(r), []))}
+                                         "errors": n, "flags": _flags(found)}
             order = {"government": 0, "department": 1, "township": 2}
             context = {"title": name, "name": name, "years": years,
                        "units": sorted(units.values(), key=lambda u: (order.get(u["level"], 3), u["agency"]))}
@@ -447,9 +466,11 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
         years_all = sorted({r.year for r in rows}, reverse=True)
         default_year = year or next((y for y in years_all if any(r.status != "not_due" for r in rows if r.year == y)),
                                     years_all[0] if years_all else as_of.year - 1)
+        entries_by_year: dict[int, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
+        for entry in entries:
+            entries_by_year[entry[0].year].append(entry)
         for y in years_all or [default_year]:
-            of_year = [r for r in rows if r.year == y]
-            context = _overview(of_year, y, errors, finding_count, [x for x in years_all if x != y], jurisdictions)
+            context = _overview(entries_by_year[y], y, [x for x in years_all if x != y], jurisdictions)
             if y == default_year:
                 writer.page("index.html", "site/index.html.j2", context, inputs=(as_of, context))
             writer.page(f"overview/{y}.html", "site/index.html.j2", context, inputs=(as_of, context))
@@ -459,22 +480,21 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
         late = [_list_row(r) for r in rows if r.status == "late"]
         missing = [_list_row(r) for r in rows if r.status == "missing"]
         with_errors = []
-        for r in rows:
-            n = finding_count.get(_row_key(r), 0)
-            if n and r.report:
-                titles = sorted({FINDINGS[f["code"]].title for f in by_report.get(r.report.id, [])
-                                 if f["severity"] == "error" and f["code"] not in STATUS_CODES})
-                with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
         flagged: dict[str, list[dict[str, Any]]] = {"copies": [], "undated": [], "changed": []}
-        for r in rows:
-            found = by_row_codes.get(_row_key(r), [])
-            copies = [f for f in found if f.code.startswith("COPIED_")]
-            if copies and r.report:
-                flagged["copies"].append({**_list_row(r), "what": "；".join(f.message for f in copies)})
+        for r, n, found in entries:
+            if n and r.report:
+                titles = sorted({FINDINGS[code].title for code, severity, _, _ in by_report.get(r.report.id, _NONE)
+                                 if severity == "error" and code not in STATUS_CODES})
+                with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
             if r.status == "undated":
                 flagged["undated"].append({**_list_row(r), "what": "页面未标注发布日期，以首次发现时间代替"})
+            if not found or not r.report:
+                continue
+            copies = [f for f in found if f.code.startswith("COPIED_")]
+            if copies:
+                flagged["copies"].append({**_list_row(r), "what": "；".join(f.message for f in copies)})
             changed = [f for f in found if f.code == "CHANGED_AFTER_PUBLICATION"]
-            if changed and r.report:
+            if changed:
                 flagged["changed"].append({**_list_row(r), "what": "；".join(f.message for f in changed)})
         common_cols = [{"key": "jurisdiction", "label": "行政区", "type": "text"},
                        {"key": "agency", "label": "单位", "type": "text"}, {"key": "year", "label": "年度", "type": "num"}]
@@ -682,14 +702,14 @@ def _worker_render(pages: list[ReportPage]) -> int:
     return len(pages)
 
 
-def _evidence(version: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _evidence(page_blob: str | None, attachment_blob: str | None, fmt: str | None) -> list[tuple[str, str, str]]:
     """A version's evidence files as (blob, site path, label); HTML as text so it never runs."""
     out = []
-    for blob, ext, label in ((version.get("page_blob"), "html.txt", "网页原文"),
-                             (version.get("attachment_blob"), ARCHIVE_EXT.get(version.get("format") or "", "bin"),
-                              "附件原文")):
-        if blob:
-            out.append((blob, f"archive/{blob[:2]}/{blob}.{ext}", label))
+    if page_blob:
+        out.append((page_blob, f"archive/{page_blob[:2]}/{page_blob}.html.txt", "网页原文"))
+    if attachment_blob:
+        ext = ARCHIVE_EXT.get(fmt or "", "bin")
+        out.append((attachment_blob, f"archive/{attachment_blob[:2]}/{attachment_blob}.{ext}", "附件原文"))
     return out
 
 
@@ -714,6 +734,8 @@ ROW_FLAGS = (("COPIED_", "疑似照抄"), ("CHANGED_AFTER_PUBLICATION", "公布�
 
 def _flags(found: list[Any]) -> list[str]:
     """The marks a grid cell carries beside its status (a copy, a change after publication)."""
+    if not found:
+        return []
     return [label for prefix, label in ROW_FLAGS if any(f.code.startswith(prefix) for f in found)]
 
 
@@ -723,17 +745,19 @@ def _list_row(r: StatusRow) -> dict[str, Any]:
             "days_late": r.days_late, "path": report_path(r.report.id) if r.report else jurisdiction_path(r.jurisdiction)}
 
 
-def _overview(rows: list[StatusRow], year: int, errors: set, finding_count: Counter, other_years: list[int],
+def _overview(entries: list[tuple[StatusRow, int, list[Any]]], year: int, other_years: list[int],
               jurisdictions: list[str]) -> dict[str, Any]:
-    by_j: dict[str, list[StatusRow]] = defaultdict(list)
-    for r in rows:
-        by_j[r.jurisdiction].append(r)
-    per_j = [{"name": name, "path": jurisdiction_path(name), **_counts(by_j[name], errors)}
+    """A year's overview: counts, each jurisdiction's, the chart and the worst ten; ``entries`` are
+    the year's status rows with their content errors (and findings)."""
+    by_j: dict[str, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
+    for entry in entries:
+        by_j[entry[0].jurisdiction].append(entry)
+    per_j = [{"name": name, "path": jurisdiction_path(name), **_counts(by_j[name])}
              for name in jurisdictions if name in by_j]
     scores = []
-    for r in rows:
-        n = finding_count.get(_row_key(r), 0)
-        score = {"missing": 3, "late": 2, "undated": 1}.get(r.status, 0) + n
+    weight = {"missing": 3, "late": 2, "undated": 1}
+    for r, n, _ in entries:
+        score = weight.get(r.status, 0) + n
         if score:
             parts = [STATUS_NAMES[r.status] + (f" {r.days_late} 天" if r.days_late else "")] \
                 if r.status in ("missing", "late", "undated") else []
@@ -744,8 +768,8 @@ def _overview(rows: list[StatusRow], year: int, errors: set, finding_count: Coun
     offenders = [{"agency": r.agency, "jurisdiction": r.jurisdiction, "summary": summary,
                   "path": report_path(r.report.id) if r.report else jurisdiction_path(r.jurisdiction)}
                  for _, r, summary in scores[:10]]
-    return {"title": f"{year}年度总览", "year": year, "counts": _counts(rows, errors), "jurisdictions": per_j,
-            "chart_svg": _chart(rows), "offenders": offenders, "other_years": other_years}
+    return {"title": f"{year}年度总览", "year": year, "counts": _counts(entries), "jurisdictions": per_j,
+            "chart_svg": _chart([r for r, _, _ in entries]), "offenders": offenders, "other_years": other_years}
 
 
 def _applies(rule) -> str:
