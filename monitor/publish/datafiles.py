@@ -6,8 +6,10 @@ crawl changes about one in a hundred. Encoding every row again each build (JSON,
 cell neutralised) cost more than drawing the pages that changed, so each file keeps beside it an
 index (``.{name}.rows``: a digest of every row with where its bytes are in both files). A row
 whose digest the previous build's index holds is copied from the previous files as bytes; only
-new and changed rows are encoded. The files are the same bytes either way: a row's encoding
-depends on the row alone (and on the columns and the neutralising code, which salt the digest).
+new and changed rows are made and encoded. A row may be given by its source (a database row, a
+tuple of plain values) and the function that makes it: the source is digested, and most rows are
+never made. The files are the same bytes either way: a row's encoding depends on its source
+alone (and on the columns, this module's code and the row maker's, which salt the digest).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import itertools
 import json
 import mmap
 import os
-from collections.abc import Iterable, Iterator
+import pickle
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,8 @@ class _Previous:
     """The previous build's files of one download and its index: row digest -> bytes."""
 
     def __init__(self, folder: Path, name: str) -> None:
-        self.rows: dict[bytes, tuple[int, int, int, int]] = {}  # digest -> json at, length, csv at, length
+        self.rows: dict[bytes, int] = {}  # digest -> its row in the index
+        self._spans: tuple[list[int], ...] = ([], [], [], [])  # json at, length, csv at, length
         self._files: list[Any] = []
         self.json: mmap.mmap | bytes = b""
         self.csv: mmap.mmap | bytes = b""
@@ -53,9 +57,10 @@ class _Previous:
         if ends > len(self.json) or (len(index) and int((index["csv_at"] + index["csv_len"]).max()) > len(self.csv)):
             self.close()  # a file that no longer matches its index: encode everything again
             return
-        spans = zip(index["json_at"].tolist(), index["json_len"].tolist(), index["csv_at"].tolist(),
-                    index["csv_len"].tolist(), strict=True)
-        self.rows = {d.tobytes(): span for d, span in zip(index["digest"], spans, strict=True)}  # V16 keeps NULs
+        # V16 keeps NULs (and tolist gives bytes); columns as lists, looked up by row number
+        self.rows = dict(zip(index["digest"].tolist(), range(len(index)), strict=True))
+        self._spans = (index["json_at"].tolist(), index["json_len"].tolist(), index["csv_at"].tolist(),
+                       index["csv_len"].tolist())
 
     def _map(self, path: Path) -> mmap.mmap | bytes:
         f = open(path, "rb")  # noqa: SIM115 -- kept open while mapped, closed in close()
@@ -63,11 +68,12 @@ class _Previous:
         return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else b""
 
     def get(self, digest: bytes) -> tuple[bytes, bytes] | None:
-        span = self.rows.get(digest)
-        if span is None:
+        i = self.rows.get(digest)
+        if i is None:
             return None
-        j, j_len, c, c_len = span
-        return self.json[j:j + j_len], self.csv[c:c + c_len]
+        json_at, json_len, csv_at, csv_len = self._spans
+        j, c = json_at[i], csv_at[i]
+        return self.json[j:j + json_len[i]], self.csv[c:c + csv_len[i]]
 
     def close(self) -> None:
         for mapped in (self.json, self.csv):
@@ -78,18 +84,31 @@ class _Previous:
         self.rows, self._files, self.json, self.csv = {}, [], b"", b""
 
 
-def write_data(folder: Path, name: str, rows: Iterable[dict[str, Any]], columns: list[str],
+Row = dict[str, Any]
+Keyed = tuple[Any, Row | Callable[[], Row]]  # (what the row is made from, the row or how to make it)
+
+
+def write_data(folder: Path, name: str, rows: Iterable[Row], columns: list[str],
                previous: Path | None = None) -> tuple[int, int]:
     """Write rows to ``folder/{name}.json`` (an array) and ``.csv``, and their index; rows found in
-    ``previous`` (the live site's data folder) are copied, not encoded. Returns (rows, copied).
-    Rows are taken a thousand at a time: memory stays flat."""
+    ``previous`` (the live site's data folder) are copied, not encoded. Returns (rows, copied)."""
+    return write_keyed(folder, name, ((row, row) for row in rows), columns, previous)
+
+
+def write_keyed(folder: Path, name: str, items: Iterable[Keyed], columns: list[str], previous: Path | None = None,
+                salt: bytes = b"") -> tuple[int, int]:
+    """:func:`write_data` for rows given as (source, row or function making it): the source, plain
+    values that determine the row (a database row, a tuple), is what is digested, and a row is made
+    only when it must be encoded: most of a day's rows are copied without being made. ``salt``
+    names the code that makes rows from sources (a change of it must not copy rows it would make
+    differently). Items are taken a thousand at a time: memory stays flat."""
     folder.mkdir(parents=True, exist_ok=True)
     old = _Previous(previous, name) if previous is not None else None
-    key = hashlib.blake2b(_CODE + repr(columns).encode(), digest_size=32).digest()
+    key = hashlib.blake2b(_CODE + salt + repr(columns).encode(), digest_size=32).digest()
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder, not one per row
     count = copied = 0
     entries: list[tuple[bytes, int, int, int, int]] = []
-    rows = iter(rows)
+    items = iter(items)
     try:
         with open(folder / f"{name}.json", "wb") as js, open(folder / f"{name}.csv", "wb") as cs:
             header = io.StringIO()
@@ -97,11 +116,13 @@ def write_data(folder: Path, name: str, rows: Iterable[dict[str, Any]], columns:
             cs.write(BOM + header.getvalue().encode())
             js.write(b"[")
             json_at, csv_at = 1, cs.tell()
-            while batch := list(itertools.islice(rows, BATCH)):
-                digests = [hashlib.blake2b(repr(row).encode(), key=key, digest_size=16).digest()
-                           for row in batch]
+            while batch := list(itertools.islice(items, BATCH)):
+                # pickled, not repr'd (twice as fast): lossless, so different sources never share a digest
+                digests = [hashlib.blake2b(pickle.dumps(source, 5), key=key, digest_size=16).digest()
+                           for source, _ in batch]
                 parts: list[tuple[bytes, bytes] | None] = [old.get(d) for d in digests] if old else [None] * len(batch)
-                fresh = [row for row, part in zip(batch, parts, strict=True) if part is None]
+                fresh = [made() if callable(made) else made
+                         for (_, made), part in zip(batch, parts, strict=True) if part is None]
                 encoded = iter(_encode(fresh, columns, encode))
                 json_out, csv_out = [], []
                 for digest, part in zip(digests, parts, strict=True):

@@ -16,7 +16,9 @@ move and written after it, so a build killed in between is followed by a full on
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
+import inspect
 import itertools
 import json
 import multiprocessing
@@ -24,10 +26,11 @@ import os
 import pickle
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,7 +42,7 @@ from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, eva
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
-from monitor.publish.datafiles import write_data
+from monitor.publish.datafiles import write_keyed
 from monitor.publish.fragments import highlights, tables_html
 from monitor.publish.urls import jurisdiction_path, report_path
 from monitor.report.confidence import DOUBTFUL, TEXT_SOURCES
@@ -108,6 +111,7 @@ def _templates_digest() -> str:
 
 
 TEMPLATES_DIGEST = _templates_digest()
+_DIGEST_KEY = TEMPLATES_DIGEST.encode()[:64]
 
 
 class Writer:
@@ -138,8 +142,7 @@ class Writer:
         # the templates are inputs too: a new release re-renders what it draws differently. Pickled,
         # not repr'd (a third of the time): lossless, so different inputs never share a digest; the
         # same inputs pickle alike from the same code (at worst a page is drawn once more)
-        digest = hashlib.blake2b(pickle.dumps(inputs, 5), key=TEMPLATES_DIGEST.encode()[:64],
-                                 digest_size=20).hexdigest()
+        digest = hashlib.blake2b(pickle.dumps(inputs, 5), key=_DIGEST_KEY, digest_size=20).hexdigest()
         self.manifest[path] = digest
         if self._live and self.old_manifest.get(path) == digest and self._live_has(path):
             self.reused += 1
@@ -172,13 +175,6 @@ class Writer:
             self._folders.add(folder)
         return target
 
-    def data(self, name: str, rows: Iterable[dict[str, Any]], columns: list[str]) -> int:
-        """Write rows to data/{name}.json (an array) and data/{name}.csv; returns the row count.
-        Rows the live site's files hold already are copied from them (:mod:`.datafiles`)."""
-        count, _copied = write_data(self.root / "data", name, rows, columns,
-                                    Path(self.live) / "data" if self.live else None)
-        return count
-
 
 def _link_or_copy(src: str | Path, dst: str | Path) -> None:
     try:
@@ -198,6 +194,7 @@ class BuildResult:
 # --------------------------------------------------------------------------- pieces
 
 
+ROW_FLAGS = (("COPIED_", "疑似照抄"), ("CHANGED_AFTER_PUBLICATION", "公布后修改"))  # finding code prefix, mark
 RowKey = tuple[str, str, int]  # (jurisdiction, agency, year): a status row, and the reports filed under it
 PageFinding = tuple[str, str, str, dict[str, Any]]  # (code, severity, message, detail) as a report page lists it
 
@@ -210,6 +207,7 @@ class FindingIndex:
     by_report: dict[int, list[PageFinding]]  # each report's, in the order its page lists them
     by_row: dict[RowKey, list[Any]]  # every finding of a status row (Finding objects)
     errors: Counter[RowKey]  # "存在错误": errors in a published report's content, per row
+    flags: dict[RowKey, list[str]]  # the marks a grid cell carries beside its status (ROW_FLAGS), where any
 
     @classmethod
     def of(cls, evaluation: Evaluation) -> FindingIndex:
@@ -229,7 +227,12 @@ class FindingIndex:
         for items in by_report.values():
             if len(items) > 1:
                 items.sort(key=lambda f: (SEVERITY_ORDER[f[1]], f[0], f[2]))
-        return cls(dict(by_report), dict(by_row), errors)
+        flags = {}
+        for key, found in by_row.items():
+            marks = [label for prefix, label in ROW_FLAGS if any(f.code.startswith(prefix) for f in found)]
+            if marks:
+                flags[key] = marks
+        return cls(dict(by_report), dict(by_row), errors, flags)
 
 
 def _finding_dicts(findings: list[PageFinding]) -> list[dict[str, Any]]:
@@ -318,12 +321,18 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
     tmp.mkdir()
     old_manifest = _read_manifest(out)
     live = out if old_manifest is not None else None
+    # what is in memory already (the judgement: every finding and status row) is frozen out of the
+    # garbage collector's reach while the build allocates; it walked those objects again and again,
+    # a fifth of a day's rebuild at 100k reports (and the rendering processes, forked, inherit it)
+    gc.freeze()
     try:
         result, writer, kept_archives = _build(store, registry, tmp, live, old_manifest, as_of, year, evaluation,
                                                health, workers)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        gc.unfreeze()
     if live is not None:
         _move_into(tmp, out, writer, old_manifest or {}, kept_archives)
     else:
@@ -397,8 +406,8 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
     status_of = {(r.jurisdiction, r.agency, r.year): r for r in rows}
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
 
-    def draw_pages() -> int:
-        """Report, jurisdiction, overview and list pages; returns the number of reports."""
+    def draw_reports() -> int:
+        """The report pages; returns the number of reports."""
         # reports: a page is drawn again when its report's revision stamp (any change of the report
         # or its versions, see migration 016), its findings or its status changed; only those
         # reports are read. Rendering is spread over processes when there are many (each page
@@ -442,7 +451,10 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
                 yield ReportPage(path, r, current, versions, _finding_dicts(findings), status_json, archives, seen)
 
         _render_reports(store, writer, pages(), workers)
+        return counted[0]
 
+    def draw_summaries(summaries: Writer) -> None:
+        """Jurisdiction, overview and list pages, from the status rows and findings alone."""
         # jurisdictions
         entries_of: dict[str, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
         for entry in entries:
@@ -452,15 +464,15 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
             of_j = entries_of[name]
             years = sorted({r.year for r, _, _ in of_j}, reverse=True)[:6][::-1]
             units: dict[str, dict[str, Any]] = {}
-            for r, n, found in of_j:
+            for r, n, _found in of_j:
                 unit = units.setdefault(r.agency, {"agency": r.agency, "level": r.level, "cells": {}})
                 unit["cells"][r.year] = {"status": r.status, "days_late": r.days_late,
                                          "path": report_path(r.report.id) if r.report else None,
-                                         "errors": n, "flags": _flags(found)}
+                                         "errors": n, "flags": index.flags.get((r.jurisdiction, r.agency, r.year), [])}
             order = {"government": 0, "department": 1, "township": 2}
             context = {"title": name, "name": name, "years": years,
                        "units": sorted(units.values(), key=lambda u: (order.get(u["level"], 3), u["agency"]))}
-            writer.page(jurisdiction_path(name), "site/jurisdiction.html.j2", context, inputs=(as_of, context))
+            summaries.page(jurisdiction_path(name), "site/jurisdiction.html.j2", context, inputs=(as_of, context))
 
         # overviews
         years_all = sorted({r.year for r in rows}, reverse=True)
@@ -472,8 +484,8 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
         for y in years_all or [default_year]:
             context = _overview(entries_by_year[y], y, [x for x in years_all if x != y], jurisdictions)
             if y == default_year:
-                writer.page("index.html", "site/index.html.j2", context, inputs=(as_of, context))
-            writer.page(f"overview/{y}.html", "site/index.html.j2", context, inputs=(as_of, context))
+                summaries.page("index.html", "site/index.html.j2", context, inputs=(as_of, context))
+            summaries.page(f"overview/{y}.html", "site/index.html.j2", context, inputs=(as_of, context))
 
         # lists
         list_years = years_all
@@ -521,20 +533,23 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
             items.sort(key=lambda x: (x["jurisdiction"], -x["year"], x["agency"]))
             context = {"title": title, "description": description, "rows": items, "columns": columns,
                        "jurisdictions": jurisdictions, "years": list_years}
-            writer.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, context))
-        return counted[0]
+            summaries.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, context))
 
     # the downloads (every report, status row and finding as CSV and JSON) are written beside the
-    # pages, by another process when there is one to spare
-    downloads_job = _start_downloads(store, root, live, rows, evaluation, workers)
+    # pages, by another process when there is one to spare (forked: it inherits the judgement).
+    # Measured: the summary pages there too made that process the longer one
+    downloads_job = _start_beside(lambda own_store: _write_downloads(own_store, root, live, rows, evaluation),
+                                  store, workers, len(rows))
     try:
-        report_count = draw_pages()
+        report_count = draw_reports()
+        draw_summaries(writer)
     except BaseException:
         with contextlib.suppress(Exception):
             downloads_job()  # the other process is done before the half-built folder goes
         raise
+    counts = downloads_job()
     # downloads and methodology
-    downloads = [{**d, "count": n} for d, n in zip(DOWNLOADS, downloads_job(), strict=True)]
+    downloads = [{**d, "count": n} for d, n in zip(DOWNLOADS, counts, strict=True)]
     writer.page("downloads.html", "site/downloads.html.j2", {"title": "数据下载", "downloads": downloads})
     writer.page("methodology.html", "site/methodology.html.j2", _methodology())
     writer.page("health.html", "site/health.html.j2",
@@ -557,48 +572,62 @@ DOWNLOADS = (
 )
 
 
+def _finding_row(t: Any) -> dict[str, Any]:
+    return {"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
+            "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
+
+
+# the code that makes the downloads' rows from their sources: changed, no row is copied from before
+_ROW_MAKERS = hashlib.blake2b("".join(inspect.getsource(f) for f in (
+    _finding_row, StatusRow.to_json, StatusRow.signature, Store.export_row, Store.export_report_rows)).encode(),
+    digest_size=16).digest()
+
+
 def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[StatusRow],
                      evaluation: Evaluation) -> list[int]:
-    writer = Writer(root, _env(), {}, live)
-    findings_rows = ({"jurisdiction": t.jurisdiction, "agency": t.agency, "year": t.year, "report_id": t.report_id,
-                      "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
-                     for t in evaluation.findings.values())
-    sources = {"reports": store.export_reports(), "status": (r.to_json() for r in rows), "findings": findings_rows}
-    return [writer.data(d["name"], sources[d["name"]], d["columns"]) for d in DOWNLOADS]
+    """The downloads' rows, each given by what it is made from (a database row, a status row's
+    signature, a finding's fields): only new and changed rows are made and encoded."""
+    previous = live / "data" if live else None
+    findings = (((t.jurisdiction, t.agency, t.year, t.report_id, t.finding.code, t.finding.severity,
+                  t.finding.message), partial(_finding_row, t)) for t in evaluation.findings.values())
+    sources = {"reports": ((raw, partial(Store.export_row, raw)) for raw in store.export_report_rows()),
+               "status": ((r.signature(), r.to_json) for r in rows), "findings": findings}
+    return [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS)[0]
+            for d in DOWNLOADS]
 
 
-_downloads_input: tuple[str, Path, Path | None, list[StatusRow], Evaluation] | None = None
+_beside_job: Callable[[Store], Any] | None = None  # what a forked process runs, and on which database
+_beside_store: str | None = None
 
 
-def _downloads_in_child() -> list[int]:
+def _beside_in_child() -> Any:
     from monitor.store import open_read_only
 
-    assert _downloads_input is not None
-    db_path, root, live, rows, evaluation = _downloads_input
-    return _write_downloads(open_read_only(db_path), root, live, rows, evaluation)
+    assert _beside_job is not None and _beside_store is not None
+    return _beside_job(open_read_only(_beside_store))  # its own connection: one is not shared over a fork
 
 
-def _start_downloads(store: Store, root: Path, live: Path | None, rows: list[StatusRow], evaluation: Evaluation,
-                     workers: int | None) -> Callable[[], list[int]]:
-    """Begin writing the downloads; the returned function waits for their row counts."""
-    global _downloads_input
+def _start_beside(job: Callable[[Store], Any], store: Store, workers: int | None, rows: int) -> Callable[[], Any]:
+    """Begin ``job(store)`` in another process, or run it in this one when the returned function
+    (which waits for its result) is called: one process, no file to reopen, or a small site."""
+    global _beside_job, _beside_store
     if workers == 1 or store.path is None or len(os.sched_getaffinity(0)) < 2 or \
-            (workers is None and len(rows) < PARALLEL_FROM):  # a small site: not worth a process
-        return lambda: _write_downloads(store, root, live, rows, evaluation)
-    # the process is forked with the rows and findings it writes (inherited, not sent through a pipe)
-    _downloads_input = (store.path, root, live, rows, evaluation)
+            (workers is None and rows < PARALLEL_FROM):  # a small site: not worth a process
+        return lambda: job(store)
+    # forked with what it writes (inherited, not sent through a pipe)
+    _beside_job, _beside_store = job, store.path
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
     try:
-        future = pool.submit(_downloads_in_child)
+        future = pool.submit(_beside_in_child)
     finally:
-        _downloads_input = None
+        _beside_job = _beside_store = None
 
-    def wait_for_counts() -> list[int]:
+    def wait_for_result() -> Any:
         try:
             return future.result()
         finally:
             pool.shutdown()
-    return wait_for_counts
+    return wait_for_result
 
 
 @dataclass
@@ -614,6 +643,9 @@ class ReportPage:
     seen: dict[str, Any]
 
 
+_ONLINE = {"state": "online"}  # nearly every report's (read, never changed)
+
+
 def _seen(last_seen: str, latest_crawl: str | None) -> dict[str, Any]:
     """Whether the report was still there when its portal was last crawled. A page says that, not
     the moment it was last seen: a daily crawl sees every report again, and a page that showed the
@@ -621,7 +653,7 @@ def _seen(last_seen: str, latest_crawl: str | None) -> dict[str, Any]:
     if latest_crawl is None:
         return {"state": "unknown", "last_seen": last_seen}  # not crawled (read from a file), or never through
     if last_seen >= latest_crawl:
-        return {"state": "online"}
+        return _ONLINE
     return {"state": "gone", "last_seen": last_seen, "crawled": latest_crawl}
 
 
@@ -729,14 +761,6 @@ def _archive(root: Path, live: Path | None, blobs: BlobStore, evidence: list[tup
     return out
 
 
-ROW_FLAGS = (("COPIED_", "疑似照抄"), ("CHANGED_AFTER_PUBLICATION", "公布后修改"))
-
-
-def _flags(found: list[Any]) -> list[str]:
-    """The marks a grid cell carries beside its status (a copy, a change after publication)."""
-    if not found:
-        return []
-    return [label for prefix, label in ROW_FLAGS if any(f.code.startswith(prefix) for f in found)]
 
 
 def _list_row(r: StatusRow) -> dict[str, Any]:

@@ -458,23 +458,36 @@ class Store(JudgingQueries, DigestQueries):
         run = self.db["crawl_runs"].get(run_id)
         self.db["portals"].update(run["portal_id"], {"last_crawled": run["finished_at"]})
 
-    def export_reports(self, with_text: bool = False) -> Iterator[dict[str, Any]]:
-        """Each report's version in force, in the shape of ``nianbao export reports``."""
+    EXPORT_FIELDS = ("url", "title", "agency", "jurisdiction", "year", "level", "published", "first_seen", "format",
+                     "text_source", "text_chars")
+
+    def export_report_rows(self, with_text: bool = False) -> Iterator[tuple[Any, ...]]:
+        """Each report's version in force as a plain tuple (EXPORT_FIELDS, then the version's
+        finding codes as a JSON array, then its packed text when asked): cheap to compare, made
+        into the export's shape by :meth:`export_row` only where needed."""
         sql = f"""
             select r.url, r.title, r.agency, r.jurisdiction, r.year, r.level, r.published, r.first_seen,
-                   v.format, v.text_source, v.text_chars, v.id as version_id{", v.text" if with_text else ""},
+                   v.format, v.text_source, v.text_chars,
                    (select json_group_array(code) from (select code from findings f
-                        where f.version_id = v.id order by f.severity, f.code)) as codes
+                        where f.version_id = v.id order by f.severity, f.code)) as codes{", v.text" if with_text else ""}
             from reports r join report_versions v on v.id = r.current_version_id
             order by r.jurisdiction, r.year desc, r.agency
         """
-        for row in self.db.query(sql):
-            row = dict(row)
-            row["findings"] = json.loads(row.pop("codes") or "[]")
-            row.pop("version_id")
-            if with_text:
-                row["text"] = unpack(row["text"])
-            yield row
+        return self.db.execute(sql)
+
+    @classmethod
+    def export_row(cls, raw: tuple[Any, ...]) -> dict[str, Any]:
+        """A row of :meth:`export_report_rows` in the shape of ``nianbao export reports``."""
+        fields = len(cls.EXPORT_FIELDS)
+        row = dict(zip(cls.EXPORT_FIELDS, raw[:fields], strict=True))
+        row["findings"] = json.loads(raw[fields] or "[]")
+        if len(raw) > fields + 1:
+            row["text"] = unpack(raw[fields + 1])
+        return row
+
+    def export_reports(self, with_text: bool = False) -> Iterator[dict[str, Any]]:
+        """Each report's version in force, in the shape of ``nianbao export reports``."""
+        return (self.export_row(raw) for raw in self.export_report_rows(with_text))
 
     def reports(self) -> list[dict[str, Any]]:
         """Every report with its version in force and that version's finding codes."""
