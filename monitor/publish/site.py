@@ -577,10 +577,23 @@ def _finding_row(t: Any) -> dict[str, Any]:
             "code": t.finding.code, "severity": t.finding.severity, "message": t.finding.message}
 
 
-# the code that makes the downloads' rows from their sources: changed, no row is copied from before
-_ROW_MAKERS = hashlib.blake2b("".join(inspect.getsource(f) for f in (
-    _finding_row, StatusRow.to_json, StatusRow.signature, Store.export_row, Store.export_report_rows)).encode(),
-    digest_size=16).digest()
+def _row_makers() -> bytes:
+    """The code that makes the downloads' rows from their sources: changed, no row is copied from
+    the previous build. (Without sources to read, the package's version stands for them.)"""
+    try:
+        code = "".join(inspect.getsource(f) for f in (_finding_row, StatusRow.to_json, StatusRow.signature,
+                                                      Store.export_row, Store.export_report_rows))
+    except (OSError, TypeError):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            code = version("nianbao")
+        except PackageNotFoundError:
+            code = ""
+    return hashlib.blake2b(code.encode(), digest_size=16).digest()
+
+
+_ROW_MAKERS = _row_makers()
 
 
 def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[StatusRow],
