@@ -33,6 +33,7 @@ import random
 import socket
 import time
 import uuid
+from collections import Counter
 from typing import Any
 
 import redis
@@ -97,11 +98,15 @@ _POP = """
 local items = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1, 'WITHSCORES')
 if #items == 0 then return nil end
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
-local pick = 1
+-- portals this process already has requests waiting for a lease on (ARGV[5..]): not free for it
+local waiting = {}
+for i = 5, #ARGV do waiting[ARGV[i]] = true end
+local pick, fallback = nil, nil
 for i = 1, #items, 2 do
   local cut = string.find(items[i], '\\n', 1, true)
-  if cut then
-    local slot = string.sub(items[i], 1, cut - 1)
+  local slot = cut and string.sub(items[i], 1, cut - 1)
+  if slot and not waiting[slot] then
+    fallback = fallback or i
     if redis.call('ZCOUNT', ARGV[3] .. ':lease:' .. slot, now, '+inf') < limit
         and tonumber(redis.call('GET', ARGV[3] .. ':next:' .. slot) or '0') <= now then
       pick = i
@@ -109,6 +114,8 @@ for i = 1, #items, 2 do
     end
   end
 end
+pick = pick or fallback
+if not pick then return nil end  -- every portal in the window already has a request of ours waiting
 redis.call('ZREM', KEYS[1], items[pick])
 redis.call('HSET', KEYS[2], redis.sha1hex(items[pick]), items[pick + 1] .. '|' .. items[pick])
 return items[pick]
@@ -135,6 +142,7 @@ class ReliableQueue(PriorityQueue):
         self.limit = spider.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
         self.waits_for_store = spider.settings.get("NIANBAO_ROLE") == "worker"
         self.backlog = spider.settings.getint("NIANBAO_ITEM_BACKLOG", ITEM_BACKLOG)
+        self.politeness: FleetPoliteness | None = None  # found in the downloader at the first pop
         crawler = getattr(spider, "crawler", None)
         try:
             fleet = crawler.get_extension(Fleet) if crawler is not None else None
@@ -152,7 +160,7 @@ class ReliableQueue(PriorityQueue):
             if self.waits_for_store and self.server.llen(self.keys.items) >= self.backlog:
                 return None  # the coordinator is behind storing: wait rather than fill Redis with documents
             data = self._pop(keys=[self.key, self.parking],
-                             args=[time.time(), self.limit, self.keys.prefix, POP_WINDOW])
+                             args=[time.time(), self.limit, self.keys.prefix, POP_WINDOW, *self._waiting()])
         except redis.RedisError:
             return None  # Redis is away: the fleet's watchdog (Fleet.tick) decides when to give up
         if not data:
@@ -160,6 +168,18 @@ class ReliableQueue(PriorityQueue):
         request = self._decode_request(data.partition(b"\n")[2])
         request.meta["frontier_ids"] = [hashlib.sha1(data).hexdigest()]
         return request
+
+    def _waiting(self) -> list[str]:
+        """Portals this process's requests are waiting for a lease on (FleetPoliteness)."""
+        if self.politeness is None:
+            crawler = getattr(self.spider, "crawler", None)
+            downloader = getattr(getattr(crawler, "engine", None), "downloader", None)
+            found = [m for m in getattr(getattr(downloader, "middleware", None), "middlewares", ())
+                     if isinstance(m, FleetPoliteness)]
+            if not found:
+                return []
+            self.politeness = found[0]
+        return list(self.politeness.waiting)
 
     def ack(self, request: Request) -> None:
         """The request is handled: release it from its parking."""
@@ -268,13 +288,15 @@ class BloomDupeFilter:
 _ACQUIRE = """
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
-if now < next_start then return 0 end
+if now < next_start then return math.ceil((next_start - now) * 1000) end  -- ms until the portal's next start
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end  -- its places are taken
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[5])
 redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[3])), 'EX', 3600)
-return 1
+return 0
 """
+LEASE_POLL = 0.05  # first wait for a portal whose places are taken by another process; doubled up to LEASE_POLL_MAX
+LEASE_POLL_MAX = 0.4
 
 
 class FleetUnavailable(IgnoreRequest):
@@ -302,6 +324,8 @@ class FleetPoliteness:
         self.jitter = settings.getfloat("DOWNLOAD_DELAY_JITTER", 0.0)
         self._acquire = self.server.register_script(_ACQUIRE)
         self.leases: dict[int, tuple[str, str]] = {}
+        self.waiting: Counter[str] = Counter()  # requests of this process waiting for a lease, by portal
+        self.released: dict[str, asyncio.Event] = {}  # set when this process gives back a lease of the portal
         crawler.signals.connect(self._left, signal=signals.request_left_downloader)
 
     @classmethod
@@ -312,12 +336,28 @@ class FleetPoliteness:
         slot = request.meta.get("download_slot") or "default"
         token = uuid.uuid4().hex
         delay = self.delay * random.uniform(1 - self.jitter, 1 + self.jitter)
+        # Not a poll every 50 ms: a request waiting out its portal's delay (0.5 s) asked Redis ten
+        # times, and a process's 32 places full of them made most of a fleet's per-report CPU.
+        # Wait as long as Redis says the delay has left, or until this process gives back one of
+        # the portal's leases (another process's: a doubling poll).
+        poll = LEASE_POLL
+        self.waiting[slot] += 1
         try:
-            while not self._acquire(keys=[self.keys.lease(slot), self.keys.next_start(slot)],
-                                    args=[time.time(), self.limit, delay, LEASE_TTL, token]):
-                await asyncio.sleep(0.05)
+            while wait := int(self._acquire(keys=[self.keys.lease(slot), self.keys.next_start(slot)],
+                                            args=[time.time(), self.limit, delay, LEASE_TTL, token])):
+                if wait > 0:
+                    await asyncio.sleep(wait / 1000)
+                else:
+                    event = self.released.setdefault(slot, asyncio.Event())
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), poll)
+                    poll = min(2 * poll, LEASE_POLL_MAX)
         except redis.RedisError as exc:  # the fleet's failure, not the portal's: no fetch is recorded
             raise FleetUnavailable(f"Redis 不可用：{exc}") from exc
+        finally:
+            self.waiting[slot] -= 1
+            if not self.waiting[slot]:
+                del self.waiting[slot]
         self.leases[id(request)] = (slot, token)
 
     def _release(self, request: Request) -> None:
@@ -325,6 +365,9 @@ class FleetPoliteness:
         if lease:
             with contextlib.suppress(redis.RedisError):
                 self.server.zrem(self.keys.lease(lease[0]), lease[1])
+            event = self.released.pop(lease[0], None)
+            if event is not None:
+                event.set()  # this process's requests waiting on the portal try again now
 
     def _left(self, request: Request, spider=None) -> None:
         self._release(request)
