@@ -417,3 +417,53 @@ def test_a_bad_item_is_set_aside_and_the_crawl_goes_on(tmp_path, redis_url) -> N
     assert crawl.returncode == 0, err[-2000:]
     assert found(tmp_path / "n.db") == {(world.portals[0].port, e.url) for e in world.portals[0].expected}
     assert client.lrange(Keys().dead, 0, -1) == [b"not a pickled item"]
+
+
+def test_a_request_waits_for_its_portal_without_polling(redis_url) -> None:
+    """A request whose portal is in its delay sleeps as long as Redis says is left, and one whose
+    portal's places are taken wakes when this process gives one back: a few questions to Redis, not
+    one every 50 ms (which made most of a fleet's CPU a report)."""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.spiders import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import FleetPoliteness
+
+    def politeness(delay: float) -> tuple[FleetPoliteness, list[float]]:
+        crawler = get_crawler(Spider, {"REDIS_URL": redis_url, "DOWNLOAD_DELAY": delay,
+                                       "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+                                       "NIANBAO_REDIS_PREFIX": f"t{delay}"})
+        fleet = FleetPoliteness(crawler)
+        asked: list[float] = []
+        acquire = fleet._acquire
+        fleet._acquire = lambda **kw: asked.append(time.monotonic()) or acquire(**kw)
+        return fleet, asked
+
+    def request(n: int) -> Request:
+        return Request(f"http://127.0.0.1:9/{n}.html", meta={"download_slot": "127.0.0.1:9"})
+
+    async def delayed() -> float:
+        fleet, asked = politeness(0.5)
+        await fleet.process_request(request(1))
+        started = time.monotonic()
+        await fleet.process_request(request(2))  # the portal's delay: 0.5 s
+        waited = time.monotonic() - started
+        assert 0.45 <= waited < 0.8
+        return len(asked) - 1
+
+    async def full() -> float:
+        fleet, asked = politeness(0.0)
+        first, second, third = request(1), request(2), request(3)
+        await fleet.process_request(first)
+        await fleet.process_request(second)  # both places taken
+        asyncio.get_running_loop().call_later(0.3, fleet._release, first)
+        started = time.monotonic()
+        await fleet.process_request(third)
+        waited = time.monotonic() - started
+        assert 0.25 <= waited < 0.45  # woken by the release, not by a poll's next turn
+        return len(asked) - 2
+
+    assert asyncio.run(delayed()) <= 3  # polling every 50 ms: ~10
+    assert asyncio.run(full()) <= 5  # polling every 50 ms: ~7
