@@ -323,7 +323,9 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
     live = out if old_manifest is not None else None
     # what is in memory already (the judgement: every finding and status row) is frozen out of the
     # garbage collector's reach while the build allocates; it walked those objects again and again,
-    # a fifth of a day's rebuild at 100k reports (and the rendering processes, forked, inherit it)
+    # a fifth of a day's rebuild at 100k reports (and the rendering processes, forked, inherit it).
+    # Thawed afterwards unless the program had frozen objects of its own before
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         result, writer, kept_archives = _build(store, registry, tmp, live, old_manifest, as_of, year, evaluation,
@@ -332,7 +334,8 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
     if live is not None:
         _move_into(tmp, out, writer, old_manifest or {}, kept_archives)
     else:
