@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -96,6 +97,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.5, help="DOWNLOAD_DELAY per portal")
     parser.add_argument("--concurrency", type=int, default=32, help="CONCURRENT_REQUESTS per process")
     parser.add_argument("--noise", type=int, default=10, help="news pages per portal")
+    parser.add_argument("--keep", type=Path, help="copy each run's database into this folder (to profile it later)")
     args = parser.parse_args()
 
     built = time.perf_counter()
@@ -140,6 +142,9 @@ def main() -> None:
                                 "(select 1 from reports r where r.portal_id = p.id)").fetchone()[0]
             cut = con.execute("select count(*) from crawl_runs where budget_cuts not in ('', '{}')").fetchone()[0]
             con.close()
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(db, args.keep / db.name)
             store_cpu = crawl["cpu"].get("writer_store", 0.0)
             print(f"## {k} crawling process{'es' if k > 1 else ''}")
             print(f"crawl: {crawl['seconds']:.0f} s, {crawl['requests']:,} requests, {reports:,}/{n:,} reports, "
