@@ -8,14 +8,18 @@ from itertools import combinations
 import numpy as np
 
 from demo.synth import render_text, sample_report
+from monitor.report import similarity
 from monitor.report.analysis import analyze_path, analyze_text
 from monitor.report.similarity import (
     BANDS,
     COPY_THRESHOLD,
+    MAX_BUCKET,
     NUM_HASHES,
     candidate_pairs,
+    confirm_many,
     jaccard,
     make_doc,
+    shingle_hashes,
     similar_pairs,
 )
 from tests.conftest import SEEDS, seed_text
@@ -87,3 +91,62 @@ def test_candidate_pairs_filter_many_pairs_as_one_pair_at_a_time_would() -> None
     banded = {(x, y) for x, y in naive if any((signatures[x][b * rows:(b + 1) * rows]
                                                == signatures[y][b * rows:(b + 1) * rows]).all() for b in range(BANDS))}
     assert pairs == banded
+
+
+def _pairs_one_bucket_at_a_time(signatures: dict[int, np.ndarray]) -> set[tuple[int, int]]:
+    """The plain statement of what candidate_pairs computes: every pair sharing a band whose bucket
+    holds at most MAX_BUCKET reports, kept when the signatures agree on enough hashes."""
+    rows = NUM_HASHES // BANDS
+    buckets: dict[tuple[int, bytes], list[int]] = {}
+    for key, sig in signatures.items():
+        for b in range(BANDS):
+            buckets.setdefault((b, sig[b * rows:(b + 1) * rows].tobytes()), []).append(key)
+    pairs = {(x, y) for members in buckets.values() if 1 < len(members) <= MAX_BUCKET
+             for x, y in combinations(sorted(members), 2)}
+    return {(x, y) for x, y in pairs if np.mean(signatures[x] == signatures[y]) >= COPY_THRESHOLD - 0.15}
+
+
+def test_candidate_pairs_are_the_pairs_of_each_bucket_and_skip_overfull_ones(monkeypatch) -> None:
+    """Buckets of all sizes, one fuller than MAX_BUCKET (a stock text): the pairs made as arrays,
+    in batches, each estimated once, are the pairs a bucket-by-bucket reading finds."""
+    rng = np.random.default_rng(5)
+    signatures: dict[int, np.ndarray] = {}
+    key = 1000
+
+    def cluster(size: int, changed_at_most: int, fixed_band: int | None = None) -> None:
+        nonlocal key
+        base = rng.integers(0, 2**63, NUM_HASHES, dtype=np.uint64)
+        rows = NUM_HASHES // BANDS
+        for _ in range(size):
+            sig = base.copy()
+            changed = rng.choice(NUM_HASHES, int(rng.integers(0, changed_at_most)), replace=False)
+            sig[changed] = rng.integers(0, 2**63, len(changed), dtype=np.uint64)
+            if fixed_band is not None:  # every member keeps this band: one overfull bucket
+                sig[fixed_band * rows:(fixed_band + 1) * rows] = base[fixed_band * rows:(fixed_band + 1) * rows]
+            signatures[key] = sig
+            key += int(rng.integers(1, 5))  # keys need not be dense
+
+    cluster(MAX_BUCKET + 80, 40, fixed_band=3)
+    for size in (2, 3, 17, 60, 240):
+        cluster(size, 60)
+    cluster(150, 128)  # unrelated texts
+    keys = list(signatures)
+    rng.shuffle(keys)  # the order they come in does not matter
+    shuffled = {k: signatures[k] for k in keys}
+    expected = _pairs_one_bucket_at_a_time(shuffled)
+    assert len(expected) > 10_000
+    assert candidate_pairs(shuffled) == expected
+    monkeypatch.setattr(similarity, "PAIRS_AT_ONCE", 997)  # many batches, cut inside buckets' runs
+    assert candidate_pairs(shuffled) == expected
+
+
+def test_confirmation_by_hashes_is_the_jaccard_of_the_shingle_sets() -> None:
+    docs = [doc(analyze_path(path), n) for n, path in enumerate(SEEDS.values())]
+    docs += [doc(analyze_text(render_text(sample_report(n, agency=agency))), 10 + n)
+             for n, agency in enumerate(["青川县教育局", "青川县民政局", "青川县财政局"])]
+    prose = [(len(d.text), shingle_hashes(d.text)) for d in docs]
+    for d, (_, hashes) in zip(docs, prose, strict=True):
+        assert len(hashes) == len(d.shingles)
+    for k, d in enumerate(docs):
+        scores = confirm_many(prose[k], prose, threshold=0.0)
+        assert scores == [round(jaccard(d.shingles, e.shingles), 3) for e in docs]

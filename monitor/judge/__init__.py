@@ -19,6 +19,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from monitor.judge.deadlines import Deadline, days_late, deadline_for, latest_du
 from monitor.judge.registry import Registry
 from monitor.report.findings import Finding
 from monitor.report.identity import canonical_agency, level_of
-from monitor.report.similarity import COPY_THRESHOLD, candidate_pairs, confirm, shingles
+from monitor.report.similarity import COPY_THRESHOLD, Prose, candidate_pairs, confirm, confirm_many, shingle_hashes
 from monitor.report.spec import APPLICANT_COLUMNS, FINDINGS, FIRST_REPORT_YEAR, SEVERITY_ORDER
 from monitor.store import Store, now_iso
 
@@ -301,21 +302,24 @@ def _carry_over(reports: list[KnownReport], by_key: dict, add) -> None:
 
 
 class _Prose:
-    """Shingles of versions' normalised prose, fetched only for the pairs that need confirming."""
+    """Versions' normalised prose as (length, shingle hashes), read only for the pairs that need
+    confirming and kept within a byte budget (pairs come grouped, so recent ones are reused)."""
 
-    LIMIT = 4096  # shingle sets kept (~40 KB each): pairs come in order, so recent ones are reused
+    BUDGET = 256 * 2**20  # bytes of hashes kept: a cluster of reports from one template fits
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.cache: dict[int, tuple[int, set[str]]] = {}
+        self.cache: dict[int, Prose] = {}
+        self.held = 0
 
-    def __call__(self, version_id: int) -> tuple[int, set[str]]:
+    def __call__(self, version_id: int) -> Prose:
         found = self.cache.pop(version_id, None)
         if found is None:
             text = self.store.version_prose(version_id)
-            found = (len(text), shingles(text))
-            if len(self.cache) >= self.LIMIT:
-                del self.cache[next(iter(self.cache))]  # the least recently used
+            found = (len(text), shingle_hashes(text))
+            self.held += found[1].nbytes
+            while self.held > self.BUDGET and self.cache:
+                self.held -= self.cache.pop(next(iter(self.cache)))[1].nbytes  # the least recently used
         self.cache[version_id] = found
         return found
 
@@ -345,20 +349,23 @@ def _copies(store: Store, reports: list[KnownReport], add) -> None:
         if r.signature is not None:
             by_year[r.year][r.version_id] = r.signature
     for signatures in by_year.values():
-        for x, y in sorted(candidate_pairs(signatures)):
-            a, b = by_version[x], by_version[y]
-            if (a.jurisdiction, a.agency) == (b.jurisdiction, b.agency):
-                continue
-            score = confirm(prose(x), prose(y))
-            if score is None:
-                continue
-            # which one copied cannot be known from the texts: both reports carry the finding
-            for copier, original in ((a, b), (b, a)):
-                add(copier.jurisdiction, copier.agency, copier.year, copier, Finding(
-                    "COPIED_FROM_OTHER", f"{copier.agency}{copier.year}年度年报与{original.agency}同年度年报几乎相同"
-                                         f"（相似度{score:.0%}，已忽略单位名称、年份和数字）。",
-                    {"other": f"{original.jurisdiction}/{original.agency}", "other_report_id": original.id,
-                     "similarity": score}))
+        pairs = [(x, y) for x, y in sorted(candidate_pairs(signatures))
+                 if (by_version[x].jurisdiction, by_version[x].agency) != (by_version[y].jurisdiction,
+                                                                           by_version[y].agency)]
+        for x, grouped in itertools.groupby(pairs, key=itemgetter(0)):
+            partners = [y for _, y in grouped]
+            scores = confirm_many(prose(x), [prose(y) for y in partners])
+            for y, score in zip(partners, scores, strict=True):
+                if score is None:
+                    continue
+                a, b = by_version[x], by_version[y]
+                # which one copied cannot be known from the texts: both reports carry the finding
+                for copier, original in ((a, b), (b, a)):
+                    add(copier.jurisdiction, copier.agency, copier.year, copier, Finding(
+                        "COPIED_FROM_OTHER", f"{copier.agency}{copier.year}年度年报与{original.agency}同年度年报几乎相同"
+                                             f"（相似度{score:.0%}，已忽略单位名称、年份和数字）。",
+                        {"other": f"{original.jurisdiction}/{original.agency}", "other_report_id": original.id,
+                         "similarity": score}))
 
 
 # --------------------------------------------------------------------------- lifecycle

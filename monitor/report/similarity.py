@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +54,8 @@ def shingles(normalised: str) -> set[str]:
 def jaccard(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)  # the union is counted, not built
+    return shared / (len(a) + len(b) - shared)
 
 
 def signature(shingle_set: set[str]) -> np.ndarray:
@@ -82,56 +82,134 @@ def make_doc(key: int, prose: str, names: Iterable[str] = ()) -> Doc:
     return Doc(key, norm, sh, signature(sh))
 
 
+NEAR_AGREEING = int(np.ceil((COPY_THRESHOLD - 0.15) * NUM_HASHES))  # hashes two signatures share to be confirmed
 PAIR_CHUNK = 20_000  # candidate pairs estimated at once: two gathered signature blocks of ~20 MB each
+MAX_BUCKET = 500  # a band value shared by more reports is an empty or stock text, not a copy
 
 
 def candidate_pairs(signatures: dict[int, np.ndarray]) -> set[tuple[int, int]]:
-    """Keys whose signatures share at least one LSH band: likely similar, to be confirmed."""
-    rows = NUM_HASHES // BANDS
-    buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
-    for key, sig in signatures.items():
-        for b in range(BANDS):
-            buckets[(b, sig[b * rows:(b + 1) * rows].tobytes())].append(key)
-    out: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        if 1 < len(members) <= 500:  # a huge bucket is an empty or stock text, not a copy
-            members = sorted(members)
-            out.update((members[x], members[y]) for x in range(len(members)) for y in range(x + 1, len(members)))
-    if not out:
+    """Keys (smaller first) whose signatures share at least one LSH band and whose signatures'
+    own estimate comes near the threshold: likely similar, to be confirmed on the texts.
+
+    Reports made from one template share buckets: at national size millions of pairs. So the
+    pairs are made, deduplicated and estimated as arrays: a pair belongs to the first band whose
+    bucket holds it, and each is estimated once, many at a time."""
+    if len(signatures) < 2:
         return set()
-    # the signatures' own estimate rules out most candidates before any text is read; computed for
-    # many pairs at once (reports made from one template share buckets: millions of pairs at
-    # national size, and one numpy call a pair cost minutes)
-    keys = list(signatures)
-    row_of = {key: i for i, key in enumerate(keys)}
+    keys = sorted(signatures)
     matrix = np.stack([signatures[key] for key in keys])
-    pairs = list(out)
-    kept: set[tuple[int, int]] = set()
-    for start in range(0, len(pairs), PAIR_CHUNK):
-        chunk = pairs[start:start + PAIR_CHUNK]
-        xs = np.fromiter((row_of[x] for x, _ in chunk), dtype=np.intp, count=len(chunk))
-        ys = np.fromiter((row_of[y] for _, y in chunk), dtype=np.intp, count=len(chunk))
-        agree = (matrix[xs] == matrix[ys]).mean(axis=1)
-        kept.update(pair for pair, ok in zip(chunk, (agree >= COPY_THRESHOLD - 0.15).tolist(), strict=True) if ok)
-    return kept
+    rows = NUM_HASHES // BANDS
+    count = len(keys)
+    # each document's bucket in each band, or a number of its own where the bucket is not compared
+    # (alone, or too full)
+    bucket = np.empty((BANDS, count), dtype=np.int64)
+    own = -1 - np.arange(count, dtype=np.int64)
+    for b in range(BANDS):
+        band = np.ascontiguousarray(matrix[:, b * rows:(b + 1) * rows]).view(np.dtype((np.void, rows * 8))).ravel()
+        _, ids = np.unique(band, return_inverse=True)
+        sizes = np.bincount(ids)
+        bucket[b] = np.where((sizes[ids] > 1) & (sizes[ids] <= MAX_BUCKET), ids, own)
+    # the estimate compares each hash's low 16 bits: a quarter of the memory to gather, and two
+    # different hashes agree there once in 65,536 (a pair is kept a little more often, never less)
+    low = np.ascontiguousarray(matrix.astype(np.uint16))
+    kept: list[tuple[np.ndarray, np.ndarray]] = []
+    for b in range(BANDS):
+        for xs_all, ys_all in _bucket_pairs(bucket[b]):
+            for at in range(0, len(xs_all), PAIR_CHUNK):
+                xs, ys = xs_all[at:at + PAIR_CHUNK], ys_all[at:at + PAIR_CHUNK]
+                if b:  # taken by an earlier band already
+                    fresh = ~(bucket[:b, xs] == bucket[:b, ys]).any(axis=0)
+                    xs, ys = xs[fresh], ys[fresh]
+                # the signatures' own estimate rules out most candidates before any text is read
+                near = (low[xs] == low[ys]).sum(axis=1) >= NEAR_AGREEING
+                kept.append((xs[near], ys[near]))
+    return {(keys[x], keys[y]) for xs, ys in kept for x, y in zip(xs.tolist(), ys.tolist(), strict=True)}
 
 
-def confirm(a: tuple[int, set[str]], b: tuple[int, set[str]], threshold: float = COPY_THRESHOLD) -> float | None:
-    """The exact similarity of two normalised proses given as (length, shingles), when both are
-    long enough and it reaches the threshold."""
-    if min(a[0], b[0]) < MIN_CHARS:
-        return None
-    score = jaccard(a[1], b[1])
-    return round(score, 3) if score >= threshold else None
+_ROLL = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit multiplier (the golden ratio's)
+
+
+def shingle_hashes(normalised: str) -> np.ndarray:
+    """The shingles as sorted distinct 64-bit hashes: intersection sizes by array operations, in
+    an eighth of a set's memory. Each hash is a polynomial over the shingle's code points, so all
+    of a text's are made at once; the same shingle always hashes alike, and two different ones
+    collide with a chance of ~2^-64 (exact for any pair of reports in practice)."""
+    points = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(points) - SHINGLE + 1
+    if count <= 0:
+        return np.empty(0, dtype=np.uint64)
+    hashes = points[:count].copy()
+    with np.errstate(over="ignore"):
+        for k in range(1, SHINGLE):
+            hashes = hashes * _ROLL + points[k:k + count]
+    return np.unique(hashes)
+
+
+Prose = tuple[int, np.ndarray]  # a normalised prose's length and its shingle_hashes
+
+
+PAIRS_AT_ONCE = 1_000_000  # pairs of one band made at once (a few arrays of 8 MB)
+
+
+def _bucket_pairs(ids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every pair (x, y), x < y, of positions whose ``ids`` are equal and not negative, in batches:
+    per bucket, each member with every later one (as ``numpy.triu_indices`` would, without a
+    Python loop over buckets)."""
+    compared = np.flatnonzero(ids >= 0)
+    if not len(compared):
+        return
+    members = compared[np.argsort(ids[compared], kind="stable")]  # grouped, positions ascending
+    _, starts, sizes = np.unique(ids[members], return_index=True, return_counts=True)
+    size = np.repeat(sizes, sizes)
+    rank = np.arange(len(members)) - np.repeat(starts, sizes)
+    later = size - 1 - rank  # the members each one is paired with
+    ends = np.cumsum(later)
+    begin = 0
+    while begin < len(members):
+        # whole members at a time, up to PAIRS_AT_ONCE pairs (at least one member)
+        stop = max(begin + 1, int(np.searchsorted(ends, ends[begin] - later[begin] + PAIRS_AT_ONCE, "right")))
+        counts = later[begin:stop]
+        total = int(counts.sum())
+        if total:
+            owner = np.repeat(np.arange(begin, stop), counts)
+            offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            yield members[owner], members[owner + 1 + offset]
+        begin = stop
+
+
+def confirm_many(one: Prose, others: list[Prose], threshold: float = COPY_THRESHOLD) -> list[float | None]:
+    """The exact similarity of one prose with each of ``others`` where both are long enough and it
+    reaches the threshold, else None. One pass over all of them: a report made from a common template
+    is confirmed against hundreds of others."""
+    out: list[float | None] = [None] * len(others)
+    length, hashes = one
+    if length < MIN_CHARS or not len(hashes):
+        return out
+    compared = [k for k, (n, h) in enumerate(others) if n >= MIN_CHARS and len(h)]
+    if not compared:
+        return out
+    joined = np.concatenate([others[k][1] for k in compared])
+    at = np.minimum(np.searchsorted(hashes, joined), len(hashes) - 1)
+    starts = np.cumsum([0] + [len(others[k][1]) for k in compared[:-1]])
+    shared = np.add.reduceat(hashes[at] == joined, starts).tolist()  # no segment is empty
+    for k, common in zip(compared, shared, strict=True):
+        score = common / (len(hashes) + len(others[k][1]) - common)
+        if score >= threshold:
+            out[k] = round(score, 3)
+    return out
+
+
+def confirm(a: Prose, b: Prose, threshold: float = COPY_THRESHOLD) -> float | None:
+    """The exact similarity of two proses when both are long enough and it reaches the threshold."""
+    return confirm_many(a, [b], threshold)[0]
 
 
 def similar_pairs(docs: list[Doc], threshold: float = COPY_THRESHOLD) -> list[tuple[int, int, float]]:
     """Pairs of documents (by key) whose prose Jaccard is at least ``threshold``."""
-    by_key = {d.key: d for d in docs}
+    prose = {d.key: (len(d.text), shingle_hashes(d.text)) for d in docs}
     out = []
     for x, y in sorted(candidate_pairs({d.key: d.signature for d in docs})):
-        a, b = by_key[x], by_key[y]
-        score = confirm((len(a.text), a.shingles), (len(b.text), b.shingles), threshold)
+        score = confirm(prose[x], prose[y], threshold)
         if score is not None:
             out.append((x, y, score))
     return out
