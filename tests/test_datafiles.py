@@ -47,3 +47,21 @@ def test_a_damaged_previous_build_is_not_trusted(tmp_path) -> None:
     assert write_data(again, "status", rows(300), COLUMNS, previous=live)[1] == 0
     assert write_data(tmp_path / "empty", "status", [], COLUMNS, previous=tmp_path / "none") == (0, 0)
     assert json.loads((tmp_path / "empty" / "status.json").read_text(encoding="utf-8")) == []
+
+
+def test_runs_of_copied_rows_survive_rows_removed_added_moved_and_repeated(tmp_path) -> None:
+    """Unchanged rows are copied a run at a time (one slice for rows that followed each other):
+    whatever moved around them, the files and the index are a fresh write's, build after build."""
+    day1 = rows(3000)
+    day2 = day1[:100] + day1[101:900] + rows(3005)[3000:] + day1[2000:2500] + day1[900:2000] + day1[2500:]
+    day2[1500] = dict(day2[1500], title="更正")
+    day2 += [day2[0], day2[1]]  # the same row twice
+    day3 = day2[1:][::-1]
+    live = tmp_path / "1"
+    write_data(live, "reports", day1, COLUMNS)
+    for n, day in enumerate((day2, day3), start=2):
+        again, fresh = tmp_path / str(n), tmp_path / f"fresh{n}"
+        count, copied = write_data(again, "reports", day, COLUMNS, previous=live)
+        write_data(fresh, "reports", day, COLUMNS)
+        assert files(again) == files(fresh) and count == len(day) and copied >= len(day) - 6
+        live = again

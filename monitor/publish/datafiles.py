@@ -43,6 +43,7 @@ class _Previous:
 
     def __init__(self, folder: Path, name: str) -> None:
         self.rows: dict[bytes, int] = {}  # digest -> its row in the index
+        self.index = np.empty(0, INDEX)
         self._spans: tuple[list[int], ...] = ([], [], [], [])  # json at, length, csv at, length
         self._files: list[Any] = []
         self.json: mmap.mmap | bytes = b""
@@ -59,6 +60,7 @@ class _Previous:
             return
         # V16 keeps NULs (and tolist gives bytes); columns as lists, looked up by row number
         self.rows = dict(zip(index["digest"].tolist(), range(len(index)), strict=True))
+        self.index = index
         self._spans = (index["json_at"].tolist(), index["json_len"].tolist(), index["csv_at"].tolist(),
                        index["csv_len"].tolist())
 
@@ -67,13 +69,17 @@ class _Previous:
         self._files.append(f)
         return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else b""
 
-    def get(self, digest: bytes) -> tuple[bytes, bytes] | None:
-        i = self.rows.get(digest)
-        if i is None:
-            return None
+    def run(self, first: int, last: int) -> tuple[bytes, bytes, np.ndarray]:
+        """Rows ``first``..``last`` (consecutive in the previous files) as one slice of each file,
+        the separators between them included, and their index entries counted from the slices'
+        starts."""
         json_at, json_len, csv_at, csv_len = self._spans
-        j, c = json_at[i], csv_at[i]
-        return self.json[j:j + json_len[i]], self.csv[c:c + csv_len[i]]
+        j0, j1 = json_at[first], json_at[last] + json_len[last]
+        c0, c1 = csv_at[first], csv_at[last] + csv_len[last]
+        entries = self.index[first:last + 1].copy()
+        entries["json_at"] -= np.uint64(j0)
+        entries["csv_at"] -= np.uint64(c0)
+        return self.json[j0:j1], self.csv[c0:c1], entries
 
     def close(self) -> None:
         for mapped in (self.json, self.csv):
@@ -81,7 +87,7 @@ class _Previous:
                 mapped.close()
         for f in self._files:
             f.close()
-        self.rows, self._files, self.json, self.csv = {}, [], b"", b""
+        self.rows, self._files, self.json, self.csv, self.index = {}, [], b"", b"", np.empty(0, INDEX)
 
 
 Row = dict[str, Any]
@@ -107,7 +113,8 @@ def write_keyed(folder: Path, name: str, items: Iterable[Keyed], columns: list[s
     key = hashlib.blake2b(_CODE + salt + repr(columns).encode(), digest_size=32).digest()
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder, not one per row
     count = copied = 0
-    entries: list[tuple[bytes, int, int, int, int]] = []
+    entries: list[np.ndarray] = []  # the index, in pieces: runs copied, rows made (as tuples until a run)
+    made_rows: list[tuple[bytes, int, int, int, int]] = []
     items = iter(items)
     try:
         with open(folder / f"{name}.json", "wb") as js, open(folder / f"{name}.csv", "wb") as cs:
@@ -120,31 +127,49 @@ def write_keyed(folder: Path, name: str, items: Iterable[Keyed], columns: list[s
                 # pickled, not repr'd (twice as fast): lossless, so different sources never share a digest
                 digests = [hashlib.blake2b(pickle.dumps(source, 5), key=key, digest_size=16).digest()
                            for source, _ in batch]
-                parts: list[tuple[bytes, bytes] | None] = [old.get(d) for d in digests] if old else [None] * len(batch)
+                found = [old.rows.get(d) for d in digests] if old else [None] * len(batch)
                 fresh = [made() if callable(made) else made
-                         for (_, made), part in zip(batch, parts, strict=True) if part is None]
+                         for (_, made), at in zip(batch, found, strict=True) if at is None]
                 encoded = iter(_encode(fresh, columns, encode))
-                json_out, csv_out = [], []
-                for digest, part in zip(digests, parts, strict=True):
-                    if part is None:
-                        part = next(encoded)
-                    else:
-                        copied += 1
+                json_out: list[bytes] = []
+                csv_out: list[bytes] = []
+                pos = 0
+                while pos < len(batch):
                     sep = b",\n" if count else b"\n"
-                    json_out += (sep, part[0])
-                    csv_out.append(part[1])
+                    json_out.append(sep)
                     json_at += len(sep)
-                    entries.append((digest, json_at, len(part[0]), csv_at, len(part[1])))
-                    json_at += len(part[0])
-                    csv_at += len(part[1])
-                    count += 1
+                    first = found[pos]
+                    if first is None:  # a new or changed row: made and encoded
+                        part_json, part_csv = next(encoded)
+                        made_rows.append((digests[pos], json_at, len(part_json), csv_at, len(part_csv)))
+                        end = pos + 1
+                    else:  # unchanged rows that follow each other in the previous files: one slice
+                        end = pos + 1
+                        while end < len(batch) and found[end] == found[end - 1] + 1:
+                            end += 1
+                        assert old is not None
+                        part_json, part_csv, run = old.run(first, first + end - pos - 1)
+                        run["json_at"] += np.uint64(json_at)
+                        run["csv_at"] += np.uint64(csv_at)
+                        if made_rows:
+                            entries.append(np.array(made_rows, INDEX))
+                            made_rows = []
+                        entries.append(run)
+                        copied += end - pos
+                    json_out.append(part_json)
+                    csv_out.append(part_csv)
+                    json_at += len(part_json)
+                    csv_at += len(part_csv)
+                    count += end - pos
+                    pos = end
                 js.write(b"".join(json_out))
                 cs.write(b"".join(csv_out))
             js.write(b"\n]\n")
     finally:
         if old is not None:
             old.close()
-    np.array(entries, INDEX).tofile(folder / f".{name}.rows")
+    entries.append(np.array(made_rows, INDEX))
+    np.concatenate(entries).tofile(folder / f".{name}.rows")
     return count, copied
 
 
