@@ -67,6 +67,7 @@ MANIFEST = "manifest.json"
 ARCHIVE_EXT = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd", "text": "txt", "image": "bin"}
 
 
+_NO_STATUS = (None, None)  # a report filed under no status row: (row, signature)
 _NONE: list[Any] = []  # one empty list for every report and row without findings: read, never appended to
 SITE_ZONE = ZoneInfo(DEFAULT_TIMEZONE)  # one time zone on every page, stated in the footer
 
@@ -406,7 +407,9 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
     # each status row once with its content errors and findings, for the grid, overviews and lists
     entries = [(r, index.errors.get(key, 0), index.by_row.get(key, _NONE))
                for r in rows for key in ((r.jurisdiction, r.agency, r.year),)]
-    status_of = {(r.jurisdiction, r.agency, r.year): r for r in rows}
+    # each row's cheap form, made once for the report pages' digests and the downloads
+    signatures = [r.signature() for r in rows]
+    status_of = {(r.jurisdiction, r.agency, r.year): (r, sig) for r, sig in zip(rows, signatures, strict=True)}
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
 
     def draw_reports() -> int:
@@ -426,14 +429,14 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
                  fmt) in store.report_stamps():
                 counted[0] += 1
                 findings = by_report.get(rid, _NONE)
-                status = status_of.get((jurisdiction, agency, report_year))
+                status, signature = status_of.get((jurisdiction, agency, report_year), _NO_STATUS)
                 path = report_path(rid)
                 evidence = _evidence(page_blob, attachment_blob, fmt) if blobs is not None else _NONE
                 for e in evidence:
                     keep(e[1])
                 seen = _seen(last_seen, latest_crawls.get(portal_id))
                 # digested in the cheap form (tuples, day numbers); drawn from the full one
-                if not reuse(path, (rev, findings, status.signature() if status else None, seen)):
+                if not reuse(path, (rev, findings, signature, seen)):
                     waiting.append((rid, path, findings, status, evidence, seen))
                     if len(waiting) == CHUNK:
                         yield from read(waiting)
@@ -541,7 +544,8 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
     # the downloads (every report, status row and finding as CSV and JSON) are written beside the
     # pages, by another process when there is one to spare (forked: it inherits the judgement).
     # Measured: the summary pages there too made that process the longer one
-    downloads_job = _start_beside(lambda own_store: _write_downloads(own_store, root, live, rows, evaluation),
+    downloads_job = _start_beside(lambda own_store: _write_downloads(own_store, root, live, rows, signatures,
+                                                                     evaluation),
                                   store, workers, len(rows))
     try:
         report_count = draw_reports()
@@ -600,14 +604,14 @@ _ROW_MAKERS = _row_makers()
 
 
 def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[StatusRow],
-                     evaluation: Evaluation) -> list[int]:
+                     signatures: list[tuple[Any, ...]], evaluation: Evaluation) -> list[int]:
     """The downloads' rows, each given by what it is made from (a database row, a status row's
     signature, a finding's fields): only new and changed rows are made and encoded."""
     previous = live / "data" if live else None
     findings = (((t.jurisdiction, t.agency, t.year, t.report_id, t.finding.code, t.finding.severity,
                   t.finding.message), partial(_finding_row, t)) for t in evaluation.findings.values())
     sources = {"reports": ((raw, partial(Store.export_row, raw)) for raw in store.export_report_rows()),
-               "status": ((r.signature(), r.to_json) for r in rows), "findings": findings}
+               "status": ((sig, r.to_json) for r, sig in zip(rows, signatures, strict=True)), "findings": findings}
     return [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS)[0]
             for d in DOWNLOADS]
 
