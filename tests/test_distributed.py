@@ -246,6 +246,24 @@ def test_the_frontier_takes_portals_in_turns_and_skips_busy_ones(redis_url) -> N
     assert scheduler.next_request().url == "http://127.0.0.1:1/later0.html"  # no portal is free: the first
 
 
+def test_a_free_portal_far_down_the_queue_is_taken_before_busy_ones_wait(redis_url) -> None:
+    """At national size the top of the queue is one priority's requests of the portals still
+    walking their columns, turn by turn: forty busy portals' requests fill the first hundred
+    places. A portal that can be sent to now is found below them; before, the pop looked at the
+    first 32 and took a busy portal's request, which waited holding one of the process's places."""
+    from scrapy import Request
+
+    scheduler = make_scheduler(redis_url)
+    client = redis.Redis.from_url(redis_url)
+    every_place = {f"lease{n}": time.time() + 60 for n in range(scheduler.queue.limit)}
+    for port in range(1, 41):
+        for n in range(3):
+            scheduler.enqueue_request(Request(f"http://127.0.0.1:{port}/{n}.html", priority=40))
+        client.zadd(Keys().lease(f"127.0.0.1:{port}"), every_place)
+    scheduler.enqueue_request(Request("http://127.0.0.1:99/list.html", priority=30))
+    assert scheduler.next_request().url == "http://127.0.0.1:99/list.html"
+
+
 def test_workers_wait_when_the_store_falls_behind(redis_url) -> None:
     """Fetched reports wait in Redis until the coordinator stores them; past a backlog workers
     stop taking requests, so Redis memory stays bounded when the single writer is the bottleneck."""
