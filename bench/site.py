@@ -187,7 +187,7 @@ def child(db: str, out: str, compare: bool) -> None:
     started = time.perf_counter()
     again = build_site(store, Registry(), out, evaluation=evaluation)
     result.update(incremental_s=time.perf_counter() - started, rendered=again.pages - again.reused,
-                  reused=again.reused)
+                  reused=again.reused, stages=again.stages)
     result["integrity"] = store.db.execute("pragma integrity_check").fetchone()[0]
     print(json.dumps(result))
 
@@ -230,6 +230,7 @@ def main() -> None:
         print(f"incremental after a day's crawl ({r['changed']:,} reports changed, judged again in "
               f"{r['judge_again_s']:.1f} s): {r['incremental_s']:.1f} s = {100 * r['incremental_s'] / r['seconds']:.1f} % "
               f"of the full build ({r['rendered']:,} pages drawn, {r['reused']:,} reused)")
+        print("  its stages, s: " + ", ".join(f"{name} {seconds:.2f}" for name, seconds in r["stages"].items()))
     if len(results) >= 2:
         (n1, a), (n2, b) = results[0], results[-1]
         print(f"\n{n2 // n1}x the reports: {b['seconds'] / a['seconds']:.1f}x the build time, "

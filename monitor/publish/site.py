@@ -25,10 +25,11 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -190,6 +191,22 @@ class BuildResult:
     pages: int
     reused: int
     reports: int
+    # seconds each stage took in the building process (for benchmarks: where a rebuild's time goes);
+    # "downloads" is the downloads' own time, beside the others when another process wrote them
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+class _Stages:
+    """Wall seconds of a build's stages, each as it ends."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._last
+        self._last = now
 
 
 # --------------------------------------------------------------------------- pieces
@@ -337,6 +354,7 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
     finally:
         if not frozen_before:
             gc.unfreeze()
+    started = time.perf_counter()
     if live is not None:
         _move_into(tmp, out, writer, old_manifest or {}, kept_archives)
     else:
@@ -345,6 +363,7 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
             os.rename(out, old)
         os.rename(tmp, out)
         shutil.rmtree(old, ignore_errors=True)
+    result.stages["swap"] = time.perf_counter() - started
     result.index = out / "index.html"
     return result
 
@@ -392,6 +411,7 @@ def _move_into(staging: Path, out: Path, writer: Writer, old_manifest: dict[str,
 def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_manifest: dict[str, str] | None,
            as_of: date, year: int | None, evaluation: Evaluation | None, health: list[PortalHealth] | None,
            workers: int | None) -> tuple[BuildResult, Writer, set[str]]:
+    stages = _Stages()
     evaluation = evaluation or evaluate(store, registry, as_of)
     health = health if health is not None else portal_health(store)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -547,14 +567,18 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
     downloads_job = _start_beside(lambda own_store: _write_downloads(own_store, root, live, rows, signatures,
                                                                      evaluation),
                                   store, workers, len(rows))
+    stages.done("index")
     try:
         report_count = draw_reports()
+        stages.done("reports")
         draw_summaries(writer)
+        stages.done("summaries")
     except BaseException:
         with contextlib.suppress(Exception):
             downloads_job()  # the other process is done before the half-built folder goes
         raise
-    counts = downloads_job()
+    counts, downloads_seconds = downloads_job()
+    stages.done("waiting for downloads")
     # downloads and methodology
     downloads = [{**d, "count": n} for d, n in zip(DOWNLOADS, counts, strict=True)]
     writer.page("downloads.html", "site/downloads.html.j2", {"title": "数据下载", "downloads": downloads})
@@ -563,8 +587,9 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
                 {"title": "抓取健康", "portals": [h.to_json() for h in health],
                  "error_kind_names": ERROR_KIND_NAMES})
     (root / MANIFEST).write_text(json.dumps(writer.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    return (BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, report_count), writer,
-            kept_archives)
+    stages.done("other pages")
+    return (BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, report_count,
+                        {**stages.seconds, "downloads": downloads_seconds}), writer, kept_archives)
 
 
 DOWNLOADS = (
@@ -604,16 +629,19 @@ _ROW_MAKERS = _row_makers()
 
 
 def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[StatusRow],
-                     signatures: list[tuple[Any, ...]], evaluation: Evaluation) -> list[int]:
+                     signatures: list[tuple[Any, ...]], evaluation: Evaluation) -> tuple[list[int], float]:
     """The downloads' rows, each given by what it is made from (a database row, a status row's
-    signature, a finding's fields): only new and changed rows are made and encoded."""
+    signature, a finding's fields): only new and changed rows are made and encoded. Returns each
+    file's rows and the seconds it took."""
+    started = time.perf_counter()
     previous = live / "data" if live else None
     findings = (((t.jurisdiction, t.agency, t.year, t.report_id, t.finding.code, t.finding.severity,
                   t.finding.message), partial(_finding_row, t)) for t in evaluation.findings.values())
     sources = {"reports": ((raw, partial(Store.export_row, raw)) for raw in store.export_report_rows()),
                "status": ((sig, r.to_json) for r, sig in zip(rows, signatures, strict=True)), "findings": findings}
-    return [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS)[0]
-            for d in DOWNLOADS]
+    counts = [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS)[0]
+              for d in DOWNLOADS]
+    return counts, time.perf_counter() - started
 
 
 _beside_job: Callable[[Store], Any] | None = None  # what a forked process runs, and on which database
