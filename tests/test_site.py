@@ -270,6 +270,33 @@ def test_a_rebuild_is_the_site_a_fresh_build_makes(world_db, tmp_path, monkeypat
             and not filecmp.cmp(out / f, tmp_path / "fresh" / f, shallow=False)] == []
 
 
+def test_a_rebuild_builds_no_summary_it_reuses(world_db, tmp_path, monkeypatch) -> None:
+    """The overview, jurisdiction and list pages are reused by what they read of each row (its
+    status, dates, errors and marks): a day that changed none of that (a corrected title) builds
+    none of their contexts; a moved status builds them again."""
+    from monitor.publish import site as site_module
+
+    store = open_store(copy_db(world_db, tmp_path / "n.db"))
+    out = tmp_path / "site"
+    build_site(store, Registry(), out)
+    rid = store.db.execute("select id from reports order by id limit 1").fetchone()[0]
+    store.db["reports"].update(rid, {"title": "更正后的标题2023年政府信息公开工作年度报告"})
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("a summary page's context was built although its rows did not change")
+
+    with monkeypatch.context() as patched:
+        for name in ("_overview", "_jurisdiction_context", "_list_row"):
+            patched.setattr(site_module, name, must_not_build)
+        again = build_site(store, Registry(), out)
+    assert again.pages - again.reused <= 4  # the report's page, and pages drawn every time (health, …)
+    before = (out / "lists/undated.html").stat().st_ino
+    store.db.execute("update reports set published = null where id = ?", [rid])  # undated now
+    store.db.conn.commit()
+    moved = build_site(store, Registry(), out)
+    assert (out / "lists/undated.html").stat().st_ino != before and moved.pages - moved.reused >= 10
+
+
 def test_pages_drawn_by_several_processes_are_the_pages_one_draws(world_db, tmp_path, monkeypatch) -> None:
     """Report pages drawn by two processes and the downloads written by a third are byte for byte
     what one process writes (the moment of the build fixed, as reproducible builds do)."""

@@ -113,7 +113,10 @@ def _templates_digest() -> str:
 
 
 TEMPLATES_DIGEST = _templates_digest()
-_DIGEST_KEY = TEMPLATES_DIGEST.encode()[:64]
+# a page's digest is keyed with what draws it besides its inputs: the templates and words, and the
+# code that builds contexts from inputs (pages are reused by their sources, not their contexts)
+_DIGEST_KEY = hashlib.blake2b(TEMPLATES_DIGEST.encode() + b"".join(
+    (Path(__file__).parent / name).read_bytes() for name in ("site.py", "fragments.py", "urls.py"))).digest()
 
 
 class Writer:
@@ -481,24 +484,21 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
 
     def draw_summaries(summaries: Writer) -> None:
         """Jurisdiction, overview and list pages, from the status rows and findings alone."""
-        # jurisdictions
         entries_of: dict[str, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
         for entry in entries:
             entries_of[entry[0].jurisdiction].append(entry)
         jurisdictions = sorted(entries_of)
+        # what the summary pages read of each row, digested per jurisdiction: a page's inputs are
+        # the digests of the jurisdictions it shows, and its context is built only when they changed
+        # (a day that moved no status, error or mark builds none of them)
+        of_j = {name: _summary_digest(entries_of[name], by_report) for name in jurisdictions}
+        everything = hashlib.blake2b(pickle.dumps((year, sorted(of_j.items())), 5), digest_size=16).digest()
+
+        # jurisdictions
         for name in jurisdictions:
-            of_j = entries_of[name]
-            years = sorted({r.year for r, _, _ in of_j}, reverse=True)[:6][::-1]
-            units: dict[str, dict[str, Any]] = {}
-            for r, n, _found in of_j:
-                unit = units.setdefault(r.agency, {"agency": r.agency, "level": r.level, "cells": {}})
-                unit["cells"][r.year] = {"status": r.status, "days_late": r.days_late,
-                                         "path": report_path(r.report.id) if r.report else None,
-                                         "errors": n, "flags": index.flags.get((r.jurisdiction, r.agency, r.year), [])}
-            order = {"government": 0, "department": 1, "township": 2}
-            context = {"title": name, "name": name, "years": years,
-                       "units": sorted(units.values(), key=lambda u: (order.get(u["level"], 3), u["agency"]))}
-            summaries.page(jurisdiction_path(name), "site/jurisdiction.html.j2", context, inputs=(as_of, context))
+            summaries.page(jurisdiction_path(name), "site/jurisdiction.html.j2",
+                           partial(_jurisdiction_context, name, entries_of[name], index.flags),
+                           inputs=(as_of, name, of_j[name]))
 
         # overviews
         years_all = sorted({r.year for r in rows}, reverse=True)
@@ -508,58 +508,14 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
         for entry in entries:
             entries_by_year[entry[0].year].append(entry)
         for y in years_all or [default_year]:
-            context = _overview(entries_by_year[y], y, [x for x in years_all if x != y], jurisdictions)
+            overview = _once(partial(_overview, entries_by_year[y], y, [x for x in years_all if x != y], jurisdictions))
             if y == default_year:
-                summaries.page("index.html", "site/index.html.j2", context, inputs=(as_of, context))
-            summaries.page(f"overview/{y}.html", "site/index.html.j2", context, inputs=(as_of, context))
+                summaries.page("index.html", "site/index.html.j2", overview, inputs=(as_of, y, everything))
+            summaries.page(f"overview/{y}.html", "site/index.html.j2", overview, inputs=(as_of, y, everything))
 
         # lists
-        list_years = years_all
-        late = [_list_row(r) for r in rows if r.status == "late"]
-        missing = [_list_row(r) for r in rows if r.status == "missing"]
-        with_errors = []
-        flagged: dict[str, list[dict[str, Any]]] = {"copies": [], "undated": [], "changed": []}
-        for r, n, found in entries:
-            if n and r.report:
-                titles = sorted({FINDINGS[code].title for code, severity, _, _ in by_report.get(r.report.id, _NONE)
-                                 if severity == "error" and code not in STATUS_CODES})
-                with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
-            if r.status == "undated":
-                flagged["undated"].append({**_list_row(r), "what": "页面未标注发布日期，以首次发现时间代替"})
-            if not found or not r.report:
-                continue
-            copies = [f for f in found if f.code.startswith("COPIED_")]
-            if copies:
-                flagged["copies"].append({**_list_row(r), "what": "；".join(f.message for f in copies)})
-            changed = [f for f in found if f.code == "CHANGED_AFTER_PUBLICATION"]
-            if changed:
-                flagged["changed"].append({**_list_row(r), "what": "；".join(f.message for f in changed)})
-        common_cols = [{"key": "jurisdiction", "label": "行政区", "type": "text"},
-                       {"key": "agency", "label": "单位", "type": "text"}, {"key": "year", "label": "年度", "type": "num"}]
-        lists = (
-            ("late", "逾期公布的年报", "公布日期晚于法定期限的年报。", late,
-             [*common_cols, {"key": "deadline", "label": "期限", "type": "text"},
-              {"key": "published", "label": "公布日期", "type": "text"},
-              {"key": "days_late", "label": "逾期天数", "type": "num"}]),
-            ("missing", "未公布的年报", "期限已过、仍未找到的年报。", missing,
-             [*common_cols, {"key": "deadline", "label": "期限", "type": "text"},
-              {"key": "days_late", "label": "已逾期天数", "type": "num"}]),
-            ("errors", "存在错误的年报", "缺少必备内容、统计表错误或数字不合勾稽关系等。", with_errors,
-             [*common_cols, {"key": "errors", "label": "错误数", "type": "num"},
-              {"key": "codes", "label": "错误", "type": "text"}]),
-            ("copies", "疑似照抄的年报", "与本单位上年或其他单位同年的年报正文几乎相同（已忽略单位名称、年份和数字）。",
-             flagged["copies"], [*common_cols, {"key": "what", "label": "说明", "type": "text"}]),
-            ("undated", "未标注发布日期的年报", "页面没有标注发布日期，是否按时无法确认，以本系统首次发现的时间代替。",
-             flagged["undated"], [*common_cols, {"key": "published", "label": "首次发现", "type": "text"},
-                                  {"key": "what", "label": "说明", "type": "text"}]),
-            ("changed", "公布后被修改的年报", "公布之后正文又有改动：此前的版本保留在各年报页面。",
-             flagged["changed"], [*common_cols, {"key": "what", "label": "说明", "type": "text"}]),
-        )
-        for name, title, description, items, columns in lists:
-            items.sort(key=lambda x: (x["jurisdiction"], -x["year"], x["agency"]))
-            context = {"title": title, "description": description, "rows": items, "columns": columns,
-                       "jurisdictions": jurisdictions, "years": list_years}
-            summaries.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, context))
+        for name, context in _list_contexts(rows, entries, by_report, jurisdictions, years_all):
+            summaries.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, name, everything))
 
     # the downloads (every report, status row and finding as CSV and JSON) are written beside the
     # pages, by another process when there is one to spare (forked: it inherits the judgement).
@@ -809,6 +765,111 @@ def _archive(root: Path, live: Path | None, blobs: BlobStore, evidence: list[tup
     return out
 
 
+
+
+_MARKED = tuple(prefix for prefix, _ in ROW_FLAGS)  # findings a summary page names or marks
+
+
+def _summary_digest(entries: list[tuple[StatusRow, int, list[Any]]], by_report: dict[int, list[PageFinding]]) -> bytes:
+    """A digest of everything the summary pages read of these rows: status, dates, report, its
+    content errors' codes and count, and the findings they name or mark."""
+    sources = []
+    for r, n, found in entries:
+        report_id = r.report.id if r.report else None
+        errors = tuple(code for code, severity, _, _ in by_report.get(report_id, _NONE)
+                       if severity == "error" and code not in STATUS_CODES) if n and report_id is not None else ()
+        marked = tuple((f.code, f.message) for f in found if f.code.startswith(_MARKED)) if found else ()
+        sources.append((r.agency, r.level, r.year, r.status, r.deadline.date.toordinal(),
+                        r.published.toordinal() if r.published else None, r.days_late, report_id, n, errors, marked))
+    return hashlib.blake2b(pickle.dumps(sources, 5), digest_size=16).digest()
+
+
+def _once(make: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """``make``, called at most once (a context two pages share)."""
+    made: list[dict[str, Any]] = []
+
+    def get() -> dict[str, Any]:
+        if not made:
+            made.append(make())
+        return made[0]
+    return get
+
+
+def _jurisdiction_context(name: str, entries: list[tuple[StatusRow, int, list[Any]]],
+                          flags: dict[RowKey, list[str]]) -> dict[str, Any]:
+    years = sorted({r.year for r, _, _ in entries}, reverse=True)[:6][::-1]
+    units: dict[str, dict[str, Any]] = {}
+    for r, n, _found in entries:
+        unit = units.setdefault(r.agency, {"agency": r.agency, "level": r.level, "cells": {}})
+        unit["cells"][r.year] = {"status": r.status, "days_late": r.days_late,
+                                 "path": report_path(r.report.id) if r.report else None,
+                                 "errors": n, "flags": flags.get((r.jurisdiction, r.agency, r.year), [])}
+    order = {"government": 0, "department": 1, "township": 2}
+    return {"title": name, "name": name, "years": years,
+            "units": sorted(units.values(), key=lambda u: (order.get(u["level"], 3), u["agency"]))}
+
+
+def _list_contexts(rows: list[StatusRow], entries: list[tuple[StatusRow, int, list[Any]]],
+                   by_report: dict[int, list[PageFinding]], jurisdictions: list[str],
+                   years: list[int]) -> Iterator[tuple[str, Callable[[], dict[str, Any]]]]:
+    """Each list page's name and how to build its context (all of them built at once, if any is)."""
+    built: dict[str, dict[str, Any]] = {}
+
+    def build() -> None:
+        late = [_list_row(r) for r in rows if r.status == "late"]
+        missing = [_list_row(r) for r in rows if r.status == "missing"]
+        with_errors = []
+        flagged: dict[str, list[dict[str, Any]]] = {"copies": [], "undated": [], "changed": []}
+        for r, n, found in entries:
+            if n and r.report:
+                titles = sorted({FINDINGS[code].title for code, severity, _, _ in by_report.get(r.report.id, _NONE)
+                                 if severity == "error" and code not in STATUS_CODES})
+                with_errors.append({**_list_row(r), "errors": n, "codes": "、".join(titles)})
+            if r.status == "undated":
+                flagged["undated"].append({**_list_row(r), "what": "页面未标注发布日期，以首次发现时间代替"})
+            if not found or not r.report:
+                continue
+            copies = [f for f in found if f.code.startswith("COPIED_")]
+            if copies:
+                flagged["copies"].append({**_list_row(r), "what": "；".join(f.message for f in copies)})
+            changed = [f for f in found if f.code == "CHANGED_AFTER_PUBLICATION"]
+            if changed:
+                flagged["changed"].append({**_list_row(r), "what": "；".join(f.message for f in changed)})
+        items = {"late": late, "missing": missing, "errors": with_errors, **flagged}
+        for name, title, description, columns in LISTS:
+            found_items = items[name]
+            found_items.sort(key=lambda x: (x["jurisdiction"], -x["year"], x["agency"]))
+            built[name] = {"title": title, "description": description, "rows": found_items, "columns": columns,
+                           "jurisdictions": jurisdictions, "years": years}
+
+    def context(name: str) -> dict[str, Any]:
+        if not built:
+            build()
+        return built[name]
+
+    for name, *_ in LISTS:
+        yield name, partial(context, name)
+
+
+_COMMON_COLUMNS = [{"key": "jurisdiction", "label": "行政区", "type": "text"},
+                   {"key": "agency", "label": "单位", "type": "text"}, {"key": "year", "label": "年度", "type": "num"}]
+LISTS = (  # name, title, description, columns
+    ("late", "逾期公布的年报", "公布日期晚于法定期限的年报。",
+     [*_COMMON_COLUMNS, {"key": "deadline", "label": "期限", "type": "text"},
+      {"key": "published", "label": "公布日期", "type": "text"}, {"key": "days_late", "label": "逾期天数", "type": "num"}]),
+    ("missing", "未公布的年报", "期限已过、仍未找到的年报。",
+     [*_COMMON_COLUMNS, {"key": "deadline", "label": "期限", "type": "text"},
+      {"key": "days_late", "label": "已逾期天数", "type": "num"}]),
+    ("errors", "存在错误的年报", "缺少必备内容、统计表错误或数字不合勾稽关系等。",
+     [*_COMMON_COLUMNS, {"key": "errors", "label": "错误数", "type": "num"}, {"key": "codes", "label": "错误", "type": "text"}]),
+    ("copies", "疑似照抄的年报", "与本单位上年或其他单位同年的年报正文几乎相同（已忽略单位名称、年份和数字）。",
+     [*_COMMON_COLUMNS, {"key": "what", "label": "说明", "type": "text"}]),
+    ("undated", "未标注发布日期的年报", "页面没有标注发布日期，是否按时无法确认，以本系统首次发现的时间代替。",
+     [*_COMMON_COLUMNS, {"key": "published", "label": "首次发现", "type": "text"},
+      {"key": "what", "label": "说明", "type": "text"}]),
+    ("changed", "公布后被修改的年报", "公布之后正文又有改动：此前的版本保留在各年报页面。",
+     [*_COMMON_COLUMNS, {"key": "what", "label": "说明", "type": "text"}]),
+)
 
 
 def _list_row(r: StatusRow) -> dict[str, Any]:
