@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from monitor.gcpolicy import few_collections
 from monitor.judge.deadlines import Deadline, days_late, deadline_for, latest_due_year
 from monitor.judge.registry import Registry
 from monitor.report.findings import Finding
@@ -194,6 +195,12 @@ def _named(jurisdiction: str) -> bool:
 
 
 def evaluate(store: Store, registry: Registry, as_of: date, year: int | None = None) -> Evaluation:
+    """Every status row and finding of the store on ``as_of`` (``year``: only that report year)."""
+    with few_collections():  # a pass over the whole store (monitor.gcpolicy)
+        return _evaluate(store, registry, as_of, year)
+
+
+def _evaluate(store: Store, registry: Registry, as_of: date, year: int | None) -> Evaluation:
     reports = load_reports(store, as_of)
     by_key = {(r.jurisdiction, r.agency, r.year): r for r in reports}
     per_version = _report_findings(store, [r.version_id for r in reports])

@@ -16,7 +16,6 @@ move and written after it, so a build killed in between is followed by a full on
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import inspect
 import itertools
@@ -39,6 +38,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from monitor.config import DEFAULT_TIMEZONE
+from monitor.gcpolicy import few_collections
 from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, evaluate
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
@@ -64,7 +64,6 @@ from monitor.store import Store
 from monitor.store.blobs import BlobStore, blob_dir
 
 SITE_TITLE = "Nianbao 年报监测"
-GC_YOUNG = 100_000  # allocations between collections of the young generation while a site is built
 MANIFEST = "manifest.json"
 ARCHIVE_EXT = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd", "text": "txt", "image": "bin"}
 
@@ -345,26 +344,14 @@ def build_site(store: Store, registry: Registry, out: str | Path, as_of: date | 
     live = out if old_manifest is not None else None
     # what is in memory already (the judgement: every finding and status row) is frozen out of the
     # garbage collector's reach while the build allocates; it walked those objects again and again,
-    # a fifth of a day's rebuild at 100k reports (and the rendering processes, forked, inherit it).
-    # Thawed afterwards unless the program had frozen objects of its own before
-    frozen_before = gc.get_freeze_count()
-    gc.freeze()
-    # and the young generation is collected every 100k allocations, not 700: the build's loops make
-    # a few objects for each of 100k rows and reports, and each collection walked them all again
-    # (building the grid's rows took 5 µs a row with collections, 1 µs without); a build makes few
-    # reference cycles, and the forked processes inherit the setting
-    thresholds = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG, *thresholds[1:])
-    try:
-        result, writer, kept_archives = _build(store, registry, tmp, live, old_manifest, as_of, year, evaluation,
-                                               health, workers)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        gc.set_threshold(*thresholds)
-        if not frozen_before:
-            gc.unfreeze()
+    # a fifth of a day's rebuild at 100k reports (and the rendering processes, forked, inherit it)
+    with few_collections(freeze=True):
+        try:
+            result, writer, kept_archives = _build(store, registry, tmp, live, old_manifest, as_of, year, evaluation,
+                                                   health, workers)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     started = time.perf_counter()
     if live is not None:
         _move_into(tmp, out, writer, old_manifest or {}, kept_archives)
