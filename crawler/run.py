@@ -15,6 +15,7 @@ from scrapy.settings import Settings
 from crawler import settings as default_settings
 from crawler.spiders.portal import PortalConfig, PortalSpider
 from crawler.state import CrawlStateExtension
+from monitor.gcpolicy import few_collections
 
 
 def crawl_settings(db: str, overrides: dict[str, Any] | None = None) -> Settings:
@@ -112,7 +113,8 @@ def crawl(portals: list[PortalConfig], db: str, overrides: dict[str, Any] | None
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, portals=portals)
-    process.start()
+    with few_collections():  # a crawl allocates a few objects for every request and page (monitor.gcpolicy)
+        process.start()
     try:
         ext = crawler.get_extension(CrawlStateExtension)
     except RuntimeError:  # stopped before the crawl started (a signal during start-up)
