@@ -51,6 +51,28 @@ def shingles(normalised: str) -> set[str]:
     return {normalised[i:i + SHINGLE] for i in range(max(0, len(normalised) - SHINGLE + 1))}
 
 
+_ROLL = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit multiplier (the golden ratio's)
+
+
+def shingle_hashes(normalised: str) -> np.ndarray:
+    """The shingles as sorted distinct 64-bit hashes: intersection sizes by array operations, in
+    an eighth of a set's memory. Each hash is a polynomial over the shingle's code points, so all
+    of a text's are made at once; the same shingle always hashes alike, and two different ones
+    collide with a chance of ~2^-64 (exact for any pair of reports in practice)."""
+    points = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(points) - SHINGLE + 1
+    if count <= 0:
+        return np.empty(0, dtype=np.uint64)
+    hashes = points[:count].copy()
+    with np.errstate(over="ignore"):
+        for k in range(1, SHINGLE):
+            hashes = hashes * _ROLL + points[k:k + count]
+    return np.unique(hashes)
+
+
+Prose = tuple[int, np.ndarray]  # a normalised prose's length and its shingle_hashes
+
+
 def jaccard(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
@@ -83,8 +105,35 @@ def make_doc(key: int, prose: str, names: Iterable[str] = ()) -> Doc:
 
 
 NEAR_AGREEING = int(np.ceil((COPY_THRESHOLD - 0.15) * NUM_HASHES))  # hashes two signatures share to be confirmed
-PAIR_CHUNK = 20_000  # candidate pairs estimated at once: two gathered signature blocks of ~20 MB each
+PAIR_CHUNK = 20_000  # candidate pairs estimated at once: two gathered blocks of their hashes, ~5 MB each
 MAX_BUCKET = 500  # a band value shared by more reports is an empty or stock text, not a copy
+PAIRS_AT_ONCE = 1_000_000  # pairs of one band made at once (a few arrays of 8 MB)
+
+
+def _bucket_pairs(ids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every pair (x, y), x < y, of positions whose ``ids`` are equal and not negative, in batches:
+    per bucket, each member with every later one (as ``numpy.triu_indices`` would, without a
+    Python loop over buckets)."""
+    compared = np.flatnonzero(ids >= 0)
+    if not len(compared):
+        return
+    members = compared[np.argsort(ids[compared], kind="stable")]  # grouped, positions ascending
+    _, starts, sizes = np.unique(ids[members], return_index=True, return_counts=True)
+    size = np.repeat(sizes, sizes)
+    rank = np.arange(len(members)) - np.repeat(starts, sizes)
+    later = size - 1 - rank  # the members each one is paired with
+    ends = np.cumsum(later)
+    begin = 0
+    while begin < len(members):
+        # whole members at a time, up to PAIRS_AT_ONCE pairs (at least one member)
+        stop = max(begin + 1, int(np.searchsorted(ends, ends[begin] - later[begin] + PAIRS_AT_ONCE, "right")))
+        counts = later[begin:stop]
+        total = int(counts.sum())
+        if total:
+            owner = np.repeat(np.arange(begin, stop), counts)
+            offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            yield members[owner], members[owner + 1 + offset]
+        begin = stop
 
 
 def candidate_pairs(signatures: dict[int, np.ndarray]) -> set[tuple[int, int]]:
@@ -124,57 +173,6 @@ def candidate_pairs(signatures: dict[int, np.ndarray]) -> set[tuple[int, int]]:
                 near = (low[xs] == low[ys]).sum(axis=1) >= NEAR_AGREEING
                 kept.append((xs[near], ys[near]))
     return {(keys[x], keys[y]) for xs, ys in kept for x, y in zip(xs.tolist(), ys.tolist(), strict=True)}
-
-
-_ROLL = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit multiplier (the golden ratio's)
-
-
-def shingle_hashes(normalised: str) -> np.ndarray:
-    """The shingles as sorted distinct 64-bit hashes: intersection sizes by array operations, in
-    an eighth of a set's memory. Each hash is a polynomial over the shingle's code points, so all
-    of a text's are made at once; the same shingle always hashes alike, and two different ones
-    collide with a chance of ~2^-64 (exact for any pair of reports in practice)."""
-    points = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    count = len(points) - SHINGLE + 1
-    if count <= 0:
-        return np.empty(0, dtype=np.uint64)
-    hashes = points[:count].copy()
-    with np.errstate(over="ignore"):
-        for k in range(1, SHINGLE):
-            hashes = hashes * _ROLL + points[k:k + count]
-    return np.unique(hashes)
-
-
-Prose = tuple[int, np.ndarray]  # a normalised prose's length and its shingle_hashes
-
-
-PAIRS_AT_ONCE = 1_000_000  # pairs of one band made at once (a few arrays of 8 MB)
-
-
-def _bucket_pairs(ids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Every pair (x, y), x < y, of positions whose ``ids`` are equal and not negative, in batches:
-    per bucket, each member with every later one (as ``numpy.triu_indices`` would, without a
-    Python loop over buckets)."""
-    compared = np.flatnonzero(ids >= 0)
-    if not len(compared):
-        return
-    members = compared[np.argsort(ids[compared], kind="stable")]  # grouped, positions ascending
-    _, starts, sizes = np.unique(ids[members], return_index=True, return_counts=True)
-    size = np.repeat(sizes, sizes)
-    rank = np.arange(len(members)) - np.repeat(starts, sizes)
-    later = size - 1 - rank  # the members each one is paired with
-    ends = np.cumsum(later)
-    begin = 0
-    while begin < len(members):
-        # whole members at a time, up to PAIRS_AT_ONCE pairs (at least one member)
-        stop = max(begin + 1, int(np.searchsorted(ends, ends[begin] - later[begin] + PAIRS_AT_ONCE, "right")))
-        counts = later[begin:stop]
-        total = int(counts.sum())
-        if total:
-            owner = np.repeat(np.arange(begin, stop), counts)
-            offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-            yield members[owner], members[owner + 1 + offset]
-        begin = stop
 
 
 def confirm_many(one: Prose, others: list[Prose], threshold: float = COPY_THRESHOLD) -> list[float | None]:
