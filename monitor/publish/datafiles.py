@@ -5,11 +5,12 @@ A national site's downloads hold ~100k reports, their status rows and their find
 crawl changes about one in a hundred. Encoding every row again each build (JSON, CSV with each
 cell neutralised) cost more than drawing the pages that changed, so each file keeps beside it an
 index (``.{name}.rows``: a digest of every row with where its bytes are in both files). A row
-whose digest the previous build's index holds is copied from the previous files as bytes; only
-new and changed rows are made and encoded. A row may be given by its source (a database row, a
-tuple of plain values) and the function that makes it: the source is digested, and most rows are
-never made. The files are the same bytes either way: a row's encoding depends on its source
-alone (and on the columns, this module's code and the row maker's, which salt the digest).
+whose digest the previous build's index holds is copied from the previous files as bytes (rows
+that followed each other there, as one slice); only new and changed rows are made and encoded.
+A row may be given by its source (a database row, a tuple of plain values) and the function that
+makes it: the source is digested, and most rows are never made. The files are the same bytes
+either way: a row's encoding depends on its source alone (and on the columns, this module's
+code and the row maker's, which salt the digest).
 """
 
 from __future__ import annotations

@@ -760,8 +760,6 @@ def _archive(root: Path, live: Path | None, blobs: BlobStore, evidence: list[tup
     return out
 
 
-
-
 _MARKED = tuple(prefix for prefix, _ in ROW_FLAGS)  # findings a summary page names or marks
 
 
