@@ -299,6 +299,15 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[5])
 redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[3])), 'EX', 3600)
 return 0
 """
+# A leased request leaves a little later than its lease was granted (a busy process sends late):
+# the portal's next start is counted from when it left, so two processes' requests never arrive
+# closer than the delay because the first one's sender was slow.
+_SENT = """
+local next_start = tonumber(ARGV[1]) + tonumber(ARGV[2])
+if next_start > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], tostring(next_start), 'EX', 3600)
+end
+"""
 LEASE_POLL = 0.05  # first wait for a portal whose places are taken by another process; doubled up to LEASE_POLL_MAX
 LEASE_POLL_MAX = 0.4
 
@@ -327,10 +336,12 @@ class FleetPoliteness:
         self.delay = settings.getfloat("NIANBAO_FLEET_DELAY", settings.getfloat("DOWNLOAD_DELAY", 0.0))
         self.jitter = settings.getfloat("DOWNLOAD_DELAY_JITTER", 0.0)
         self._acquire = self.server.register_script(_ACQUIRE)
-        self.leases: dict[int, tuple[str, str]] = {}
+        self._sent = self.server.register_script(_SENT)
+        self.leases: dict[int, tuple[str, str, float]] = {}  # request -> (portal, lease token, its delay)
         self.waiting: Counter[str] = Counter()  # requests of this process waiting for a lease, by portal
         self.released: dict[str, asyncio.Event] = {}  # set when this process gives back a lease of the portal
         crawler.signals.connect(self._left, signal=signals.request_left_downloader)
+        crawler.signals.connect(self._reached, signal=signals.request_reached_downloader)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -362,7 +373,14 @@ class FleetPoliteness:
             self.waiting[slot] -= 1
             if not self.waiting[slot]:
                 del self.waiting[slot]
-        self.leases[id(request)] = (slot, token)
+        self.leases[id(request)] = (slot, token, delay)
+
+    def _reached(self, request: Request, spider=None) -> None:
+        """The request leaves for its portal now: the portal's next start is counted from here."""
+        lease = self.leases.get(id(request))
+        if lease and lease[2] > 0:
+            with contextlib.suppress(redis.RedisError):
+                self._sent(keys=[self.keys.next_start(lease[0])], args=[time.time(), lease[2]])
 
     def _release(self, request: Request) -> None:
         lease = self.leases.pop(id(request), None)

@@ -437,6 +437,35 @@ def test_a_bad_item_is_set_aside_and_the_crawl_goes_on(tmp_path, redis_url) -> N
     assert client.lrange(Keys().dead, 0, -1) == [b"not a pickled item"]
 
 
+def test_the_delay_counts_from_when_a_request_left_not_from_its_lease(redis_url) -> None:
+    """One process takes a portal's lease and, busy, sends the request 0.3 s later; another
+    process asking when the delay (0.4 s) has passed since the lease must still wait until 0.4 s
+    after the first request left, or the two arrive 0.1 s apart (the flaky fleet politeness)."""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.spiders import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import FleetPoliteness
+
+    def process() -> FleetPoliteness:
+        return FleetPoliteness(get_crawler(Spider, {"REDIS_URL": redis_url, "DOWNLOAD_DELAY": 0.4,
+                                                    "DOWNLOAD_DELAY_JITTER": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}))
+
+    async def two_processes() -> float:
+        first, second = process(), process()
+        late = Request("http://127.0.0.1:9/a.html", meta={"download_slot": "127.0.0.1:9"})
+        await first.process_request(late)
+        await asyncio.sleep(0.3)
+        left = time.monotonic()
+        first._reached(late)  # what Scrapy signals as the request reaches the downloader
+        await second.process_request(Request("http://127.0.0.1:9/b.html", meta={"download_slot": "127.0.0.1:9"}))
+        return time.monotonic() - left
+
+    assert asyncio.run(two_processes()) >= 0.35
+
+
 def test_a_request_waits_for_its_portal_without_polling(redis_url) -> None:
     """A request whose portal is in its delay sleeps as long as Redis says is left, and one whose
     portal's places are taken wakes when this process gives one back: a few questions to Redis, not
@@ -451,6 +480,7 @@ def test_a_request_waits_for_its_portal_without_polling(redis_url) -> None:
 
     def politeness(delay: float) -> tuple[FleetPoliteness, list[float]]:
         crawler = get_crawler(Spider, {"REDIS_URL": redis_url, "DOWNLOAD_DELAY": delay,
+                                       "DOWNLOAD_DELAY_JITTER": 0,  # the project's ±50 % made it flaky
                                        "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
                                        "NIANBAO_REDIS_PREFIX": f"t{delay}"})
         fleet = FleetPoliteness(crawler)
