@@ -300,8 +300,8 @@ redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[3])), 'EX', 3600)
 return 0
 """
 # A leased request leaves a little later than its lease was granted (a busy process sends late):
-# the portal's next start is counted from when it left, so two processes' requests never arrive
-# closer than the delay because the first one's sender was slow.
+# the portal's next start is then counted from when it left. This covers a sender late by less
+# than the delay; one late by more can still be overtaken by another process's request.
 _SENT = """
 local next_start = tonumber(ARGV[1]) + tonumber(ARGV[2])
 if next_start > tonumber(redis.call('GET', KEYS[1]) or '0') then
