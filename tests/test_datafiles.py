@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from monitor.publish.datafiles import write_data
+from monitor.publish.datafiles import write_data, write_keyed
 
 COLUMNS = ["jurisdiction", "agency", "year", "findings", "title"]
 
@@ -65,3 +65,24 @@ def test_runs_of_copied_rows_survive_rows_removed_added_moved_and_repeated(tmp_p
         write_data(fresh, "reports", day, COLUMNS)
         assert files(again) == files(fresh) and count == len(day) and copied >= len(day) - 6
         live = again
+
+
+def test_rows_made_a_batch_at_a_time_are_asked_for_only_where_their_source_moved(tmp_path) -> None:
+    """With ``make_many`` the source alone stands for a row (the site gives a report's stamp): rows
+    are made one batch at a time, and a rebuild asks only for the rows whose source is new."""
+    made: list[list[int]] = []
+
+    def make_many(sources: list[tuple[int, int]]) -> list[dict]:
+        made.append([i for i, _ in sources])
+        return [rows(2500, changed=1234 if stamp else None)[i] for i, stamp in sources]
+
+    live, again, fresh = tmp_path / "live", tmp_path / "again", tmp_path / "fresh"
+    assert write_keyed(live, "reports", (((i, 0), None) for i in range(2500)), COLUMNS, make_many=make_many) == (2500, 0)
+    assert [len(m) for m in made] == [1000, 1000, 500]
+    made.clear()
+    day = [((i, 1 if i == 1234 else 0), None) for i in range(2500)]
+    assert write_keyed(again, "reports", day, COLUMNS, previous=live, make_many=make_many) == (2500, 2499)
+    assert made == [[1234]]
+    write_data(fresh, "reports", rows(2500, changed=1234), COLUMNS)
+    for name in ("reports.json", "reports.csv"):  # (the index holds digests of sources, not of rows)
+        assert files(again)[name] == files(fresh)[name]

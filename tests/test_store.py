@@ -187,7 +187,37 @@ def test_a_reports_revision_stamp_changes_with_it_and_its_versions(tmp_path) -> 
     assert third != second
     with store.transaction() as tx:
         tx.execute("update report_versions set format = 'pdf' where id = (select min(id) from report_versions)")
-    assert rev() != third
+    fourth = rev()
+    assert fourth != third
+    # what the analysis found is part of what the report says (migration 018)
+    for change in ("update findings set message = message || '（复核）' where id = (select min(id) from findings)",
+                   "delete from findings where id = (select min(id) from findings)",
+                   "insert into findings (report_id, version_id, code, severity, message, detail, first_seen, last_seen) "
+                   "select report_id, id, 'FEE_STATEMENT_MISSING', 'warning', '未说明收费', '{}', first_seen, "
+                   "first_seen from report_versions limit 1"):
+        with store.transaction() as tx:
+            tx.execute(change)
+        assert rev() != fourth, change
+        fourth = rev()
+
+
+def test_the_export_of_some_reports_is_theirs_in_the_order_asked_and_reads_the_facts_index(tmp_path) -> None:
+    """The site's downloads read a report's row only where its stamp moved (``ids``); the pass over
+    every report reads its version's small facts from their index, not the row that holds its text."""
+    from monitor.store.migrations import VERSION_FACTS_INDEX
+
+    store = open_store(tmp_path / "n.db")
+    for n, key in enumerate(("000", "001", "002")):
+        store.record_report(analyze_path(SEEDS[key]), url=f"http://127.0.0.1/{n}.html", seen_at="2024-01-01T00:00:00")
+    every = list(store.export_report_rows())
+    stamps = list(store.export_report_stamps())
+    assert [len(s) for s in stamps] == [2, 2, 2] and len(every) == 3
+    ids = [rid for rid, _ in stamps]
+    assert list(store.export_report_rows(ids=ids[::-1])) == every[::-1]
+    assert list(store.export_report_rows(ids=[ids[1], 999])) == [every[1]]
+    for sql in ("select r.id, r.rev " + store._EXPORTED.format(index=f"indexed by {VERSION_FACTS_INDEX}", where=""),):
+        plan = " ".join(str(row) for row in store.db.execute("explain query plan " + sql))
+        assert f"COVERING INDEX {VERSION_FACTS_INDEX}" in plan
 
 
 def test_a_portal_that_never_yielded_a_report_says_so(tmp_path) -> None:

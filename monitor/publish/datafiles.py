@@ -103,12 +103,14 @@ def write_data(folder: Path, name: str, rows: Iterable[Row], columns: list[str],
 
 
 def write_keyed(folder: Path, name: str, items: Iterable[Keyed], columns: list[str], previous: Path | None = None,
-                salt: bytes = b"") -> tuple[int, int]:
+                salt: bytes = b"", make_many: Callable[[list[Any]], list[Row]] | None = None) -> tuple[int, int]:
     """:func:`write_data` for rows given as (source, row or function making it): the source, plain
     values that determine the row (a database row, a tuple), is what is digested, and a row is made
     only when it must be encoded: most of a day's rows are copied without being made. ``salt``
     names the code that makes rows from sources (a change of it must not copy rows it would make
-    differently). Items are taken a thousand at a time: memory stays flat."""
+    differently). With ``make_many``, rows are made from their sources a batch at a time (one
+    query for the batch's new rows) and the items' second halves are not used. Items are taken a
+    thousand at a time: memory stays flat."""
     folder.mkdir(parents=True, exist_ok=True)
     old = _Previous(previous, name) if previous is not None else None
     key = hashlib.blake2b(_CODE + salt + repr(columns).encode(), digest_size=32).digest()
@@ -129,8 +131,14 @@ def write_keyed(folder: Path, name: str, items: Iterable[Keyed], columns: list[s
                 digests = [hashlib.blake2b(pickle.dumps(source, 5), key=key, digest_size=16).digest()
                            for source, _ in batch]
                 found = [old.rows.get(d) for d in digests] if old else [None] * len(batch)
-                fresh = [made() if callable(made) else made
-                         for (_, made), at in zip(batch, found, strict=True) if at is None]
+                if make_many is not None:
+                    wanted = [source for (source, _), at in zip(batch, found, strict=True) if at is None]
+                    fresh = make_many(wanted) if wanted else []
+                    if len(fresh) != len(wanted):
+                        raise RuntimeError(f"{name}: {len(wanted)} rows asked for, {len(fresh)} made")
+                else:
+                    fresh = [made() if callable(made) else made
+                             for (_, made), at in zip(batch, found, strict=True) if at is None]
                 encoded = iter(_encode(fresh, columns, encode))
                 json_out: list[bytes] = []
                 csv_out: list[bytes] = []

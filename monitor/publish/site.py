@@ -144,19 +144,29 @@ class Writer:
 
     def reuse(self, path: str, inputs: Any) -> bool:
         """Record the page's inputs; True when the live site's page was drawn from the same ones."""
+        folder, _, name = path.rpartition("/")
+        return self.reuser(folder)(path, name, inputs)
+
+    def reuser(self, folder: str) -> Callable[[str, str, Any], bool]:
+        """:meth:`reuse` for many pages of one folder, as ``reuse(path, file name, inputs)``: a
+        rebuild asks it of every report page, so what it can it looks up once."""
         # the templates are inputs too: a new release re-renders what it draws differently. Pickled,
         # not repr'd (a third of the time): lossless, so different inputs never share a digest; the
         # same inputs pickle alike from the same code (at worst a page is drawn once more)
-        digest = hashlib.blake2b(pickle.dumps(inputs, 5), key=_DIGEST_KEY, digest_size=20).hexdigest()
-        self.manifest[path] = digest
-        if self._live and self.old_manifest.get(path) == digest and self._live_has(path):
-            self.reused += 1
-            return True
-        return False
+        manifest, old = self.manifest, self.old_manifest.get
+        live = self._live_names(folder) if self._live else frozenset()
+        dumps, blake2b = pickle.dumps, hashlib.blake2b
 
-    def _live_has(self, path: str) -> bool:
-        """Whether the live site has this file (one directory listing per folder, not a stat a page)."""
-        folder, _, name = path.rpartition("/")
+        def reuse(path: str, name: str, inputs: Any) -> bool:
+            manifest[path] = digest = blake2b(dumps(inputs, 5), key=_DIGEST_KEY, digest_size=20).hexdigest()
+            if name in live and old(path) == digest:
+                self.reused += 1
+                return True
+            return False
+        return reuse
+
+    def _live_names(self, folder: str) -> set[str]:
+        """The live site's files in this folder (one directory listing per folder, not a stat a page)."""
         names = self._listing.get(folder)
         if names is None:
             try:
@@ -164,7 +174,7 @@ class Writer:
             except OSError:
                 names = set()
             self._listing[folder] = names
-        return name in names
+        return names
 
     def render(self, path: str, template: str, values: dict[str, Any]) -> None:
         html = self.env.get_template(template).render(**self.common, **values, root="../" * path.count("/"))
@@ -216,6 +226,7 @@ class _Stages:
 
 
 ROW_FLAGS = (("COPIED_", "疑似照抄"), ("CHANGED_AFTER_PUBLICATION", "公布后修改"))  # finding code prefix, mark
+_MARKED = tuple(prefix for prefix, _ in ROW_FLAGS)  # findings a summary page names or marks
 RowKey = tuple[str, str, int]  # (jurisdiction, agency, year): a status row, and the reports filed under it
 PageFinding = tuple[str, str, str, dict[str, Any]]  # (code, severity, message, detail) as a report page lists it
 
@@ -235,24 +246,25 @@ class FindingIndex:
         by_report: dict[int, list[PageFinding]] = defaultdict(list)
         by_row: dict[RowKey, list[Any]] = defaultdict(list)
         errors: Counter[RowKey] = Counter()
+        marked: dict[RowKey, set[str]] = defaultdict(set)  # the codes that mark a row, where any
         for t in evaluation.findings.values():
             f = t.finding
             key = (t.jurisdiction, t.agency, t.year)
             by_row[key].append(f)
+            code = f.code
+            if code.startswith(_MARKED):
+                marked[key].add(code)
             if t.report_id is not None:
                 severity = f.severity
-                by_report[t.report_id].append((f.code, severity, f.message, f.detail))
+                by_report[t.report_id].append((code, severity, f.message, f.detail))
                 # one definition of a content error for the tile, the grid and the list
-                if severity == "error" and f.code not in STATUS_CODES:
+                if severity == "error" and code not in STATUS_CODES:
                     errors[key] += 1
         for items in by_report.values():
             if len(items) > 1:
                 items.sort(key=lambda f: (SEVERITY_ORDER[f[1]], f[0], f[2]))
-        flags = {}
-        for key, found in by_row.items():
-            marks = [label for prefix, label in ROW_FLAGS if any(f.code.startswith(prefix) for f in found)]
-            if marks:
-                flags[key] = marks
+        flags = {key: [label for prefix, label in ROW_FLAGS if any(c.startswith(prefix) for c in codes)]
+                 for key, codes in marked.items()}
         return cls(dict(by_report), dict(by_row), errors, flags)
 
 
@@ -441,24 +453,33 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
         latest_crawls = store.latest_crawls()
 
         def pages() -> Iterator[ReportPage]:
+            # a rebuild's one pass over every report: what it does it does 100k times
             waiting: list[tuple[Any, ...]] = []
-            reuse, keep = writer.reuse, kept_archives.add
+            folder = report_path(0).rpartition("/")[0]
+            reuse, keep, findings_of, status_get = writer.reuser(folder), kept_archives.add, by_report.get, status_of.get
+            crawl_of = latest_crawls.get
+            count = 0
             for (rid, rev, jurisdiction, agency, report_year, last_seen, portal_id, page_blob, attachment_blob,
                  fmt) in store.report_stamps():
-                counted[0] += 1
-                findings = by_report.get(rid, _NONE)
-                status, signature = status_of.get((jurisdiction, agency, report_year), _NO_STATUS)
+                count += 1
+                findings = findings_of(rid, _NONE)
+                status, signature = status_get((jurisdiction, agency, report_year), _NO_STATUS)
                 path = report_path(rid)
-                evidence = _evidence(page_blob, attachment_blob, fmt) if blobs is not None else _NONE
-                for e in evidence:
-                    keep(e[1])
-                seen = _seen(last_seen, latest_crawls.get(portal_id))
+                if blobs is not None and (page_blob or attachment_blob):
+                    evidence = _evidence(page_blob, attachment_blob, fmt)
+                    for e in evidence:
+                        keep(e[1])
+                else:
+                    evidence = _NONE
+                crawled = crawl_of(portal_id)
+                seen = _ONLINE if crawled is not None and last_seen >= crawled else _seen(last_seen, crawled)
                 # digested in the cheap form (tuples, day numbers); drawn from the full one
-                if not reuse(path, (rev, findings, signature, seen)):
+                if not reuse(path, path[len(folder) + 1:], (rev, findings, signature, seen)):
                     waiting.append((rid, path, findings, status, evidence, seen))
                     if len(waiting) == CHUNK:
                         yield from read(waiting)
                         waiting = []
+            counted[0] = count
             yield from read(waiting)
 
         def read(waiting) -> Iterator[ReportPage]:
@@ -480,13 +501,15 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
     def draw_summaries(summaries: Writer) -> None:
         """Jurisdiction, overview and list pages, from the status rows and findings alone."""
         entries_of: dict[str, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
-        for entry in entries:
+        signatures_of: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for entry, signature in zip(entries, signatures, strict=True):
             entries_of[entry[0].jurisdiction].append(entry)
+            signatures_of[entry[0].jurisdiction].append(signature)
         jurisdictions = sorted(entries_of)
         # what the summary pages read of each row, digested per jurisdiction: a page's inputs are
         # the digests of the jurisdictions it shows, and its context is built only when they changed
         # (a day that moved no status, error or mark builds none of them)
-        of_j = {name: _summary_digest(entries_of[name], by_report) for name in jurisdictions}
+        of_j = {name: _summary_digest(entries_of[name], signatures_of[name], by_report) for name in jurisdictions}
         everything = hashlib.blake2b(pickle.dumps((year, sorted(of_j.items())), 5), digest_size=16).digest()
 
         # jurisdictions
@@ -565,7 +588,8 @@ def _row_makers() -> bytes:
     the previous build. (Without sources to read, the package's version stands for them.)"""
     try:
         code = "".join(inspect.getsource(f) for f in (_finding_row, StatusRow.to_json, StatusRow.signature,
-                                                      Store.export_row, Store.export_report_rows))
+                                                      Store.export_row, Store.export_report_rows,
+                                                      Store.export_report_stamps))
     except (OSError, TypeError):
         from importlib.metadata import PackageNotFoundError, version
 
@@ -588,9 +612,16 @@ def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[Sta
     previous = live / "data" if live else None
     findings = (((t.jurisdiction, t.agency, t.year, t.report_id, t.finding.code, t.finding.severity,
                   t.finding.message), partial(_finding_row, t)) for t in evaluation.findings.values())
-    sources = {"reports": ((raw, partial(Store.export_row, raw)) for raw in store.export_report_rows()),
+
+    def report_rows(stamps: list[tuple[int, int]]) -> list[dict[str, Any]]:
+        return [Store.export_row(raw) for raw in store.export_report_rows(ids=[rid for rid, _ in stamps])]
+    # a report's row is known by its stamp (which moves with everything the row is made from) and
+    # read from the store only when that moved: reading every report's row was a third of this
+    sources = {"reports": ((stamp, None) for stamp in store.export_report_stamps()),
                "status": ((sig, r.to_json) for r, sig in zip(rows, signatures, strict=True)), "findings": findings}
-    counts = [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS)[0]
+    makers = {"reports": report_rows}
+    counts = [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS,
+                          makers.get(d["name"]))[0]
               for d in DOWNLOADS]
     return counts, time.perf_counter() - started
 
@@ -760,20 +791,17 @@ def _archive(root: Path, live: Path | None, blobs: BlobStore, evidence: list[tup
     return out
 
 
-_MARKED = tuple(prefix for prefix, _ in ROW_FLAGS)  # findings a summary page names or marks
-
-
-def _summary_digest(entries: list[tuple[StatusRow, int, list[Any]]], by_report: dict[int, list[PageFinding]]) -> bytes:
-    """A digest of everything the summary pages read of these rows: status, dates, report, its
-    content errors' codes and count, and the findings they name or mark."""
+def _summary_digest(entries: list[tuple[StatusRow, int, list[Any]]], signatures: list[tuple[Any, ...]],
+                    by_report: dict[int, list[PageFinding]]) -> bytes:
+    """A digest of everything the summary pages read of these rows: each row's signature (status,
+    dates, report: a little more than they show, made once for every page), its content errors'
+    codes and count, and the findings they name or mark."""
     sources = []
-    for r, n, found in entries:
-        report_id = r.report.id if r.report else None
-        errors = tuple(code for code, severity, _, _ in by_report.get(report_id, _NONE)
-                       if severity == "error" and code not in STATUS_CODES) if n and report_id is not None else ()
+    for (r, n, found), signature in zip(entries, signatures, strict=True):
+        errors = tuple(code for code, severity, _, _ in by_report.get(r.report.id, _NONE)
+                       if severity == "error" and code not in STATUS_CODES) if n and r.report else ()
         marked = tuple((f.code, f.message) for f in found if f.code.startswith(_MARKED)) if found else ()
-        sources.append((r.agency, r.level, r.year, r.status, r.deadline.date.toordinal(),
-                        r.published.toordinal() if r.published else None, r.days_late, report_id, n, errors, marked))
+        sources.append((signature, n, errors, marked) if n or marked else signature)
     return hashlib.blake2b(pickle.dumps(sources, 5), digest_size=16).digest()
 
 

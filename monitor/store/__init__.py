@@ -26,7 +26,7 @@ from monitor.report.record import version_facts
 from monitor.report.textutil import iso
 from monitor.store.digests import DigestQueries
 from monitor.store.judging import JudgingQueries
-from monitor.store.migrations import adopt_legacy_record, migrations
+from monitor.store.migrations import VERSION_FACTS_INDEX, adopt_legacy_record, migrations
 from monitor.store.packing import pack, pack_json, unpack
 
 if TYPE_CHECKING:
@@ -383,7 +383,8 @@ class Store(JudgingQueries, DigestQueries):
         return self.db.execute(
             "select r.id, r.rev, r.jurisdiction, r.agency, r.year, r.last_seen, r.portal_id, v.page_blob, "
             "v.attachment_blob, v.format "
-            "from reports r left join report_versions v on v.id = coalesce(r.current_version_id, "
+            f"from reports r left join report_versions v indexed by {VERSION_FACTS_INDEX} "
+            "on v.id = coalesce(r.current_version_id, "
             "(select max(id) from report_versions where report_id = r.id)) order by r.id")
 
     def latest_crawls(self) -> dict[int, str]:
@@ -461,19 +462,40 @@ class Store(JudgingQueries, DigestQueries):
     EXPORT_FIELDS = ("url", "title", "agency", "jurisdiction", "year", "level", "published", "first_seen", "format",
                      "text_source", "text_chars")
 
-    def export_report_rows(self, with_text: bool = False) -> Iterator[tuple[Any, ...]]:
+    # reports with a version in force, in the order the export lists them
+    _EXPORTED = """from reports r join report_versions v {index} on v.id = r.current_version_id {where}
+                   order by r.jurisdiction, r.year desc, r.agency"""
+
+    def export_report_rows(self, with_text: bool = False, ids: list[int] | None = None) -> Iterator[tuple[Any, ...]]:
         """Each report's version in force as a plain tuple (EXPORT_FIELDS, then the version's
         finding codes as a JSON array, then its packed text when asked): cheap to compare, made
-        into the export's shape by :meth:`export_row` only where needed."""
-        sql = f"""
-            select r.url, r.title, r.agency, r.jurisdiction, r.year, r.level, r.published, r.first_seen,
+        into the export's shape by :meth:`export_row` only where needed. With ``ids``: only those
+        reports' rows, in the order given."""
+        columns = """r.url, r.title, r.agency, r.jurisdiction, r.year, r.level, r.published, r.first_seen,
                    v.format, v.text_source, v.text_chars,
                    (select json_group_array(code) from (select code from findings f
-                        where f.version_id = v.id order by f.severity, f.code)) as codes{", v.text" if with_text else ""}
-            from reports r join report_versions v on v.id = r.current_version_id
-            order by r.jurisdiction, r.year desc, r.agency
-        """
-        return self.db.execute(sql)
+                        where f.version_id = v.id order by f.severity, f.code)) as codes"""
+        # the version's small facts from their index, unless its text is asked for too
+        index = "" if with_text else f"indexed by {VERSION_FACTS_INDEX}"
+        if ids is None:
+            return self.db.execute(f"select {columns}{', v.text' if with_text else ''} "
+                                   + self._EXPORTED.format(index=index, where=""))
+        return self._export_rows_of(ids, columns + (", v.text" if with_text else ""), index)
+
+    def _export_rows_of(self, ids: list[int], columns: str, index: str) -> Iterator[tuple[Any, ...]]:
+        for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+            chunk = ids[start:start + 500]
+            found = {row[0]: row[1:] for row in self.db.execute(
+                f"select r.id, {columns} " + self._EXPORTED.format(
+                    index=index, where=f"where r.id in ({','.join('?' * len(chunk))})"), chunk)}
+            yield from (found[i] for i in chunk if i in found)
+
+    def export_report_stamps(self) -> Iterator[tuple[int, int]]:
+        """(id, revision stamp) of the reports :meth:`export_report_rows` lists, in its order: the
+        stamp moves with everything a row is made from (migration 018), so the site's downloads
+        read a row only where it moved."""
+        return self.db.execute("select r.id, r.rev " + self._EXPORTED.format(
+            index=f"indexed by {VERSION_FACTS_INDEX}", where=""))
 
     @classmethod
     def export_row(cls, raw: tuple[Any, ...]) -> dict[str, Any]:
