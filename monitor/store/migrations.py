@@ -293,7 +293,8 @@ def _m015_text_source(db: sqlite_utils.Database) -> None:
 @migrations(name="016_report_rev")
 def _m016_report_rev(db: sqlite_utils.Database) -> None:
     """A report's revision stamp: a new random number whenever the report or any of its versions
-    changes, so a rebuild of the site finds the pages to draw again without reading every report.
+    changes (or, since 018, its stored findings), so a rebuild of the site finds the pages to draw
+    again without reading every report.
     Random, not counted: a store restored from a backup, or a new store, never repeats a stamp a
     page was drawn from. Seeing a report again (``last_seen`` alone) is not a change: a daily crawl
     sees every report, and the pages do not show that moment (see ``site``)."""
