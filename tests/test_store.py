@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 import pytest
@@ -253,3 +254,23 @@ def test_portals_read_as_one_jurisdiction_that_overwrite_each_others_reports_say
     assert not alerts["http://127.0.0.1:2/"]
     assert len(alerts["http://127.0.0.1:1/"]) == 1
     assert "同被识别为“宁县”的其他网站（http://127.0.0.1:2/）" in alerts["http://127.0.0.1:1/"][0].message
+
+
+def test_reads_in_a_snapshot_see_one_state_while_another_connection_writes(tmp_path) -> None:
+    """The site's downloads read each report's stamp, then the rows whose stamp moved, in several
+    statements: inside ``snapshot`` they all see the store as it was when the first one ran."""
+    from monitor.store import open_read_only
+
+    writer = open_store(tmp_path / "n.db")
+    writer.record_report(analyze_path(SEEDS["000"]), url="http://127.0.0.1/a.html", seen_at="2024-01-01T00:00:00")
+    reader = open_read_only(tmp_path / "n.db")
+    with reader.snapshot():
+        stamps = list(reader.export_report_stamps())
+        with writer.transaction() as tx:
+            tx.execute("update reports set title = '更正'")
+            tx.execute("delete from findings")
+        assert list(reader.export_report_stamps()) == stamps
+        assert json.loads(next(iter(reader.export_report_rows(ids=[stamps[0][0]])))[-1])  # its codes, as they were
+    assert list(reader.export_report_stamps()) != stamps
+    with writer.transaction(), writer.snapshot():  # inside a transaction: that one's state, no second BEGIN
+        assert writer.db.conn.in_transaction

@@ -620,9 +620,10 @@ def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[Sta
     sources = {"reports": ((stamp, None) for stamp in store.export_report_stamps()),
                "status": ((sig, r.to_json) for r, sig in zip(rows, signatures, strict=True)), "findings": findings}
     makers = {"reports": report_rows}
-    counts = [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS,
-                          makers.get(d["name"]))[0]
-              for d in DOWNLOADS]
+    with store.snapshot():  # a stamp and the row read for it from one state of the store (a crawl may be writing)
+        counts = [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS,
+                              makers.get(d["name"]))[0]
+                  for d in DOWNLOADS]
     return counts, time.perf_counter() - started
 
 

@@ -96,6 +96,21 @@ class Store(JudgingQueries, DigestQueries):
         else:
             conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the database, however many statements they take (a deferred
+        transaction: a writer elsewhere goes on). Inside an open transaction, that one's state."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")  # nothing was written: ends the read
+
     def close(self) -> None:
         self.db.close()
 
