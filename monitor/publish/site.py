@@ -423,6 +423,26 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
            workers: int | None) -> tuple[BuildResult, Writer, set[str]]:
     stages = _Stages()
     evaluation = evaluation or evaluate(store, registry, as_of)
+    rows = evaluation.rows
+    # the downloads (every report, status row and finding as CSV and JSON) are written beside the
+    # pages, by another process when there is one to spare (forked: it inherits the judgement),
+    # started first: what this process does before it draws a page, it does beside them.
+    # Measured: the summary pages there too made that process the longer one
+    downloads_job = _start_beside(lambda own_store: _write_downloads(own_store, root, live, evaluation),
+                                  store, workers, len(rows))
+    try:
+        return _build_pages(store, root, live, old_manifest, as_of, year, evaluation, health, workers, stages,
+                            downloads_job)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            downloads_job()  # the other process is done before the half-built folder goes
+        raise
+
+
+def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict[str, str] | None, as_of: date,
+                 year: int | None, evaluation: Evaluation, health: list[PortalHealth] | None, workers: int | None,
+                 stages: _Stages, downloads_job: Callable[[], tuple[list[int], float]]
+                 ) -> tuple[BuildResult, Writer, set[str]]:
     health = health if health is not None else portal_health(store)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
@@ -437,13 +457,14 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
     # each status row once with its content errors and findings, for the grid, overviews and lists
     entries = [(r, index.errors.get(key, 0), index.by_row.get(key, _NONE))
                for r in rows for key in ((r.jurisdiction, r.agency, r.year),)]
-    # each row's cheap form, made once for the report pages' digests and the downloads
+    # each row's cheap form, made once for the report pages' and summaries' digests
     signatures = [r.signature() for r in rows]
     status_of = {(r.jurisdiction, r.agency, r.year): (r, sig) for r, sig in zip(rows, signatures, strict=True)}
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
 
-    def draw_reports() -> int:
-        """The report pages; returns the number of reports."""
+    def draw_reports() -> tuple[int, Callable[[], None]]:
+        """The report pages; returns the number of reports and what waits for the pages still
+        being drawn."""
         # reports: a page is drawn again when its report's revision stamp (any change of the report
         # or its versions, see migration 016), its findings or its status changed; only those
         # reports are read. Rendering is spread over processes when there are many (each page
@@ -495,8 +516,8 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
                 status_json = status.to_json() if status else {"deadline": "—", "deadline_rule": "", "status": None}
                 yield ReportPage(path, r, current, versions, _finding_dicts(findings), status_json, archives, seen)
 
-        _render_reports(store, writer, pages(), workers)
-        return counted[0]
+        finish = _render_reports(store, writer, pages(), workers)
+        return counted[0], finish
 
     def draw_summaries(summaries: Writer) -> None:
         """Jurisdiction, overview and list pages, from the status rows and findings alone."""
@@ -535,22 +556,15 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
         for name, context in _list_contexts(rows, entries, by_report, jurisdictions, years_all):
             summaries.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, name, everything))
 
-    # the downloads (every report, status row and finding as CSV and JSON) are written beside the
-    # pages, by another process when there is one to spare (forked: it inherits the judgement).
-    # Measured: the summary pages there too made that process the longer one
-    downloads_job = _start_beside(lambda own_store: _write_downloads(own_store, root, live, rows, signatures,
-                                                                     evaluation),
-                                  store, workers, len(rows))
     stages.done("index")
+    report_count, reports_drawn = draw_reports()
+    stages.done("reports")
     try:
-        report_count = draw_reports()
-        stages.done("reports")
-        draw_summaries(writer)
+        draw_summaries(writer)  # while the last report pages are drawn
+    finally:
         stages.done("summaries")
-    except BaseException:
-        with contextlib.suppress(Exception):
-            downloads_job()  # the other process is done before the half-built folder goes
-        raise
+        reports_drawn()
+    stages.done("waiting for report pages")
     counts, downloads_seconds = downloads_job()
     stages.done("waiting for downloads")
     # downloads and methodology
@@ -603,8 +617,7 @@ def _row_makers() -> bytes:
 _ROW_MAKERS = _row_makers()
 
 
-def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[StatusRow],
-                     signatures: list[tuple[Any, ...]], evaluation: Evaluation) -> tuple[list[int], float]:
+def _write_downloads(store: Store, root: Path, live: Path | None, evaluation: Evaluation) -> tuple[list[int], float]:
     """The downloads' rows, each given by what it is made from (a database row, a status row's
     signature, a finding's fields): only new and changed rows are made and encoded. Returns each
     file's rows and the seconds it took."""
@@ -618,7 +631,7 @@ def _write_downloads(store: Store, root: Path, live: Path | None, rows: list[Sta
     # a report's row is known by its stamp (which moves with everything the row is made from) and
     # read from the store only when that moved: reading every report's row was a third of this
     sources = {"reports": ((stamp, None) for stamp in store.export_report_stamps()),
-               "status": ((sig, r.to_json) for r, sig in zip(rows, signatures, strict=True)), "findings": findings}
+               "status": ((r.signature(), r.to_json) for r in evaluation.rows), "findings": findings}
     makers = {"reports": report_rows}
     with store.snapshot():  # a stamp and the row read for it from one state of the store (a crawl may be writing)
         counts = [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS,
@@ -712,19 +725,33 @@ PARALLEL_FROM = 400  # pages to render before other processes are worth starting
 CHUNK = 200  # pages a rendering process takes at a time
 
 
-def _render_reports(store: Store, writer: Writer, pages: Iterator[ReportPage], workers: int | None) -> None:
+def _render_reports(store: Store, writer: Writer, pages: Iterator[ReportPage], workers: int | None
+                    ) -> Callable[[], None]:
     """Draw the report pages here, or in ``workers`` processes (by default one per CPU when there
-    are at least PARALLEL_FROM to draw: a day's rebuild draws a few hundred, not worth starting
-    processes for), a chunk at a time, never more than a few chunks waiting, so memory stays flat."""
+    are at least PARALLEL_FROM to draw: a day's rebuild with a few hundred is not worth starting
+    processes for), a chunk at a time, never more than a few chunks waiting, so memory stays flat.
+    Returns once every page is drawn or handed to a process; the function it returns waits for
+    those (the caller draws other pages meanwhile: the last chunks took a tenth of a day's rebuild
+    with nothing else to do)."""
     count = workers if workers is not None else len(os.sched_getaffinity(0))
     first = list(itertools.islice(pages, PARALLEL_FROM)) if workers is None else []
     if count <= 1 or store.path is None or (workers is None and len(first) < PARALLEL_FROM):
         for page in itertools.chain(first, pages):
             writer.render(page.path, "site/report.html.j2", _report_context(store, page))
-        return
+        return lambda: None
     pool: ProcessPoolExecutor | None = None  # started with the first chunk: an unchanged site starts none
     waiting: set[Future[int]] = set()
     chunk: list[ReportPage] = []
+
+    def collect(done: set[Future[int]]) -> None:
+        writer.rendered += sum(f.result() for f in done)
+
+    def finish() -> None:
+        try:
+            collect(wait(waiting).done)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
     try:
         for page in itertools.chain(first, pages, [None]):
             if page is not None:
@@ -739,12 +766,14 @@ def _render_reports(store: Store, writer: Writer, pages: Iterator[ReportPage], w
                                                initargs=(store.path, str(writer.root), writer.common))
                 waiting.add(pool.submit(_worker_render, chunk))
                 chunk = []
-            while len(waiting) >= 2 * count or (page is None and waiting):
+            while len(waiting) >= 2 * count:
                 done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                writer.rendered += sum(f.result() for f in done)
-    finally:
+                collect(done)
+    except BaseException:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        raise
+    return finish
 
 
 _worker: tuple[Store, Writer] | None = None
