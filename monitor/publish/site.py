@@ -640,6 +640,7 @@ def _write_downloads(store: Store, root: Path, live: Path | None, evaluation: Ev
     return counts, time.perf_counter() - started
 
 
+BESIDE_NICENESS = 5  # how far behind the pages the process beside them runs
 _beside_job: Callable[[Store], Any] | None = None  # what a forked process runs, and on which database
 _beside_store: str | None = None
 
@@ -648,6 +649,10 @@ def _beside_in_child() -> Any:
     from monitor.store import open_read_only
 
     assert _beside_job is not None and _beside_store is not None
+    # the job has slack (the pages take longer) and competes with them for the CPUs: it runs
+    # behind them, on what they leave (a day's rebuild waited on its index and pass, slowed by it)
+    with contextlib.suppress(OSError):
+        os.nice(BESIDE_NICENESS)
     return _beside_job(open_read_only(_beside_store))  # its own connection: one is not shared over a fork
 
 
