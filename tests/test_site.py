@@ -316,7 +316,10 @@ def test_pages_drawn_by_several_processes_are_the_pages_one_draws(world_db, tmp_
     assert "2026-11-18 19:06" in (one / "index.html").read_text(encoding="utf-8")  # SOURCE_DATE_EPOCH, Beijing time
 
 
-def test_failed_build_leaves_the_old_site(world_db, tmp_path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_failed_build_leaves_the_old_site(world_db, tmp_path, workers) -> None:
+    """A page that cannot be drawn stops the build, whether this process or a rendering process
+    drew it (the error comes back from the other process, after the summary pages drawn meanwhile)."""
     db = copy_db(world_db, tmp_path / "n.db")
     out = tmp_path / "site"
     store = open_store(db)
@@ -327,9 +330,20 @@ def test_failed_build_leaves_the_old_site(world_db, tmp_path) -> None:
     store.db["report_versions"].update(vid, {"tables": "{not json"})  # a corrupt row stops the build
     store.db["reports"].update(rid, {"title": "触发重新生成2023年政府信息公开工作年度报告"})
     with pytest.raises(ValueError):
-        build_site(store, Registry(), out)
+        build_site(store, Registry(), out, workers=workers)
     assert (out / "index.html").read_text(encoding="utf-8") == index
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_the_downloads_process_runs_behind_the_pages(world_db, tmp_path) -> None:
+    """The process that writes the downloads beside the pages yields the CPUs to them."""
+    import os
+
+    from monitor.publish.site import BESIDE_NICENESS, PARALLEL_FROM, _start_beside
+
+    store = open_store(copy_db(world_db, tmp_path / "n.db"))
+    niceness = _start_beside(lambda _store: os.nice(0), store, None, PARALLEL_FROM)()
+    assert niceness == min(os.nice(0) + BESIDE_NICENESS, 19)
 
 
 PAYLOADS = ('<script>window.__xss=1</script>', '"><img src=x onerror="window.__xss=2">', "'onerror='window.__xss=3")
