@@ -443,6 +443,8 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
                  year: int | None, evaluation: Evaluation, health: list[PortalHealth] | None, workers: int | None,
                  stages: _Stages, downloads_job: Callable[[], tuple[list[int], float]]
                  ) -> tuple[BuildResult, Writer, set[str]]:
+    """Every page into ``root``, while the downloads are written beside them (``downloads_job``
+    returns their row counts once they are)."""
     health = health if health is not None else portal_health(store)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
@@ -465,10 +467,11 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
     def draw_reports() -> tuple[int, Callable[[], None]]:
         """The report pages; returns the number of reports and what waits for the pages still
         being drawn."""
-        # reports: a page is drawn again when its report's revision stamp (any change of the report
-        # or its versions, see migration 016), its findings or its status changed; only those
-        # reports are read. Rendering is spread over processes when there are many (each page
-        # depends on its own inputs only, so the output is the same whichever process draws it)
+        # reports: a page is drawn again when its report's revision stamp (any change of the report,
+        # its versions or its stored findings, see migrations 016 and 018), its findings or its
+        # status changed; only those reports are read. Rendering is spread over processes when
+        # there are many (each page depends on its own inputs only, so the output is the same
+        # whichever process draws it)
         counted = [0]
 
         latest_crawls = store.latest_crawls()
