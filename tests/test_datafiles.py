@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from monitor.publish.datafiles import write_data, write_keyed
+import pytest
+
+from monitor.publish.datafiles import UNCHANGED, Stale, write_data, write_keyed
 
 COLUMNS = ["jurisdiction", "agency", "year", "findings", "title"]
 
@@ -77,12 +79,38 @@ def test_rows_made_a_batch_at_a_time_are_asked_for_only_where_their_source_moved
         return [rows(2500, changed=1234 if stamp else None)[i] for i, stamp in sources]
 
     live, again, fresh = tmp_path / "live", tmp_path / "again", tmp_path / "fresh"
-    assert write_keyed(live, "reports", (((i, 0), None) for i in range(2500)), COLUMNS, make_many=make_many) == (2500, 0)
+    assert write_keyed(live, "reports", ((None, (i, 0), None) for i in range(2500)), COLUMNS,
+                       make_many=make_many) == (2500, 0)
     assert [len(m) for m in made] == [1000, 1000, 500]
     made.clear()
-    day = [((i, 1 if i == 1234 else 0), None) for i in range(2500)]
+    day = [(None, (i, 1 if i == 1234 else 0), None) for i in range(2500)]
     assert write_keyed(again, "reports", day, COLUMNS, previous=live, make_many=make_many) == (2500, 2499)
     assert made == [[1234]]
     write_data(fresh, "reports", rows(2500, changed=1234), COLUMNS)
     for name in ("reports.json", "reports.csv"):  # (the index holds digests of sources, not of rows)
         assert files(again)[name] == files(fresh)[name]
+
+
+def test_rows_known_unchanged_are_copied_by_their_keys(tmp_path) -> None:
+    """A caller that knows which rows did not move (the judge's change feed) passes their keys
+    alone: they are copied from the previous build without being made or digested, and the files
+    are a fresh write's. A key the previous build lacks, or keys kept by other code, is Stale."""
+    day1, day2 = rows(2500), rows(2500, changed=1234)
+    del day2[10]
+    day2.insert(2000, {**day1[5], "agency": "新增单位"})
+
+    def keyed(day, known=()):
+        return [(row["agency"], UNCHANGED if row["agency"] in known else row, row) for row in day]
+    live, again, fresh = tmp_path / "live", tmp_path / "again", tmp_path / "fresh"
+    write_keyed(live, "reports", keyed(day1), COLUMNS)
+    unchanged = {row["agency"] for row in day2} - {"温县第1234局", "新增单位"}
+    assert write_keyed(again, "reports", keyed(day2, unchanged), COLUMNS, previous=live) == (2500, 2498)
+    write_keyed(fresh, "reports", keyed(day2), COLUMNS)
+    assert files(again) == files(fresh)
+    with pytest.raises(Stale):
+        write_keyed(tmp_path / "x", "reports", keyed(day2, unchanged | {"新增单位"}), COLUMNS, previous=live)
+    with pytest.raises(Stale):  # other columns: the kept rows are not these
+        write_keyed(tmp_path / "y", "reports", keyed(day2, unchanged), COLUMNS[:3], previous=live)
+    # rows without keys keep none
+    write_data(tmp_path / "plain", "reports", day1, COLUMNS)
+    assert not (tmp_path / "plain" / ".reports.keys").exists()

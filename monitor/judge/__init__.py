@@ -26,12 +26,14 @@ import numpy as np
 
 from monitor.gcpolicy import few_collections
 from monitor.judge.deadlines import Deadline, days_late, deadline_for, latest_due_year
+from monitor.judge.feed import FeedMark, finding_moved, record_cycle
 from monitor.judge.registry import Registry
 from monitor.report.findings import Finding
 from monitor.report.identity import canonical_agency, level_of
 from monitor.report.similarity import COPY_THRESHOLD, Prose, candidate_pairs, confirm, confirm_many, shingle_hashes
 from monitor.report.spec import APPLICANT_COLUMNS, FINDINGS, FIRST_REPORT_YEAR, SEVERITY_ORDER
 from monitor.store import Store, now_iso
+from monitor.store.feed import ChangeKey
 
 # findings that restate a status row (its own tile and list on the site), not an error in the report's content
 STATUS_CODES = frozenset({"LATE", "MISSING", "UNDATED"})
@@ -114,6 +116,22 @@ class Evaluation:
     as_of: date
     rows: list[StatusRow]
     findings: dict[str, Tracked]
+    # the judgement it came from, when one recorded it (:func:`judge`): what moved since an
+    # earlier one can then be read from the store (:mod:`monitor.judge.feed`)
+    feed: FeedMark | None = None
+    grouped: dict[tuple[str, str, int], list[Tracked]] | None = field(default=None, repr=False, compare=False)
+
+    def by_key(self) -> dict[tuple[str, str, int], list[Tracked]]:
+        """The findings of each (jurisdiction, unit, year) — a status row's, and those of the report
+        filed under it (a finding about a report is keyed by the report's own key) — in the order
+        the judgement made them. Made once, with the judgement (a publisher that looks at a few
+        rows need not pass over 100k findings)."""
+        if self.grouped is None:
+            grouped: dict[tuple[str, str, int], list[Tracked]] = defaultdict(list)
+            for t in self.findings.values():
+                grouped[(t.jurisdiction, t.agency, t.year)].append(t)
+            self.grouped = dict(grouped)
+        return self.grouped
 
 
 # --------------------------------------------------------------------------- loading
@@ -242,13 +260,12 @@ def _evaluate(store: Store, registry: Registry, as_of: date, year: int | None) -
     _carry_over(reports, by_key, add)
     for r in reports:  # the judging facts are used: a national corpus need not keep 100k signatures
         r.carry, r.signature = {}, None
-    codes: dict[tuple[str, str, int], list[str]] = defaultdict(list)
-    for t in findings.values():
-        codes[(t.jurisdiction, t.agency, t.year)].append(t.finding.code)
+    evaluation = Evaluation(as_of, rows, findings)
+    grouped = evaluation.by_key()
     for row in rows:
-        row.findings = sorted(set(codes.get((row.jurisdiction, row.agency, row.year), [])),
+        row.findings = sorted({t.finding.code for t in grouped.get((row.jurisdiction, row.agency, row.year), ())},
                               key=lambda c: (SEVERITY_ORDER[FINDINGS[c].severity], c))
-    return Evaluation(as_of, rows, findings)
+    return evaluation
 
 
 def _status(j: str, agency: str, yr: int, level: str, deadline: Deadline, report: KnownReport | None, as_of: date,
@@ -394,6 +411,7 @@ def judge(store: Store, registry: Registry, as_of: date | None = None) -> tuple[
     result = JudgeResult()
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[int, dict[str, Any]]] = []
+    moved: set[ChangeKey] = set()  # where a finding appeared, went or says something else (the feed)
     with store.transaction():  # read and write the lifecycle at once: two judges never both insert
         tracked = store.tracked_findings_by_key()
         for key, t in evaluation.findings.items():
@@ -411,11 +429,17 @@ def judge(store: Store, registry: Registry, as_of: date | None = None) -> tuple[
             else:
                 updates.append((row["id"], fields))
                 result.still_open += 1
+                if not finding_moved(row, fields):
+                    continue
+                moved.add((row["jurisdiction"], row["agency"], row["year"], row["report_id"]))
+            moved.add((t.jurisdiction, t.agency, t.year, t.report_id))
         for key, row in tracked.items():
             if row["state"] == "open" and key not in evaluation.findings:
                 updates.append((row["id"], {"state": "resolved", "resolved_at": stamp}))
                 result.resolved += 1
+                moved.add((row["jurisdiction"], row["agency"], row["year"], row["report_id"]))
         store.save_tracking(inserts, updates)
+        evaluation.feed = record_cycle(store, evaluation.rows, moved)
     return evaluation, result
 
 

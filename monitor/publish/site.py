@@ -25,25 +25,29 @@ import os
 import pickle
 import shutil
 import time
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import jinja2
+import numpy as np
 
 from monitor.config import DEFAULT_TIMEZONE
 from monitor.gcpolicy import few_collections
-from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, evaluate
+from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, Tracked, evaluate
+from monitor.judge.feed import row_key
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
-from monitor.publish.datafiles import write_keyed
+from monitor.publish.buildstate import STATE, BuildState
+from monitor.publish.datafiles import UNCHANGED, Keyed, Stale, write_keyed
 from monitor.publish.fragments import highlights, tables_html
 from monitor.publish.urls import jurisdiction_path, report_path
 from monitor.report.confidence import DOUBTFUL, TEXT_SOURCES
@@ -63,6 +67,7 @@ from monitor.report.spec import (
 from monitor.store import Store
 from monitor.store.blobs import BlobStore, blob_dir
 
+T = TypeVar("T")
 SITE_TITLE = "Nianbao 年报监测"
 MANIFEST = "manifest.json"
 ARCHIVE_EXT = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd", "text": "txt", "image": "bin"}
@@ -204,6 +209,7 @@ class BuildResult:
     pages: int
     reused: int
     reports: int
+    incremental: bool = False  # built from the live site's state: only what moved was looked at
     # seconds each stage took in the building process (for benchmarks: where a rebuild's time goes);
     # "downloads" is the downloads' own time, beside the others when another process wrote them
     stages: dict[str, float] = field(default_factory=dict)
@@ -242,12 +248,13 @@ class FindingIndex:
     flags: dict[RowKey, list[str]]  # the marks a grid cell carries beside its status (ROW_FLAGS), where any
 
     @classmethod
-    def of(cls, evaluation: Evaluation) -> FindingIndex:
+    def of(cls, findings: Iterable[Tracked]) -> FindingIndex:
+        """Of these findings: every finding of the evaluation, or every finding of some rows."""
         by_report: dict[int, list[PageFinding]] = defaultdict(list)
         by_row: dict[RowKey, list[Any]] = defaultdict(list)
         errors: Counter[RowKey] = Counter()
         marked: dict[RowKey, set[str]] = defaultdict(set)  # the codes that mark a row, where any
-        for t in evaluation.findings.values():
+        for t in findings:
             f = t.finding
             key = (t.jurisdiction, t.agency, t.year)
             by_row[key].append(f)
@@ -392,6 +399,8 @@ def _move_into(staging: Path, out: Path, writer: Writer, old_manifest: dict[str,
     report uses any more. Without a manifest while this runs, a build killed here is followed by a
     full one."""
     os.unlink(out / MANIFEST)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(out / STATE)  # the new one comes with the pages, the manifest after them
     made: set[str] = set()
     for folder, _dirs, files in os.walk(staging):
         relative = os.path.relpath(folder, staging)
@@ -424,15 +433,19 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
     stages = _Stages()
     evaluation = evaluation or evaluate(store, registry, as_of)
     rows = evaluation.rows
+    # what moved since the live site was built, when its state and the judge's change feed say so
+    # (None: every report's and jurisdiction's inputs are digested, as in a first build)
+    plan = _plan(store, live, old_manifest, evaluation, year)
+    stages.done("plan")
     # the downloads (every report, status row and finding as CSV and JSON) are written beside the
     # pages, by another process when there is one to spare (forked: it inherits the judgement),
     # started first: what this process does before it draws a page, it does beside them.
     # Measured: the summary pages there too made that process the longer one
-    downloads_job = _start_beside(lambda own_store: _write_downloads(own_store, root, live, evaluation),
+    downloads_job = _start_beside(lambda own_store: _write_downloads(own_store, root, live, evaluation, plan),
                                   store, workers, len(rows))
     try:
         return _build_pages(store, root, live, old_manifest, as_of, year, evaluation, health, workers, stages,
-                            downloads_job)
+                            downloads_job, plan)
     except BaseException:
         with contextlib.suppress(Exception):
             downloads_job()  # the other process is done before the half-built folder goes
@@ -441,7 +454,7 @@ def _build(store: Store, registry: Registry, root: Path, live: Path | None, old_
 
 def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict[str, str] | None, as_of: date,
                  year: int | None, evaluation: Evaluation, health: list[PortalHealth] | None, workers: int | None,
-                 stages: _Stages, downloads_job: Callable[[], tuple[list[int], float]]
+                 stages: _Stages, downloads_job: Callable[[], tuple[list[int], float]], plan: _Plan | None
                  ) -> tuple[BuildResult, Writer, set[str]]:
     """Every page into ``root``, while the downloads are written beside them (``downloads_job``
     returns their row counts once they are)."""
@@ -454,40 +467,74 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
     kept_archives: set[str] = set()  # the evidence files the live site keeps
     shutil.copytree(TEMPLATES / "site" / "assets", root / "assets")
     rows = evaluation.rows
-    index = FindingIndex.of(evaluation)
+    rows_of: dict[str, list[StatusRow]] = defaultdict(list)  # each jurisdiction's status rows
+    for r in rows:
+        rows_of[r.jurisdiction].append(r)
+    # the findings arranged for the pages: all of them, or on a planned rebuild those of the rows
+    # looked at (the planned reports' and the moved jurisdictions'); all of them only when a page
+    # that shows every row (an overview, a list) or an unmoved jurisdiction's must be drawn
+    whole = _once(lambda: FindingIndex.of(evaluation.findings.values()))
+    if plan is None:
+        index = whole()
+        # each row's cheap form, made once for the report pages' and summaries' digests
+        status_of = {(r.jurisdiction, r.agency, r.year): (r, r.signature()) for r in rows}
+    else:
+        looked_at = set(plan.keys) | {(r.jurisdiction, r.agency, r.year) for name in plan.jurisdictions
+                                                  for r in rows_of.get(name, _NONE)}
+        grouped = evaluation.by_key()
+        index = FindingIndex.of(t for key in looked_at for t in grouped.get(key, _NONE))
+        status_of = {(r.jurisdiction, r.agency, r.year): (r, None) for name in {key[0] for key in plan.keys}
+                     for r in rows_of.get(name, _NONE)}
     by_report = index.by_report
-    # each status row once with its content errors and findings, for the grid, overviews and lists
-    entries = [(r, index.errors.get(key, 0), index.by_row.get(key, _NONE))
-               for r in rows for key in ((r.jurisdiction, r.agency, r.year),)]
-    # each row's cheap form, made once for the report pages' and summaries' digests
-    signatures = [r.signature() for r in rows]
-    status_of = {(r.jurisdiction, r.agency, r.year): (r, sig) for r, sig in zip(rows, signatures, strict=True)}
+
+    def entries(of_rows: list[StatusRow], found: FindingIndex) -> list[tuple[StatusRow, int, list[Any]]]:
+        """Each status row with its content errors and findings, for the grid, overviews and lists."""
+        return [(r, found.errors.get(key, 0), found.by_row.get(key, _NONE))
+                for r in of_rows for key in ((r.jurisdiction, r.agency, r.year),)]
+    all_entries = _once(lambda: entries(rows, whole()))
     blobs = BlobStore(blob_dir(store.path)) if store.path else None
+    # where the reports' stamps and seen states stood (the next build's plan starts from them)
+    ids, revs, unseen = array("q"), array("q"), {}
 
     def draw_reports() -> tuple[int, Callable[[], None]]:
         """The report pages; returns the number of reports and what waits for the pages still
         being drawn."""
         # reports: a page is drawn again when its report's revision stamp (any change of the report,
-        # its versions or its stored findings, see migrations 016 and 018), its findings or its
-        # status changed; only those reports are read. Rendering is spread over processes when
-        # there are many (each page depends on its own inputs only, so the output is the same
-        # whichever process draws it)
+        # its versions or its stored findings, see migrations 016 and 018), its findings, its
+        # status or what its portal's latest crawl saw of it changed; only those reports are read.
+        # Rendering is spread over processes when there are many (each page depends on its own
+        # inputs only, so the output is the same whichever process draws it)
+        folder = report_path(0).rpartition("/")[0]
+        if plan is None:
+            stamps, total = store.report_stamps(), None
+        else:
+            # the other reports' pages stay as they are, with their digests
+            writer.manifest.update(plan.kept)
+            writer.reused += len(plan.kept)
+            total = len(plan.kept) + len(plan.reports)
+            stamps = store.report_stamps(plan.reports) if plan.reports else iter(())
+            if blobs is not None:
+                for page_blob, attachment_blob, fmt in store.evidence_blobs():
+                    kept_archives.update(e[1] for e in _evidence(page_blob, attachment_blob, fmt))
         counted = [0]
-
         latest_crawls = store.latest_crawls()
 
         def pages() -> Iterator[ReportPage]:
-            # a rebuild's one pass over every report: what it does it does 100k times
+            # a rebuild's one pass over every report (or those the plan names): what it does it
+            # does 100k times
             waiting: list[tuple[Any, ...]] = []
-            folder = report_path(0).rpartition("/")[0]
             reuse, keep, findings_of, status_get = writer.reuser(folder), kept_archives.add, by_report.get, status_of.get
-            crawl_of = latest_crawls.get
+            crawl_of, add_id, add_rev = latest_crawls.get, ids.append, revs.append
             count = 0
             for (rid, rev, jurisdiction, agency, report_year, last_seen, portal_id, page_blob, attachment_blob,
-                 fmt) in store.report_stamps():
+                 fmt) in stamps:
                 count += 1
+                add_id(rid)
+                add_rev(rev)
                 findings = findings_of(rid, _NONE)
                 status, signature = status_get((jurisdiction, agency, report_year), _NO_STATUS)
+                if signature is None and status is not None:
+                    signature = status.signature()
                 path = report_path(rid)
                 if blobs is not None and (page_blob or attachment_blob):
                     evidence = _evidence(page_blob, attachment_blob, fmt)
@@ -496,7 +543,10 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
                 else:
                     evidence = _NONE
                 crawled = crawl_of(portal_id)
-                seen = _ONLINE if crawled is not None and last_seen >= crawled else _seen(last_seen, crawled)
+                if crawled is not None and last_seen >= crawled:
+                    seen = _ONLINE
+                else:
+                    seen = unseen[rid] = _seen(last_seen, crawled)
                 # digested in the cheap form (tuples, day numbers); drawn from the full one
                 if not reuse(path, path[len(folder) + 1:], (rev, findings, signature, seen)):
                     waiting.append((rid, path, findings, status, evidence, seen))
@@ -520,50 +570,71 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
                 yield ReportPage(path, r, current, versions, _finding_dicts(findings), status_json, archives, seen)
 
         finish = _render_reports(store, writer, pages(), workers)
-        return counted[0], finish
+        return counted[0] if total is None else total, finish
 
-    def draw_summaries(summaries: Writer) -> None:
-        """Jurisdiction, overview and list pages, from the status rows and findings alone."""
-        entries_of: dict[str, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
-        signatures_of: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for entry, signature in zip(entries, signatures, strict=True):
-            entries_of[entry[0].jurisdiction].append(entry)
-            signatures_of[entry[0].jurisdiction].append(signature)
-        jurisdictions = sorted(entries_of)
+    def draw_summaries(summaries: Writer) -> dict[str, bytes]:
+        """Jurisdiction, overview and list pages, from the status rows and findings alone; returns
+        each jurisdiction's summary digest."""
+        jurisdictions = sorted(rows_of)
+
+        def of_jurisdiction(name: str) -> tuple[list[tuple[StatusRow, int, list[Any]]], FindingIndex]:
+            found = index if plan is None or name in plan.jurisdictions else whole()
+            return entries(rows_of[name], found), found
+
+        def digest(name: str) -> bytes:
+            listed, found = of_jurisdiction(name)
+            return _summary_digest(listed, [status_of.get(key, _NO_STATUS)[1] or r.signature() for r, _, _ in listed
+                                            for key in ((r.jurisdiction, r.agency, r.year),)], found.by_report)
+
         # what the summary pages read of each row, digested per jurisdiction: a page's inputs are
         # the digests of the jurisdictions it shows, and its context is built only when they changed
-        # (a day that moved no status, error or mark builds none of them)
-        of_j = {name: _summary_digest(entries_of[name], signatures_of[name], by_report) for name in jurisdictions}
+        # (a day that moved no status, error or mark builds none of them). A planned rebuild keeps
+        # the digests of the jurisdictions none of whose rows moved
+        known = {} if plan is None else {name: bytes.fromhex(digest) for name, digest in
+                                         plan.state.jurisdictions.items() if name not in plan.jurisdictions}
+        of_j = {name: known.get(name) or digest(name) for name in jurisdictions}
         everything = hashlib.blake2b(pickle.dumps((year, sorted(of_j.items())), 5), digest_size=16).digest()
+
+        def jurisdiction_context(name: str) -> dict[str, Any]:
+            listed, found = of_jurisdiction(name)
+            return _jurisdiction_context(name, listed, found.flags)
 
         # jurisdictions
         for name in jurisdictions:
-            summaries.page(jurisdiction_path(name), "site/jurisdiction.html.j2",
-                           partial(_jurisdiction_context, name, entries_of[name], index.flags),
+            summaries.page(jurisdiction_path(name), "site/jurisdiction.html.j2", partial(jurisdiction_context, name),
                            inputs=(as_of, name, of_j[name]))
 
         # overviews
         years_all = sorted({r.year for r in rows}, reverse=True)
         default_year = year or next((y for y in years_all if any(r.status != "not_due" for r in rows if r.year == y)),
                                     years_all[0] if years_all else as_of.year - 1)
-        entries_by_year: dict[int, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
-        for entry in entries:
-            entries_by_year[entry[0].year].append(entry)
+
+        def by_year() -> dict[int, list[tuple[StatusRow, int, list[Any]]]]:
+            grouped: dict[int, list[tuple[StatusRow, int, list[Any]]]] = defaultdict(list)
+            for entry in all_entries():
+                grouped[entry[0].year].append(entry)
+            return grouped
+        entries_by_year = _once(by_year)
+
+        def overview_of(y: int) -> dict[str, Any]:
+            return _overview(entries_by_year()[y], y, [x for x in years_all if x != y], jurisdictions)
         for y in years_all or [default_year]:
-            overview = _once(partial(_overview, entries_by_year[y], y, [x for x in years_all if x != y], jurisdictions))
+            overview = _once(partial(overview_of, y))
             if y == default_year:
                 summaries.page("index.html", "site/index.html.j2", overview, inputs=(as_of, y, everything))
             summaries.page(f"overview/{y}.html", "site/index.html.j2", overview, inputs=(as_of, y, everything))
 
         # lists
-        for name, context in _list_contexts(rows, entries, by_report, jurisdictions, years_all):
+        for name, context in _list_contexts(rows, lambda: (all_entries(), whole().by_report), jurisdictions,
+                                            years_all):
             summaries.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, name, everything))
+        return of_j
 
     stages.done("index")
     report_count, reports_drawn = draw_reports()
     stages.done("reports")
     try:
-        draw_summaries(writer)  # while the last report pages are drawn
+        of_j = draw_summaries(writer)  # while the last report pages are drawn
     finally:
         stages.done("summaries")
         reports_drawn()
@@ -578,9 +649,91 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
                 {"title": "抓取健康", "portals": [h.to_json() for h in health],
                  "error_kind_names": ERROR_KIND_NAMES})
     (root / MANIFEST).write_text(json.dumps(writer.manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    _next_state(plan, ids, revs, unseen, evaluation, year, of_j).write(root)
     stages.done("other pages")
     return (BuildResult(root / "index.html", writer.rendered + writer.reused, writer.reused, report_count,
-                        {**stages.seconds, "downloads": downloads_seconds}), writer, kept_archives)
+                        plan is not None, {**stages.seconds, "downloads": downloads_seconds}), writer, kept_archives)
+
+
+@dataclass
+class _Plan:
+    """A rebuild on a live site whose state says where its inputs stood: what moved since."""
+
+    state: BuildState  # the live site's
+    reports: list[int]  # the reports whose pages may have changed, ascending
+    keys: list[RowKey]  # and their (jurisdiction, agency, year)
+    kept: dict[str, str]  # the other reports' pages, with their digests
+    jurisdictions: set[str]  # those with a status row or finding that moved
+    moved_keys: set[RowKey]  # the (jurisdiction, agency, year) of every status row and finding that moved
+    ids: np.ndarray  # every report's id and revision stamp now
+    revs: np.ndarray
+    unseen: dict[int, dict[str, Any]]  # the reports not seen by their portal's latest crawl now
+
+
+def _plan(store: Store, live: Path | None, old_manifest: dict[str, str] | None, evaluation: Evaluation,
+          year: int | None) -> _Plan | None:
+    """What moved since the live site was built: reports whose stamp moved or that are new, whose
+    seen state moved, or whose status row or findings a judgement since moved (the judge's change
+    feed); jurisdictions with a row or finding that moved. None when that cannot be known — no
+    state, other drawing code, another store, a judgement older than the site, changes no longer
+    logged, an evaluation no judgement recorded, a report gone — and every input is digested."""
+    mark = evaluation.feed
+    if live is None or old_manifest is None or mark is None:
+        return None
+    state = BuildState.read(live)
+    feed = store.judge_feed()
+    if state is None or state.feed is None or feed is None or state.key != _DIGEST_KEY.hex() or state.year != year:
+        return None
+    token, cycle = state.feed
+    if not (token == mark.token == feed[0] and feed[2] - 1 <= cycle <= mark.cycle):
+        return None
+    with store.snapshot():
+        changes = store.judge_changes_since(cycle)
+        stamps = np.fromiter(itertools.chain.from_iterable(store.report_revs()), np.int64).reshape(-1, 2)
+        unseen = {rid: _seen(last_seen, crawled) for rid, last_seen, crawled in store.unseen_reports()}
+        ids, revs = stamps[:, 0].copy(), stamps[:, 1].copy()
+        at = np.searchsorted(ids, state.ids)
+        if len(at) and (at[-1] >= len(ids) or not np.array_equal(ids[at], state.ids)):
+            return None  # a report went: its page and evidence go, which a full pass finds
+        moved = np.ones(len(ids), dtype=bool)  # new reports, and those whose stamp moved
+        moved[at] = revs[at] != state.revs
+        reports = set(ids[moved].tolist())
+        reports.update(rid for rid in unseen.keys() | state.unseen.keys() if unseen.get(rid) != state.unseen.get(rid))
+        reports.update(store.report_ids_of({(j, a, y) for j, a, y, _ in changes
+                                            if j is not None and a is not None and y is not None}))
+        reports.update(rid for *_, rid in changes if rid is not None)
+    listed = np.array(sorted(reports), dtype=np.int64)
+    listed = listed[np.isin(listed, ids)].tolist()
+    prefix = report_path(0).rpartition("/")[0] + "/"
+    kept = {path: digest for path, digest in old_manifest.items() if path.startswith(prefix)}
+    if len(kept) != len(state.ids):
+        return None  # the manifest is not the one the state was written with
+    for path in map(report_path, listed):
+        kept.pop(path, None)
+    return _Plan(state, listed, store.report_keys(listed), kept, {j for j, *_ in changes if j is not None},
+                 {(j, a, y) for j, a, y, _ in changes}, ids, revs, unseen)
+
+
+def _next_state(plan: _Plan | None, ids: array, revs: array, unseen: dict[int, dict[str, Any]],
+                evaluation: Evaluation, year: int | None, of_j: dict[str, bytes]) -> BuildState:
+    """Where this build's inputs stood, for the next build's plan."""
+    feed = (evaluation.feed.token, evaluation.feed.cycle) if evaluation.feed else None
+    if plan is not None:  # the plan read every stamp; the pass drew the planned reports from what it read
+        ids_now, revs_now, unseen_now = plan.ids, plan.revs, plan.unseen
+        drawn = np.frombuffer(ids, np.int64)
+        at = np.searchsorted(ids_now, drawn)
+        found = at < len(ids_now)
+        found[found] = ids_now[at[found]] == drawn[found]
+        revs_now[at[found]] = np.frombuffer(revs, np.int64)[found]
+        for rid in plan.reports:
+            if rid in unseen:
+                unseen_now[rid] = unseen[rid]
+            else:
+                unseen_now.pop(rid, None)
+    else:
+        ids_now, revs_now, unseen_now = np.frombuffer(ids, np.int64), np.frombuffer(revs, np.int64), unseen
+    return BuildState(_DIGEST_KEY.hex(), year, feed, ids_now, revs_now, unseen_now,
+                      {name: digest.hex() for name, digest in of_j.items()})
 
 
 DOWNLOADS = (
@@ -620,26 +773,53 @@ def _row_makers() -> bytes:
 _ROW_MAKERS = _row_makers()
 
 
-def _write_downloads(store: Store, root: Path, live: Path | None, evaluation: Evaluation) -> tuple[list[int], float]:
-    """The downloads' rows, each given by what it is made from (a database row, a status row's
-    signature, a finding's fields): only new and changed rows are made and encoded. Returns each
-    file's rows and the seconds it took."""
+def _write_downloads(store: Store, root: Path, live: Path | None, evaluation: Evaluation, plan: _Plan | None
+                     ) -> tuple[list[int], float]:
+    """The downloads' rows, each given by its key and what it is made from (a database row, a
+    status row's signature, a finding's fields): only new and changed rows are made and encoded.
+    On a planned rebuild, the rows the plan says did not move are copied by their keys, their
+    sources not even made. Returns each file's rows and the seconds it took."""
     started = time.perf_counter()
     previous = live / "data" if live else None
-    findings = (((t.jurisdiction, t.agency, t.year, t.report_id, t.finding.code, t.finding.severity,
-                  t.finding.message), partial(_finding_row, t)) for t in evaluation.findings.values())
+    moved = plan.moved_keys if plan is not None else set()
+    redo = set(plan.reports) if plan is not None else set()  # reports whose row may have moved
+
+    def findings(planned: bool) -> Iterator[Keyed]:
+        for key, t in evaluation.findings.items():
+            if planned and (t.jurisdiction, t.agency, t.year) not in moved:
+                yield key, UNCHANGED, None
+            else:
+                yield key, (t.jurisdiction, t.agency, t.year, t.report_id, t.finding.code, t.finding.severity,
+                            t.finding.message), partial(_finding_row, t)
+
+    def status(planned: bool) -> Iterator[Keyed]:
+        for r in evaluation.rows:
+            if planned and (r.jurisdiction, r.agency, r.year) not in moved:
+                yield row_key(r.jurisdiction, r.agency, r.year), UNCHANGED, None
+            else:
+                yield row_key(r.jurisdiction, r.agency, r.year), r.signature(), r.to_json
+
+    # a report's row is known by its stamp (which moves with everything the row is made from) and
+    # read from the store only when that moved: reading every report's row was a third of this
+    def reports(planned: bool) -> Iterator[Keyed]:
+        for rid, rev in store.export_report_stamps():
+            yield rid, UNCHANGED if planned and rid not in redo else (rid, rev), None
 
     def report_rows(stamps: list[tuple[int, int]]) -> list[dict[str, Any]]:
         return [Store.export_row(raw) for raw in store.export_report_rows(ids=[rid for rid, _ in stamps])]
-    # a report's row is known by its stamp (which moves with everything the row is made from) and
-    # read from the store only when that moved: reading every report's row was a third of this
-    sources = {"reports": ((stamp, None) for stamp in store.export_report_stamps()),
-               "status": ((r.signature(), r.to_json) for r in evaluation.rows), "findings": findings}
+    sources: dict[str, Callable[[bool], Iterator[Keyed]]] = {"reports": reports, "status": status,
+                                                             "findings": findings}
     makers = {"reports": report_rows}
+    counts = []
     with store.snapshot():  # a stamp and the row read for it from one state of the store (a crawl may be writing)
-        counts = [write_keyed(root / "data", d["name"], sources[d["name"]], d["columns"], previous, _ROW_MAKERS,
-                              makers.get(d["name"]))[0]
-                  for d in DOWNLOADS]
+        for d in DOWNLOADS:
+            def write(planned: bool, name: str = d["name"], columns: list[str] = d["columns"]) -> int:
+                return write_keyed(root / "data", name, sources[name](planned), columns, previous, _ROW_MAKERS,
+                                   makers.get(name))[0]
+            try:
+                counts.append(write(plan is not None))
+            except Stale:  # the previous build lacks a row the plan calls unchanged: every row digested
+                counts.append(write(False))
     return counts, time.perf_counter() - started
 
 
@@ -843,11 +1023,11 @@ def _summary_digest(entries: list[tuple[StatusRow, int, list[Any]]], signatures:
     return hashlib.blake2b(pickle.dumps(sources, 5), digest_size=16).digest()
 
 
-def _once(make: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
-    """``make``, called at most once (a context two pages share)."""
-    made: list[dict[str, Any]] = []
+def _once(make: Callable[[], T]) -> Callable[[], T]:
+    """``make``, called at most once (a context two pages share, an index some pages need)."""
+    made: list[T] = []
 
-    def get() -> dict[str, Any]:
+    def get() -> T:
         if not made:
             made.append(make())
         return made[0]
@@ -868,13 +1048,15 @@ def _jurisdiction_context(name: str, entries: list[tuple[StatusRow, int, list[An
             "units": sorted(units.values(), key=lambda u: (order.get(u["level"], 3), u["agency"]))}
 
 
-def _list_contexts(rows: list[StatusRow], entries: list[tuple[StatusRow, int, list[Any]]],
-                   by_report: dict[int, list[PageFinding]], jurisdictions: list[str],
-                   years: list[int]) -> Iterator[tuple[str, Callable[[], dict[str, Any]]]]:
-    """Each list page's name and how to build its context (all of them built at once, if any is)."""
+def _list_contexts(rows: list[StatusRow],
+                   source: Callable[[], tuple[list[tuple[StatusRow, int, list[Any]]], dict[int, list[PageFinding]]]],
+                   jurisdictions: list[str], years: list[int]) -> Iterator[tuple[str, Callable[[], dict[str, Any]]]]:
+    """Each list page's name and how to build its context (all of them built at once, if any is,
+    from every row's entry and every report's findings, which ``source`` gives)."""
     built: dict[str, dict[str, Any]] = {}
 
     def build() -> None:
+        entries, by_report = source()
         late = [_list_row(r) for r in rows if r.status == "late"]
         missing = [_list_row(r) for r in rows if r.status == "missing"]
         with_errors = []

@@ -25,6 +25,7 @@ import sqlite_utils
 from monitor.report.record import version_facts
 from monitor.report.textutil import iso
 from monitor.store.digests import DigestQueries
+from monitor.store.feed import FeedQueries
 from monitor.store.judging import JudgingQueries
 from monitor.store.migrations import VERSION_FACTS_INDEX, adopt_legacy_record, migrations
 from monitor.store.packing import pack, pack_json, unpack
@@ -62,7 +63,7 @@ class Recorded:
     status: str  # new | changed | unchanged
 
 
-class Store(JudgingQueries, DigestQueries):
+class Store(JudgingQueries, DigestQueries, FeedQueries):
     """The project's SQLite database. Open with :func:`open_store`."""
 
     def __init__(self, db: sqlite_utils.Database, path: str | None) -> None:
@@ -391,16 +392,27 @@ class Store(JudgingQueries, DigestQueries):
         """Every report, by id, as the query reads them (a national corpus is not held in memory)."""
         return self.db.query("select * from reports order by id")
 
-    def report_stamps(self) -> Iterator[tuple[Any, ...]]:
-        """Every report, by id, as (id, revision stamp, jurisdiction, agency, year, last seen, portal,
-        and its current version's page blob, attachment blob and format): enough to know which
-        site pages changed and which evidence files the site keeps, without reading the reports."""
+    def report_stamps(self, ids: list[int] | None = None) -> Iterator[tuple[Any, ...]]:
+        """Every report (or these), by id, as (id, revision stamp, jurisdiction, agency, year, last
+        seen, portal, and its current version's page blob, attachment blob and format): enough to
+        know which site pages changed and which evidence files the site keeps, without reading the
+        reports."""
+        where = "" if ids is None else "where r.id in (select value from json_each(?)) "
         return self.db.execute(
             "select r.id, r.rev, r.jurisdiction, r.agency, r.year, r.last_seen, r.portal_id, v.page_blob, "
             "v.attachment_blob, v.format "
             f"from reports r left join report_versions v indexed by {VERSION_FACTS_INDEX} "
-            "on v.id = coalesce(r.current_version_id, "
-            "(select max(id) from report_versions where report_id = r.id)) order by r.id")
+            f"on v.id = {self._IN_FORCE} {where}order by r.id", [] if ids is None else [json.dumps(ids)])
+
+    _IN_FORCE = "coalesce(r.current_version_id, (select max(id) from report_versions where report_id = r.id))"
+
+    def evidence_blobs(self) -> Iterator[tuple[str | None, str | None, str | None]]:
+        """(page blob, attachment blob, format) of every report's version in force that has
+        either: the evidence files a site keeps."""
+        return self.db.execute(
+            f"select v.page_blob, v.attachment_blob, v.format from reports r join report_versions v indexed by "
+            f"{VERSION_FACTS_INDEX} on v.id = {self._IN_FORCE} "
+            "where v.page_blob is not null or v.attachment_blob is not null")
 
     def latest_crawls(self) -> dict[int, str]:
         """When each portal's latest crawl that went through (finished, or incomplete) started."""

@@ -357,6 +357,17 @@ def _m018_findings_rev(db: sqlite_utils.Database) -> None:
     rev_triggers(db)
 
 
+@migrations(name="019_judge_feed")
+def _m019_judge_feed(db: sqlite_utils.Database) -> None:
+    """What each judgement changed, for publishers that redo only that (``monitor.judge.feed``):
+    the digest of every status row as last judged, and per judging cycle the (jurisdiction, unit,
+    year) keys and reports whose status row or findings moved."""
+    db["judged_rows"].create({"key": str, "digest": bytes}, pk="key", not_null={"digest"}, if_not_exists=True)
+    db["judge_changes"].create({"cycle": int, "jurisdiction": str, "agency": str, "year": int, "report_id": int},
+                               not_null={"cycle"}, if_not_exists=True)
+    db["judge_changes"].create_index(["cycle"], if_not_exists=True)
+
+
 def adopt_legacy_record(db: sqlite_utils.Database) -> None:
     """Carry the names applied under the earlier hand-rolled runner over to sqlite-utils' table."""
     if LEGACY_TABLE not in db.table_names():

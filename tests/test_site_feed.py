@@ -1,0 +1,254 @@
+"""A rebuild planned from the judge's change feed draws the site a full build draws, byte for byte.
+
+Each test builds a site from a judgement, changes the store (or the day, or the registry), judges
+again and rebuilds: the rebuild must have looked only at what moved (``incremental``) and leave
+exactly the files a build from nothing leaves. The invalidations are the ones a plan could miss: a
+deadline passing at a later date, a report appearing, another report's findings moving (copies), a
+registry edit, a portal's crawl no longer seeing a report, several judgements between two builds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from monitor.judge import evaluate, judge
+from monitor.judge.feed import key_parts, row_key
+from monitor.judge.registry import load_registry
+from monitor.publish.buildstate import STATE, BuildState
+from monitor.publish.site import build_site
+from monitor.store import Store
+from monitor.store.feed import KEEP_CYCLES
+from tests.stores import Published, build_store
+
+AS_OF = date(2025, 6, 1)  # 2024's reports are all due; 2025's are not
+
+
+@pytest.fixture(autouse=True)
+def _fixed_build_time(monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+
+
+def _store(tmp_path: Path) -> Store:
+    # 财政局's reports say nothing of fees: each has a finding of its own
+    reports = [Published("青川县", f"青川县{unit}", year, date(year + 1, 1, 20 + k), seed=k + 3 * n,
+                         fee_statement=unit != "财政局")
+               for n, unit in enumerate(["教育局", "财政局", "民政局"]) for k, year in enumerate((2023, 2024))]
+    reports.append(Published("利州区", "利州区人民政府", 2024, date(2025, 3, 10), seed=7, level="government"))
+    store = build_store(tmp_path / "n.db", reports)
+    # every report on a crawled portal, seen by its latest crawl
+    with store.transaction() as tx:
+        for j in ("青川县", "利州区"):
+            portal = tx["portals"].insert({"url": f"http://127.0.0.1/{j}/", "jurisdiction": j}).last_pk
+            tx.execute("insert into crawl_runs (portal_id, started_at, finished_at, status) "
+                       "values (?, '2025-05-01T00:00:00+00:00', '2025-05-01T00:30:00+00:00', 'finished')", [portal])
+            tx.execute("update reports set portal_id = ?, last_seen = '2025-05-01T00:10:00+00:00' "
+                       "where jurisdiction = ?", [portal, j])
+    return store
+
+
+def _registry(tmp_path: Path, extra_unit: bool = False, local_deadline: bool = False):
+    units = "    units:\n      - {name: 青川县审计局, level: department}\n" if extra_unit else ""
+    # 利州区's government earlier (its report turns late), 青川县's departments later (nothing but
+    # the deadline their reports' pages show moves)
+    deadlines = ("deadlines:\n  - scope: 利州区\n    level: government\n    date: \"03-05\"\n"
+                 "    source: 地方规定（测试）\n  - scope: 青川县\n    level: department\n    date: \"02-15\"\n"
+                 "    source: 地方规定（测试）\n") if local_deadline else ""
+    path = tmp_path / "nianbao.yaml"
+    path.write_text("jurisdictions:\n  - name: 青川县\n" + units + "  - name: 利州区\n" + deadlines, encoding="utf-8")
+    return load_registry(path)
+
+
+def _files(root: Path) -> set[Path]:
+    return {p.relative_to(root) for p in root.rglob("*") if p.is_file()}
+
+
+AS_OF_SAID = re.compile("数据截至 [0-9-]{10}".encode())
+
+
+def _differ(a: Path, b: Path, normalise: bool = False) -> list[str]:
+    """The files that differ between two sites (``normalise``: in what the footer says the data
+    is as of — a page whose inputs did not move keeps the day it was drawn on, by design)."""
+    assert _files(a) == _files(b)
+    out = []
+    for f in sorted(_files(a)):
+        if f.name == STATE:
+            continue
+        x, y = (a / f).read_bytes(), (b / f).read_bytes()
+        if normalise:
+            x, y = (AS_OF_SAID.sub(b"", v) for v in (x, y))
+        if x != y:
+            out.append(str(f))
+    return out
+
+
+def _rebuild_is_fresh(store: Store, registry, out: Path, tmp_path: Path, as_of: date = AS_OF, planned: bool = True):
+    """Judge and rebuild ``out``: it must be the site the same rebuild makes by digesting every
+    page's inputs, and (but for the day unchanged pages were drawn on) the site a build from
+    nothing makes."""
+    evaluation, _ = judge(store, registry, as_of)
+    digested_out = tmp_path / f"digested-{evaluation.feed.cycle}"
+    shutil.copytree(out, digested_out)
+    again = build_site(store, registry, out, evaluation=evaluation)
+    digested = build_site(store, registry, digested_out, evaluation=dataclasses.replace(evaluation, feed=None))
+    fresh_out = tmp_path / f"fresh-{evaluation.feed.cycle}"
+    fresh = build_site(store, registry, fresh_out, evaluation=evaluation)
+    assert again.incremental is planned and not digested.incremental and not fresh.incremental
+    assert _differ(out, digested_out) == []
+    assert again.pages == digested.pages == fresh.pages and again.reused == digested.reused
+    assert again.reports == fresh.reports
+    assert _differ(out, fresh_out, normalise=True) == []
+    return again
+
+
+def _first_build(store: Store, registry, out: Path, as_of: date = AS_OF):
+    evaluation, _ = judge(store, registry, as_of)
+    built = build_site(store, registry, out, evaluation=evaluation)
+    assert not built.incremental and (out / STATE).exists()
+    return built
+
+
+def _page(out: Path, rid: int) -> str:
+    return (out / f"reports/{rid}.html").read_text(encoding="utf-8")
+
+
+def _id(store: Store, agency: str, year: int) -> int:
+    return store.db.execute("select id from reports where agency = ? and year = ?", [agency, year]).fetchone()[0]
+
+
+def test_a_day_with_nothing_new_draws_no_report_page(tmp_path) -> None:
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
+    first = _first_build(store, registry, out)
+    again = _rebuild_is_fresh(store, registry, out, tmp_path)
+    assert again.reused >= first.reports and again.pages == first.pages
+
+
+def test_a_corrected_report_and_a_moved_finding(tmp_path) -> None:
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
+    _first_build(store, registry, out)
+    titled, found = _id(store, "青川县教育局", 2024), _id(store, "青川县财政局", 2023)
+    with store.transaction() as tx:
+        tx.execute("update reports set title = title || '（更正）' where id = ?", [titled])
+        tx.execute("update findings set message = message || '（复核）' where id = "
+                   "(select min(id) from findings where report_id = ?)", [found])
+    again = _rebuild_is_fresh(store, registry, out, tmp_path)
+    assert "（更正）" in _page(out, titled) and "（复核）" in _page(out, found)
+    assert again.pages - again.reused <= 12  # two report pages and the summaries that show them
+
+
+def test_a_deadline_passing_and_missing_days_counted_at_a_later_date(tmp_path) -> None:
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
+    # 2025's reports fall due on 2026-01-31 (departments) and 2026-03-31 (governments)
+    _first_build(store, registry, out, as_of=date(2026, 1, 15))
+    _rebuild_is_fresh(store, registry, out, tmp_path, as_of=date(2026, 2, 10))  # departments' now missing
+    lists = (out / "lists/missing.html").read_text(encoding="utf-8")
+    assert "青川县教育局" in lists
+    _rebuild_is_fresh(store, registry, out, tmp_path, as_of=date(2026, 2, 11))  # a day later: one more day
+    _rebuild_is_fresh(store, registry, out, tmp_path, as_of=date(2026, 4, 2))  # the government's too
+
+
+def test_a_report_appearing_and_copying_another_moves_that_ones_page(tmp_path) -> None:
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
+    _first_build(store, registry, out)
+    original = _id(store, "青川县民政局", 2024)
+    before = _page(out, original)
+    # a new unit's report whose prose is 青川县民政局's (seed 7 = 3 × 2 + 1)
+    from demo.synth import render_text, sample_report
+    from monitor.report.analysis import analyze_text
+
+    copy = sample_report(7, year=2024, agency="青川县住建局", published=date(2025, 1, 25))
+    copy.jurisdiction = "青川县"
+    copy.prose_seed = copy.prose_key("青川县民政局", 2024)
+    store.record_report(analyze_text(render_text(copy)), url="http://127.0.0.1:9/art/new.html",
+                        seen_at="2025-05-20T00:00:00+00:00", jurisdiction="青川县", agency="青川县住建局",
+                        year=2024, level="department", published="2025-01-25")
+    _rebuild_is_fresh(store, registry, out, tmp_path)
+    assert _page(out, original) != before and "几乎相同" in _page(out, original)
+
+
+def test_a_registry_edit_and_a_report_not_seen_again(tmp_path) -> None:
+    store, out = _store(tmp_path), tmp_path / "site"
+    _first_build(store, _registry(tmp_path), out)
+    _rebuild_is_fresh(store, _registry(tmp_path, extra_unit=True), out, tmp_path)  # a unit owed, missing
+    assert "青川县审计局" in (out / "lists/missing.html").read_text(encoding="utf-8")
+    # a local deadline: the government's report (published 2025-03-10, unchanged) is late now
+    gone = _id(store, "利州区人民政府", 2024)
+    _rebuild_is_fresh(store, _registry(tmp_path, extra_unit=True, local_deadline=True), out, tmp_path)
+    assert "地方规定（测试）" in _page(out, gone) and "2025-02-15" in _page(out, _id(store, "青川县教育局", 2024))
+    with store.transaction() as tx:  # the portal crawled again; one report not found there any more
+        portal = tx.execute("select portal_id from reports where id = ?", [gone]).fetchone()[0]
+        tx.execute("insert into crawl_runs (portal_id, started_at, finished_at, status) "
+                   "values (?, '2025-05-30T00:00:00+00:00', '2025-05-30T00:30:00+00:00', 'finished')", [portal])
+    _rebuild_is_fresh(store, _registry(tmp_path, extra_unit=True), out, tmp_path)
+    assert "抓取该网站时未再找到" in _page(out, gone) and "地方规定（测试）" not in _page(out, gone)
+    with store.transaction() as tx:  # found again by the next one
+        tx.execute("update reports set last_seen = '2025-05-30T00:10:00+00:00' where id = ?", [gone])
+    _rebuild_is_fresh(store, _registry(tmp_path, extra_unit=True), out, tmp_path)
+    assert "抓取该网站时未再找到" not in _page(out, gone)
+
+
+def test_judgements_between_two_builds_and_an_undated_report(tmp_path) -> None:
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
+    _first_build(store, registry, out)
+    rid = _id(store, "青川县财政局", 2024)
+    store.db.execute("update reports set published = null where id = ?", [rid])
+    store.db.conn.commit()
+    judge(store, registry, AS_OF)  # judged, not published
+    store.db.execute("update reports set published = '2025-01-22' where id = ?", [rid])
+    store.db.conn.commit()
+    judge(store, registry, date(2025, 6, 2))
+    _rebuild_is_fresh(store, registry, out, tmp_path)
+
+
+def test_without_a_recorded_judgement_or_a_state_every_input_is_digested(tmp_path) -> None:
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
+    _first_build(store, registry, out)
+    # an evaluation no judgement recorded (``nianbao site`` evaluates on its own)
+    plain = build_site(store, registry, out, evaluation=evaluate(store, registry, AS_OF))
+    assert not plain.incremental and plain.reused > 0
+    # the live site's state from other drawing code, or none at all: digested, then planned again
+    state = BuildState.read(out)
+    state.key = "0" * 64
+    state.write(out)
+    _rebuild_is_fresh(store, registry, out, tmp_path, planned=False)
+    _rebuild_is_fresh(store, registry, out, tmp_path)
+    (out / STATE).unlink()
+    _rebuild_is_fresh(store, registry, out, tmp_path, planned=False)
+    (out / STATE).write_text("{not json", encoding="utf-8")
+    _rebuild_is_fresh(store, registry, out, tmp_path, planned=False)
+    # a report gone from the store: its page goes, found by digesting every report
+    gone = _id(store, "利州区人民政府", 2024)
+    with store.transaction() as tx:
+        tx.execute("delete from findings where report_id = ?", [gone])
+        tx.execute("update reports set current_version_id = null where id = ?", [gone])
+        tx.execute("delete from report_versions where report_id = ?", [gone])
+        tx.execute("delete from reports where id = ?", [gone])
+    _rebuild_is_fresh(store, registry, out, tmp_path, planned=False)
+    assert not (out / f"reports/{gone}.html").exists()
+
+
+def test_the_feed_logs_what_moved_and_only_that(tmp_path) -> None:
+    store, registry = _store(tmp_path), _registry(tmp_path)
+    first, _ = judge(store, registry, AS_OF)
+    token, cycle, logged_from = store.judge_feed()
+    assert (token, cycle) == (first.feed.token, first.feed.cycle) and logged_from == cycle + 1  # no baseline yet
+    again, _ = judge(store, registry, AS_OF)
+    assert again.feed.cycle == cycle + 1 and store.judge_changes_since(cycle) == []
+    rid = _id(store, "青川县教育局", 2024)
+    store.db.execute("update reports set published = '2025-02-20' where id = ?", [rid])  # now late
+    store.db.conn.commit()
+    moved, _ = judge(store, registry, AS_OF)
+    changes = store.judge_changes_since(again.feed.cycle)
+    assert {c[:3] for c in changes} == {("青川县", "青川县教育局", 2024)}
+    assert {c[3] for c in changes} == {None, rid}  # the status row, and the finding (LATE) on its report
+    assert key_parts(row_key("青川县", "青川县教育局", 2024)) == ("青川县", "青川县教育局", 2024)
+    # changes older than the cycles kept are dropped; a site built before them starts over
+    store.db.execute("update settings set value = ? where key = 'judge_cycle'", [str(moved.feed.cycle + KEEP_CYCLES)])
+    store.db.conn.commit()
+    judge(store, registry, AS_OF)
+    assert store.judge_feed()[2] > moved.feed.cycle and store.judge_changes_since(0) == []
