@@ -6,16 +6,18 @@ For each size a fresh database is generated (jurisdictions of 25 units × 4 year
 real judged synthetic report, stored as the store stores it, so pages carry full tables and
 findings). A child process then, in one run:
 
-1. judges the store once (as a service cycle does before it publishes);
+1. judges the store once (as a service cycle does before it publishes: ``judge``, which also logs
+   what moved for the next build — the judge's change feed);
    (before each build is timed, the files earlier steps wrote are synced to disk: see ``_settle``)
 2. builds the site with one process per CPU (the default) — wall time, CPU, peak memory;
 3. builds it again with one process (the baseline) and compares the two byte for byte
    (``SOURCE_DATE_EPOCH`` fixes the "built at" line; skip with ``--no-compare``);
 4. two days' crawls, one after the other: every portal crawled and every report seen again, 1 % of
    the reports changed (a corrected title, a finding moved); after each, judges again and rebuilds
-   on the previous site: the incremental build as a share of the full one, in wall time and in
-   CPU (on a busy or file-system-bound machine the CPU share is the steadier figure; two days show
-   how much one rebuild's figure moves from run to run).
+   on the previous site (planned from the change feed and the site's state): the incremental
+   build as a share of the full one, in wall time and in CPU (on a busy or file-system-bound
+   machine the CPU share is the steadier figure; two days show how much one rebuild's figure
+   moves from run to run).
 
 It prints per-report figures and ratios, the DB's bytes per report and ``PRAGMA integrity_check``.
 """
@@ -163,7 +165,7 @@ def _day_of_crawl(db: str, share: float, day: int = 23) -> int:
 def child(db: str, out: str, compare: bool) -> None:
     from datetime import date
 
-    from monitor.judge import evaluate
+    from monitor.judge import judge
     from monitor.judge.registry import Registry
     from monitor.publish.site import build_site
     from monitor.store import open_store
@@ -172,7 +174,7 @@ def child(db: str, out: str, compare: bool) -> None:
     as_of = date(2026, 11, 22)
     store = open_store(db)
     started = time.perf_counter()
-    evaluation = evaluate(store, Registry(), as_of)
+    evaluation, _ = judge(store, Registry(), as_of)
     judge_s = time.perf_counter() - started
     result: dict = {"judge_s": judge_s, "workers": len(os.sched_getaffinity(0))}
 
@@ -198,14 +200,14 @@ def child(db: str, out: str, compare: bool) -> None:
         changed = _day_of_crawl(db, 0.01, day)
         store = open_store(db)
         started = time.perf_counter()
-        evaluation = evaluate(store, Registry(), as_of)
+        evaluation, _ = judge(store, Registry(), as_of)
         judged = time.perf_counter() - started
         _settle()
         cpu, started = _cpu(), time.perf_counter()
         again = build_site(store, Registry(), out, evaluation=evaluation)
         result["days"].append({"changed": changed, "judge_s": judged, "seconds": time.perf_counter() - started,
                                "cpu": _cpu() - cpu, "rendered": again.pages - again.reused, "reused": again.reused,
-                               "stages": again.stages})
+                               "planned": again.incremental, "stages": again.stages})
     if compare:  # kept until now: removing 100k files just before a rebuild slowed the disk under it
         shutil.rmtree(out + "-single")
     result["integrity"] = store.db.execute("pragma integrity_check").fetchone()[0]
@@ -238,7 +240,7 @@ def main() -> None:
         print(f"\n## {n:,} reports (generated in {gen:.0f} s)")
         print(f"store: {db_bytes / 1e6:,.0f} MB, {db_bytes / n / 1024:.1f} KB a report; "
               f"integrity_check after the run: {r['integrity']}")
-        print(f"judge (once per cycle, before publishing): {r['judge_s']:.1f} s")
+        print(f"judge (once per cycle, before publishing; first judgement): {r['judge_s']:.1f} s")
         print(f"site, {r['workers']} processes: {r['seconds']:.1f} s wall = {1000 * r['seconds'] / n:.2f} ms a report; "
               f"CPU {r['cpu']:.1f} s ({1000 * r['cpu'] / n:.2f} ms a report); {r['pages']:,} pages; "
               f"peak memory {r['peak_mb']:.0f} MB (main) / {r['peak_child_mb']:.0f} MB (largest renderer)")
@@ -250,7 +252,8 @@ def main() -> None:
         for k, d in enumerate(r["days"], 1):
             print(f"incremental after day {k}'s crawl ({d['changed']:,} reports changed, judged again in "
                   f"{d['judge_s']:.1f} s): {d['seconds']:.1f} s = {100 * d['seconds'] / r['seconds']:.1f} % "
-                  f"of the full build ({d['rendered']:,} pages drawn, {d['reused']:,} reused); "
+                  f"of the full build ({d['rendered']:,} pages drawn, {d['reused']:,} reused"
+                  f"{', planned from the change feed' if d['planned'] else ', EVERY INPUT DIGESTED'}); "
                   f"CPU {d['cpu']:.1f} s = {100 * d['cpu'] / r['cpu']:.1f} % of the full build's")
             print("  its stages, s: " + ", ".join(f"{name} {seconds:.2f}" for name, seconds in d["stages"].items()))
     if len(results) >= 2:
