@@ -22,7 +22,7 @@ from monitor.judge.feed import key_parts, row_key
 from monitor.judge.registry import load_registry
 from monitor.publish.buildstate import STATE, BuildState
 from monitor.publish.site import build_site
-from monitor.store import Store
+from monitor.store import Store, open_store
 from monitor.store.feed import KEEP_CYCLES
 from tests.stores import Published, build_store
 
@@ -235,20 +235,41 @@ def test_without_a_recorded_judgement_or_a_state_every_input_is_digested(tmp_pat
 def test_the_feed_logs_what_moved_and_only_that(tmp_path) -> None:
     store, registry = _store(tmp_path), _registry(tmp_path)
     first, _ = judge(store, registry, AS_OF)
-    token, cycle, logged_from = store.judge_feed()
-    assert (token, cycle) == (first.feed.token, first.feed.cycle) and logged_from == cycle + 1  # no baseline yet
+    assert store.judge_cycle() == (first.feed.cycle, first.feed.token)
+    assert store.judge_changes_since(first.feed.cycle, first.feed.token) == []
+    assert store.judge_changes_since(first.feed.cycle - 1, "") is None  # before the first: nothing to compare with
     again, _ = judge(store, registry, AS_OF)
-    assert again.feed.cycle == cycle + 1 and store.judge_changes_since(cycle) == []
+    assert again.feed.cycle == first.feed.cycle + 1 and again.feed.token != first.feed.token
+    assert store.judge_changes_since(first.feed.cycle, first.feed.token) == []  # nothing moved
+    assert store.judge_changes_since(first.feed.cycle, again.feed.token) is None  # not that cycle's token
     rid = _id(store, "青川县教育局", 2024)
     store.db.execute("update reports set published = '2025-02-20' where id = ?", [rid])  # now late
     store.db.conn.commit()
     moved, _ = judge(store, registry, AS_OF)
-    changes = store.judge_changes_since(again.feed.cycle)
+    changes = store.judge_changes_since(again.feed.cycle, again.feed.token)
     assert {c[:3] for c in changes} == {("青川县", "青川县教育局", 2024)}
     assert {c[3] for c in changes} == {None, rid}  # the status row, and the finding (LATE) on its report
     assert key_parts(row_key("青川县", "青川县教育局", 2024)) == ("青川县", "青川县教育局", 2024)
-    # changes older than the cycles kept are dropped; a site built before them starts over
-    store.db.execute("update settings set value = ? where key = 'judge_cycle'", [str(moved.feed.cycle + KEEP_CYCLES)])
+    # cycles older than those kept are dropped with their changes: a site built on one starts over
+    store.db.execute("insert into judge_cycles (cycle, token, logged) values (?, 'many later', 1)",
+                     [moved.feed.cycle + KEEP_CYCLES])
     store.db.conn.commit()
+    latest, _ = judge(store, registry, AS_OF)
+    assert store.judge_changes_since(moved.feed.cycle, moved.feed.token) is None
+    assert store.db.execute("select count(*) from judge_changes where cycle <= ?", [moved.feed.cycle]).fetchone() == (0,)
+    assert store.judge_changes_since(latest.feed.cycle, latest.feed.token) == []
+
+
+def test_a_store_restored_from_a_copy_is_not_the_sites(tmp_path) -> None:
+    """A site built from a judgement the store no longer has (restored from a copy made before,
+    then judged again up to the same cycle number) is digested in full, not planned."""
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
     judge(store, registry, AS_OF)
-    assert store.judge_feed()[2] > moved.feed.cycle and store.judge_changes_since(0) == []
+    store.db.conn.commit()
+    backup = tmp_path / "backup.db"
+    store.db.execute(f"vacuum into '{backup}'")
+    _first_build(store, registry, out)  # from cycle 2
+    restored = open_store(backup)
+    evaluation, _ = judge(restored, registry, date(2025, 6, 2))  # cycle 2 again, another judgement
+    assert evaluation.feed.cycle == 2
+    assert not build_site(restored, registry, out, evaluation=evaluation).incremental

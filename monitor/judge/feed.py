@@ -33,7 +33,7 @@ _SEP = "\x1f"  # between a row key's parts (never in a name: a control character
 
 @dataclass(frozen=True)
 class FeedMark:
-    """The judgement an evaluation came from: the store's feed token and the cycle number."""
+    """The judgement an evaluation came from: its cycle number and that cycle's random token."""
 
     token: str
     cycle: int
@@ -70,5 +70,5 @@ def record_cycle(store: Store, rows: Iterable[StatusRow], moved: set[ChangeKey])
             changes.add((r.jurisdiction, r.agency, r.year, None))
     removed = old.keys() - seen
     changes.update((*key_parts(key), None) for key in removed)
-    token, cycle = store.record_judge_cycle(upserts, removed, changes, baseline=store.judge_feed() is not None)
+    token, cycle = store.record_judge_cycle(upserts, removed, changes)
     return FeedMark(token, cycle)

@@ -681,14 +681,13 @@ def _plan(store: Store, live: Path | None, old_manifest: dict[str, str] | None, 
     if live is None or old_manifest is None or mark is None:
         return None
     state = BuildState.read(live)
-    feed = store.judge_feed()
-    if state is None or state.feed is None or feed is None or state.key != _DIGEST_KEY.hex() or state.year != year:
-        return None
-    token, cycle = state.feed
-    if not (token == mark.token == feed[0] and feed[2] - 1 <= cycle <= mark.cycle):
+    if state is None or state.feed is None or state.key != _DIGEST_KEY.hex() or state.year != year \
+            or state.feed[1] > mark.cycle:
         return None
     with store.snapshot():
-        changes = store.judge_changes_since(cycle)
+        changes = store.judge_changes_since(state.feed[1], state.feed[0])
+        if changes is None or store.judge_changes_since(mark.cycle, mark.token) is None:
+            return None  # the site's judgement or this one is not this store's, or a change went unlogged
         stamps = np.fromiter(itertools.chain.from_iterable(store.report_revs()), np.int64).reshape(-1, 2)
         unseen = {rid: _seen(last_seen, crawled) for rid, last_seen, crawled in store.unseen_reports()}
         ids, revs = stamps[:, 0].copy(), stamps[:, 1].copy()

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite_utils
 
-FEED_TOKEN, FEED_CYCLE, FEED_FROM = "judge_feed", "judge_cycle", "judge_feed_from"
 KEEP_CYCLES = 400  # cycles whose changes are kept: a publisher further behind starts over
 ChangeKey = tuple[str | None, str | None, int | None, int | None]  # (jurisdiction, agency, year, report id)
 
@@ -19,48 +18,46 @@ ChangeKey = tuple[str | None, str | None, int | None, int | None]  # (jurisdicti
 class FeedQueries:
     db: sqlite_utils.Database
 
-    def judge_feed(self) -> tuple[str, int, int] | None:
-        """(token, latest cycle, first cycle whose changes are all logged), or None before the
-        first judgement. The token is this store's own: a publisher's mark from another store (or
-        one restored from a copy made before) does not match."""
-        values = dict(self.db.execute("select key, value from settings where key in (?, ?, ?)",
-                                      [FEED_TOKEN, FEED_CYCLE, FEED_FROM]))
-        token, cycle, first = values.get(FEED_TOKEN), values.get(FEED_CYCLE), values.get(FEED_FROM)
-        if token is None or cycle is None or first is None:
-            return None
-        return token, int(cycle), int(first)
+    def judge_cycle(self) -> tuple[int, str] | None:
+        """The latest judging cycle and its token; None before the first judgement."""
+        row = self.db.execute("select cycle, token from judge_cycles order by cycle desc limit 1").fetchone()
+        return (row[0], row[1]) if row else None
 
     def judged_row_digests(self) -> dict[str, bytes]:
         """Each status row's digest as last judged, by its key."""
         return dict(self.db.execute("select key, digest from judged_rows"))
 
-    def record_judge_cycle(self, upserts: dict[str, bytes], removed: Iterable[str], changes: set[ChangeKey],
-                           baseline: bool) -> tuple[str, int]:
+    def record_judge_cycle(self, upserts: dict[str, bytes], removed: Iterable[str], changes: set[ChangeKey]
+                           ) -> tuple[str, int]:
         """Store a judgement's row digests and what it changed, as the next cycle; call inside the
-        judgement's transaction. Without a ``baseline`` (the first judgement, or one after the
-        digests were lost) the changes are unknown: publishers built before it start over.
-        Returns (token, cycle)."""
-        feed = self.judge_feed()
-        token = feed[0] if feed else secrets.token_hex(8)
-        cycle = (feed[1] if feed else 0) + 1
-        first = feed[2] if feed and baseline else cycle + 1
-        first = max(first, cycle - KEEP_CYCLES + 1)
+        judgement's transaction. The first judgement has nothing to compare with: its changes are
+        not logged, and no publisher's mark reaches past it. Returns (token, cycle)."""
+        latest = self.judge_cycle()
+        cycle, token = (latest[0] if latest else 0) + 1, secrets.token_hex(8)
+        self.db.execute("insert into judge_cycles (cycle, token, logged) values (?, ?, ?)",
+                        [cycle, token, int(latest is not None)])
         self.db.execute("delete from judged_rows where key in (select value from json_each(?))",
                         [_json_list(removed)])
         self.db.conn.executemany("insert or replace into judged_rows (key, digest) values (?, ?)", upserts.items())
-        if baseline:
+        if latest is not None:
             self.db.conn.executemany(
                 "insert into judge_changes (cycle, jurisdiction, agency, year, report_id) values (?, ?, ?, ?, ?)",
                 ((cycle, *change) for change in changes))
-        self.db.execute("delete from judge_changes where cycle < ?", [first])
-        self.db.conn.executemany(
-            "insert into settings (key, value, updated_at) values (?, ?, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')) "
-            "on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",
-            [(FEED_TOKEN, token), (FEED_CYCLE, str(cycle)), (FEED_FROM, str(first))])
+        for table in ("judge_changes", "judge_cycles"):
+            self.db.execute(f"delete from {table} where cycle <= ?", [cycle - KEEP_CYCLES])
         return token, cycle
 
-    def judge_changes_since(self, cycle: int) -> list[ChangeKey]:
-        """What the judgements after ``cycle`` changed (each key once)."""
+    def judge_changes_since(self, cycle: int, token: str) -> list[ChangeKey] | None:
+        """What the judgements after ``cycle`` (whose token must be ``token``) changed, each key
+        once; None when that is not known: the cycle is not this store's (another store, one
+        restored from a copy, or pruned), or a later cycle's changes were not logged."""
+        if self.db.execute("select 1 from judge_cycles where cycle = ? and token = ?", [cycle, token]).fetchone() \
+                is None:
+            return None
+        later, logged = self.db.execute("select count(*), coalesce(sum(logged), 0) from judge_cycles where cycle > ?",
+                                        [cycle]).fetchone()
+        if later != logged:
+            return None
         return list(self.db.execute("select distinct jurisdiction, agency, year, report_id from judge_changes "
                                     "where cycle > ?", [cycle]))
 

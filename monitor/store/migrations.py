@@ -360,9 +360,13 @@ def _m018_findings_rev(db: sqlite_utils.Database) -> None:
 @migrations(name="019_judge_feed")
 def _m019_judge_feed(db: sqlite_utils.Database) -> None:
     """What each judgement changed, for publishers that redo only that (``monitor.judge.feed``):
-    the digest of every status row as last judged, and per judging cycle the (jurisdiction, unit,
-    year) keys and reports whose status row or findings moved."""
+    the digest of every status row as last judged; each judging cycle with a random token (a
+    publisher's mark names one: a store copied or restored from before does not have it) and
+    whether its changes are logged; and per cycle the (jurisdiction, unit, year) keys and reports
+    whose status row or findings moved."""
     db["judged_rows"].create({"key": str, "digest": bytes}, pk="key", not_null={"digest"}, if_not_exists=True)
+    db["judge_cycles"].create({"cycle": int, "token": str, "logged": int}, pk="cycle", not_null={"token", "logged"},
+                              if_not_exists=True)
     db["judge_changes"].create({"cycle": int, "jurisdiction": str, "agency": str, "year": int, "report_id": int},
                                not_null={"cycle"}, if_not_exists=True)
     db["judge_changes"].create_index(["cycle"], if_not_exists=True)
