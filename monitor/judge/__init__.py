@@ -412,6 +412,7 @@ def judge(store: Store, registry: Registry, as_of: date | None = None) -> tuple[
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[int, dict[str, Any]]] = []
     moved: set[ChangeKey] = set()  # where a finding appeared, went or says something else (the feed)
+    seen_again: list[int] = []
     with store.transaction():  # read and write the lifecycle at once: two judges never both insert
         tracked = store.tracked_findings_by_key()
         for key, t in evaluation.findings.items():
@@ -427,10 +428,11 @@ def judge(store: Store, registry: Registry, as_of: date | None = None) -> tuple[
                 updates.append((row["id"], {**fields, "state": "open", "resolved_at": None}))
                 result.reopened += 1
             else:
-                updates.append((row["id"], fields))
                 result.still_open += 1
                 if not finding_moved(row, fields):
+                    seen_again.append(row["id"])  # all it says is the same: only seen again
                     continue
+                updates.append((row["id"], fields))
                 moved.add((row["jurisdiction"], row["agency"], row["year"], row["report_id"]))
             moved.add((t.jurisdiction, t.agency, t.year, t.report_id))
         for key, row in tracked.items():
@@ -438,7 +440,7 @@ def judge(store: Store, registry: Registry, as_of: date | None = None) -> tuple[
                 updates.append((row["id"], {"state": "resolved", "resolved_at": stamp}))
                 result.resolved += 1
                 moved.add((row["jurisdiction"], row["agency"], row["year"], row["report_id"]))
-        store.save_tracking(inserts, updates)
+        store.save_tracking(inserts, updates, seen_again, stamp)
         evaluation.feed = record_cycle(store, evaluation.rows, moved)
     return evaluation, result
 

@@ -11,6 +11,12 @@ inputs are unchanged stay where they are (their footer keeps the time they were 
 pages that change are drawn into a staging directory first, then moved into the site one file at a
 time (each replacement atomic) once all of them are drawn. The manifest is removed before the
 move and written after it, so a build killed in between is followed by a full one.
+
+Which pages' inputs to digest: every page's, or — on a rebuild from a judgement that logged what
+moved (:mod:`monitor.judge.feed`) on a site whose ``build-state.json`` (:mod:`monitor.publish.buildstate`)
+says where its inputs stood — only those of the reports, jurisdictions and download rows that
+moved since (:func:`_plan`). Both give the same site; the second passes over a day's changes, not
+over 100k reports.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor.store.packing import unpack
@@ -40,12 +41,18 @@ class JudgingQueries:
     def tracked_findings_by_key(self) -> dict[str, dict[str, Any]]:
         return {row["key"]: dict(row) for row in self.db["tracked_findings"].rows}
 
-    def save_tracking(self, inserts: Iterable[dict[str, Any]], updates: Iterable[tuple[int, dict[str, Any]]]) -> None:
-        """Write the finding lifecycle's changes; call inside the transaction that read the findings."""
+    def save_tracking(self, inserts: Iterable[dict[str, Any]], updates: Iterable[tuple[int, dict[str, Any]]],
+                      seen_again: Sequence[int] = (), seen_at: str = "") -> None:
+        """Write the finding lifecycle's changes — new findings, changed ones, and those only seen
+        again at ``seen_at`` (most of a day's, in one statement); call inside the transaction that
+        read the findings."""
         table = self.db["tracked_findings"]
         table.insert_all(inserts)
         for finding_id, fields in updates:
             table.update(finding_id, fields)
+        if seen_again:
+            self.db.execute("update tracked_findings set last_seen = ? where id in (select value from json_each(?))",
+                            [seen_at, json.dumps(list(seen_again))])
 
     def tracked_finding(self, finding_id: int) -> dict[str, Any] | None:
         row = self.db.execute("select * from tracked_findings where id = ?", [finding_id]).fetchone()
