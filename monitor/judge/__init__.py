@@ -26,7 +26,7 @@ import numpy as np
 
 from monitor.gcpolicy import few_collections
 from monitor.judge.deadlines import Deadline, days_late, deadline_for, latest_due_year
-from monitor.judge.feed import FeedMark, finding_moved, record_cycle
+from monitor.judge.feed import FeedMark, finding_moved, record_cycle, row_digest
 from monitor.judge.registry import Registry
 from monitor.report.findings import Finding
 from monitor.report.identity import canonical_agency, level_of
@@ -120,6 +120,14 @@ class Evaluation:
     # earlier one can then be read from the store (:mod:`monitor.judge.feed`)
     feed: FeedMark | None = None
     grouped: dict[tuple[str, str, int], list[Tracked]] | None = field(default=None, repr=False, compare=False)
+    digests: dict[tuple[str, str, int], bytes] | None = field(default=None, repr=False, compare=False)
+
+    def row_digests(self) -> dict[tuple[str, str, int], bytes]:
+        """Each status row's digest (:func:`monitor.judge.feed.row_digest`) by its key: made once,
+        for the judge's feed and every publisher that compares rows."""
+        if self.digests is None:
+            self.digests = {(r.jurisdiction, r.agency, r.year): row_digest(r) for r in self.rows}
+        return self.digests
 
     def by_key(self) -> dict[tuple[str, str, int], list[Tracked]]:
         """The findings of each (jurisdiction, unit, year) — a status row's, and those of the report
@@ -441,7 +449,7 @@ def judge(store: Store, registry: Registry, as_of: date | None = None) -> tuple[
                 result.resolved += 1
                 moved.add((row["jurisdiction"], row["agency"], row["year"], row["report_id"]))
         store.save_tracking(inserts, updates, seen_again, stamp)
-        evaluation.feed = record_cycle(store, evaluation.rows, moved)
+        evaluation.feed = record_cycle(store, evaluation, moved)
     return evaluation, result
 
 

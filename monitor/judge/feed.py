@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monitor.store.feed import ChangeKey
 
 if TYPE_CHECKING:
-    from monitor.judge import StatusRow
+    from monitor.judge import Evaluation, StatusRow
     from monitor.store import Store
 
 # a finding's fields a publisher shows: one of them moved, the finding moved (``last_seen`` is not one)
@@ -37,6 +36,11 @@ class FeedMark:
 
     token: str
     cycle: int
+
+
+def row_digest(row: StatusRow) -> bytes:
+    """A status row's :meth:`StatusRow.signature`, digested: what a publisher compares."""
+    return hashlib.blake2b(pickle.dumps(row.signature(), 5), digest_size=16).digest()
 
 
 def row_key(jurisdiction: str, agency: str, year: int) -> str:
@@ -53,18 +57,19 @@ def finding_moved(stored: dict[str, Any], fields: dict[str, Any]) -> bool:
     return any(stored[name] != fields[name] for name in SHOWN_FIELDS)
 
 
-def record_cycle(store: Store, rows: Iterable[StatusRow], moved: set[ChangeKey]) -> FeedMark:
-    """Digest the status rows, log those that moved since the last judgement with the findings'
-    ``moved`` keys, and return the new cycle's mark. Call inside the judgement's transaction."""
-    dumps, blake2b = pickle.dumps, hashlib.blake2b
+def record_cycle(store: Store, evaluation: Evaluation, moved: set[ChangeKey]) -> FeedMark:
+    """Log the status rows that moved since the last judgement (by their digests) with the
+    findings' ``moved`` keys, and return the new cycle's mark. Call inside the judgement's
+    transaction."""
     old = store.judged_row_digests()
     upserts: dict[str, bytes] = {}
     changes = set(moved)
     seen: set[str] = set()
-    for r in rows:
+    digests = evaluation.row_digests()
+    for r in evaluation.rows:
         key = row_key(r.jurisdiction, r.agency, r.year)
         seen.add(key)
-        digest = blake2b(dumps(r.signature(), 5), digest_size=16).digest()
+        digest = digests[(r.jurisdiction, r.agency, r.year)]
         if old.get(key) != digest:
             upserts[key] = digest
             changes.add((r.jurisdiction, r.agency, r.year, None))

@@ -48,7 +48,7 @@ import numpy as np
 from monitor.config import DEFAULT_TIMEZONE
 from monitor.gcpolicy import few_collections
 from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, Tracked, evaluate
-from monitor.judge.feed import row_key
+from monitor.judge.feed import row_digest, row_key
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
@@ -79,7 +79,7 @@ MANIFEST = "manifest.json"
 ARCHIVE_EXT = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd", "text": "txt", "image": "bin"}
 
 
-_NO_STATUS = (None, None)  # a report filed under no status row: (row, signature)
+_NO_STATUS = (None, None)  # a report filed under no status row: (row, its digest)
 _NONE: list[Any] = []  # one empty list for every report and row without findings: read, never appended to
 SITE_ZONE = ZoneInfo(DEFAULT_TIMEZONE)  # one time zone on every page, stated in the footer
 
@@ -158,19 +158,25 @@ class Writer:
         folder, _, name = path.rpartition("/")
         return self.reuser(folder)(path, name, inputs)
 
-    def reuser(self, folder: str) -> Callable[[str, str, Any], bool]:
+    def reuser(self, folder: str, few: bool = False) -> Callable[[str, str, Any], bool]:
         """:meth:`reuse` for many pages of one folder, as ``reuse(path, file name, inputs)``: a
-        rebuild asks it of every report page, so what it can it looks up once."""
+        rebuild asks it of every report page, so what it can it looks up once (``few``: asked of a
+        few of the folder's pages, it looks each live page up rather than list 100k)."""
         # the templates are inputs too: a new release re-renders what it draws differently. Pickled,
         # not repr'd (a third of the time): lossless, so different inputs never share a digest; the
         # same inputs pickle alike from the same code (at worst a page is drawn once more)
         manifest, old = self.manifest, self.old_manifest.get
-        live = self._live_names(folder) if self._live else frozenset()
+        if not self._live:
+            live: Any = frozenset()
+        elif few:
+            live = _Exists(os.path.join(self._live, folder))
+        else:
+            live = self._live_names(folder)
         dumps, blake2b = pickle.dumps, hashlib.blake2b
 
         def reuse(path: str, name: str, inputs: Any) -> bool:
             manifest[path] = digest = blake2b(dumps(inputs, 5), key=_DIGEST_KEY, digest_size=20).hexdigest()
-            if name in live and old(path) == digest:
+            if old(path) == digest and name in live:
                 self.reused += 1
                 return True
             return False
@@ -200,6 +206,16 @@ class Writer:
             os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
         return target
+
+
+class _Exists:
+    """``name in folder``, for the few names of a big folder a build asks about."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def __contains__(self, name: str) -> bool:
+        return os.path.exists(os.path.join(self.folder, name))
 
 
 def _link_or_copy(src: str | Path, dst: str | Path) -> None:
@@ -482,15 +498,18 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
     whole = _once(lambda: FindingIndex.of(evaluation.findings.values()))
     if plan is None:
         index = whole()
-        # each row's cheap form, made once for the report pages' and summaries' digests
-        status_of = {(r.jurisdiction, r.agency, r.year): (r, r.signature()) for r in rows}
+        # each row's digest (its signature's: made once, by the judgement) for the report pages' and
+        # summaries' digests
+        digests = evaluation.row_digests()
+        status_of = {key: (r, digests[key]) for r in rows for key in ((r.jurisdiction, r.agency, r.year),)}
     else:
         looked_at = set(plan.keys) | {(r.jurisdiction, r.agency, r.year) for name in plan.jurisdictions
                                                   for r in rows_of.get(name, _NONE)}
         grouped = evaluation.by_key()
         index = FindingIndex.of(t for key in looked_at for t in grouped.get(key, _NONE))
-        status_of = {(r.jurisdiction, r.agency, r.year): (r, None) for name in {key[0] for key in plan.keys}
-                     for r in rows_of.get(name, _NONE)}
+        digests = evaluation.row_digests()
+        status_of = {key: (r, digests[key]) for name in {key[0] for key in plan.keys}
+                     for r in rows_of.get(name, _NONE) for key in ((r.jurisdiction, r.agency, r.year),)}
     by_report = index.by_report
 
     def entries(of_rows: list[StatusRow], found: FindingIndex) -> list[tuple[StatusRow, int, list[Any]]]:
@@ -529,7 +548,8 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
             # a rebuild's one pass over every report (or those the plan names): what it does it
             # does 100k times
             waiting: list[tuple[Any, ...]] = []
-            reuse, keep, findings_of, status_get = writer.reuser(folder), kept_archives.add, by_report.get, status_of.get
+            reuse, keep, findings_of = writer.reuser(folder, few=plan is not None), kept_archives.add, by_report.get
+            status_get = status_of.get
             crawl_of, add_id, add_rev = latest_crawls.get, ids.append, revs.append
             count = 0
             for (rid, rev, jurisdiction, agency, report_year, last_seen, portal_id, page_blob, attachment_blob,
@@ -538,9 +558,7 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
                 add_id(rid)
                 add_rev(rev)
                 findings = findings_of(rid, _NONE)
-                status, signature = status_get((jurisdiction, agency, report_year), _NO_STATUS)
-                if signature is None and status is not None:
-                    signature = status.signature()
+                status, digest = status_get((jurisdiction, agency, report_year), _NO_STATUS)
                 path = report_path(rid)
                 if blobs is not None and (page_blob or attachment_blob):
                     evidence = _evidence(page_blob, attachment_blob, fmt)
@@ -554,7 +572,7 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
                 else:
                     seen = unseen[rid] = _seen(last_seen, crawled)
                 # digested in the cheap form (tuples, day numbers); drawn from the full one
-                if not reuse(path, path[len(folder) + 1:], (rev, findings, signature, seen)):
+                if not reuse(path, path[len(folder) + 1:], (rev, findings, digest, seen)):
                     waiting.append((rid, path, findings, status, evidence, seen))
                     if len(waiting) == CHUNK:
                         yield from read(waiting)
@@ -589,8 +607,8 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
 
         def digest(name: str) -> bytes:
             listed, found = of_jurisdiction(name)
-            return _summary_digest(listed, [status_of.get(key, _NO_STATUS)[1] or r.signature() for r, _, _ in listed
-                                            for key in ((r.jurisdiction, r.agency, r.year),)], found.by_report)
+            return _summary_digest(listed, [digests[(r.jurisdiction, r.agency, r.year)] for r, _, _ in listed],
+                                   found.by_report)
 
         # what the summary pages read of each row, digested per jurisdiction: a page's inputs are
         # the digests of the jurisdictions it shows, and its context is built only when they changed
@@ -762,7 +780,7 @@ def _row_makers() -> bytes:
     """The code that makes the downloads' rows from their sources: changed, no row is copied from
     the previous build. (Without sources to read, the package's version stands for them.)"""
     try:
-        code = "".join(inspect.getsource(f) for f in (_finding_row, StatusRow.to_json, StatusRow.signature,
+        code = "".join(inspect.getsource(f) for f in (_finding_row, StatusRow.to_json, StatusRow.signature, row_digest,
                                                       Store.export_row, Store.export_report_rows,
                                                       Store.export_report_stamps))
     except (OSError, TypeError):
@@ -787,6 +805,7 @@ def _write_downloads(store: Store, root: Path, live: Path | None, evaluation: Ev
     started = time.perf_counter()
     previous = live / "data" if live else None
     moved = plan.moved_keys if plan is not None else set()
+    digests = evaluation.row_digests()
     redo = set(plan.reports) if plan is not None else set()  # reports whose row may have moved
 
     def findings(planned: bool) -> Iterator[Keyed]:
@@ -802,7 +821,7 @@ def _write_downloads(store: Store, root: Path, live: Path | None, evaluation: Ev
             if planned and (r.jurisdiction, r.agency, r.year) not in moved:
                 yield row_key(r.jurisdiction, r.agency, r.year), UNCHANGED, None
             else:
-                yield row_key(r.jurisdiction, r.agency, r.year), r.signature(), r.to_json
+                yield row_key(r.jurisdiction, r.agency, r.year), digests[(r.jurisdiction, r.agency, r.year)], r.to_json
 
     # a report's row is known by its stamp (which moves with everything the row is made from) and
     # read from the store only when that moved: reading every report's row was a third of this
@@ -1014,17 +1033,17 @@ def _archive(root: Path, live: Path | None, blobs: BlobStore, evidence: list[tup
     return out
 
 
-def _summary_digest(entries: list[tuple[StatusRow, int, list[Any]]], signatures: list[tuple[Any, ...]],
+def _summary_digest(entries: list[tuple[StatusRow, int, list[Any]]], row_digests: list[bytes],
                     by_report: dict[int, list[PageFinding]]) -> bytes:
-    """A digest of everything the summary pages read of these rows: each row's signature (status,
-    dates, report: a little more than they show, made once for every page), its content errors'
-    codes and count, and the findings they name or mark."""
+    """A digest of everything the summary pages read of these rows: each row's digest (of its
+    signature: status, dates, report — a little more than they show, made once by the judgement),
+    its content errors' codes and count, and the findings they name or mark."""
     sources = []
-    for (r, n, found), signature in zip(entries, signatures, strict=True):
+    for (r, n, found), digest in zip(entries, row_digests, strict=True):
         errors = tuple(code for code, severity, _, _ in by_report.get(r.report.id, _NONE)
                        if severity == "error" and code not in STATUS_CODES) if n and r.report else ()
         marked = tuple((f.code, f.message) for f in found if f.code.startswith(_MARKED)) if found else ()
-        sources.append((signature, n, errors, marked) if n or marked else signature)
+        sources.append((digest, n, errors, marked) if n or marked else digest)
     return hashlib.blake2b(pickle.dumps(sources, 5), digest_size=16).digest()
 
 
