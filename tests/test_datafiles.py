@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.publish.datafiles import UNCHANGED, Stale, write_data, write_keyed
+from monitor.publish.datafiles import Stale, write_data, write_keyed, write_planned
 
 COLUMNS = ["jurisdiction", "agency", "year", "findings", "title"]
 
@@ -92,25 +92,51 @@ def test_rows_made_a_batch_at_a_time_are_asked_for_only_where_their_source_moved
 
 
 def test_rows_known_unchanged_are_copied_by_their_keys(tmp_path) -> None:
-    """A caller that knows which rows did not move (the judge's change feed) passes their keys
-    alone: they are copied from the previous build without being made or digested, and the files
-    are a fresh write's. A key the previous build lacks, or keys kept by other code, is Stale."""
-    day1, day2 = rows(2500), rows(2500, changed=1234)
+    """A caller that knows which rows moved (the judge's change feed) gives every row's key and
+    the moved rows' positions: the others are copied by their keys, without being made or
+    digested, and the files are a fresh write's — rows changed, added, removed and reordered, a
+    key kept as a tuple. Without the previous build's keys (or with keys of other columns) it is
+    Stale, and the caller writes every row."""
+    def keyed(day):
+        return [((row["agency"], row["year"]), row, row) for row in day]
+
+    def planned(folder, day, moved, previous, columns=COLUMNS):
+        asked: list[int] = []
+
+        def redo(at):
+            asked.extend(at)
+            return [(day[i], day[i]) for i in at]
+        result = write_planned(folder, "reports", [(r["agency"], r["year"]) for r in day], moved, redo, columns,
+                               previous)
+        return result, asked
+
+    day1 = rows(2500)
+    day2 = rows(2500, changed=1234)
     del day2[10]
     day2.insert(2000, {**day1[5], "agency": "新增单位"})
-
-    def keyed(day, known=()):
-        return [(row["agency"], UNCHANGED if row["agency"] in known else row, row) for row in day]
-    live, again, fresh = tmp_path / "live", tmp_path / "again", tmp_path / "fresh"
+    day2[100:200] = day2[150:200] + day2[100:150]  # reordered: two runs
+    live = tmp_path / "live"
     write_keyed(live, "reports", keyed(day1), COLUMNS)
-    unchanged = {row["agency"] for row in day2} - {"温县第1234局", "新增单位"}
-    assert write_keyed(again, "reports", keyed(day2, unchanged), COLUMNS, previous=live) == (2500, 2498)
-    write_keyed(fresh, "reports", keyed(day2), COLUMNS)
-    assert files(again) == files(fresh)
-    with pytest.raises(Stale):
-        write_keyed(tmp_path / "x", "reports", keyed(day2, unchanged | {"新增单位"}), COLUMNS, previous=live)
+    changed_at = next(i for i, r in enumerate(day2) if r["title"] == "更正后的标题")
+    (count, copied), asked = planned(tmp_path / "again", day2, [changed_at], live)
+    assert (count, copied) == (2500, 2498) and sorted(asked) == sorted([changed_at, 2000])
+    write_keyed(tmp_path / "fresh", "reports", keyed(day2), COLUMNS)
+    assert files(tmp_path / "again") == files(tmp_path / "fresh")
+    # and the next day, from the planned build's files
+    day3 = day2[:-3]
+    (count, copied), asked = planned(tmp_path / "three", day3, [], tmp_path / "again")
+    write_keyed(tmp_path / "fresh3", "reports", keyed(day3), COLUMNS)
+    assert files(tmp_path / "three") == files(tmp_path / "fresh3") and asked == [] and count == 2497
+    assert planned(tmp_path / "four", day3, [], tmp_path / "three")[0] == (2497, 2497)  # nothing moved
+    assert files(tmp_path / "four") == files(tmp_path / "fresh3")
+    day5 = [dict(r) for r in day3]
+    day5[7]["title"] = "又改了"  # the same rows in the same order, one changed
+    (count, copied), asked = planned(tmp_path / "five", day5, [7, 8], tmp_path / "four")
+    write_keyed(tmp_path / "fresh5", "reports", keyed(day5), COLUMNS)
+    assert files(tmp_path / "five") == files(tmp_path / "fresh5") and asked == [7, 8] and copied == 2495
     with pytest.raises(Stale):  # other columns: the kept rows are not these
-        write_keyed(tmp_path / "y", "reports", keyed(day2, unchanged), COLUMNS[:3], previous=live)
-    # rows without keys keep none
-    write_data(tmp_path / "plain", "reports", day1, COLUMNS)
+        planned(tmp_path / "y", day2, [], live, COLUMNS[:3])
+    write_data(tmp_path / "plain", "reports", day1, COLUMNS)  # rows without keys keep none
     assert not (tmp_path / "plain" / ".reports.keys").exists()
+    with pytest.raises(Stale):
+        planned(tmp_path / "z", day2, [], tmp_path / "plain")

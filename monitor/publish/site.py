@@ -48,12 +48,12 @@ import numpy as np
 from monitor.config import DEFAULT_TIMEZONE
 from monitor.gcpolicy import few_collections
 from monitor.judge import STATUS_CODES, STATUS_NAMES, Evaluation, StatusRow, Tracked, evaluate
-from monitor.judge.feed import row_digest, row_key
+from monitor.judge.feed import row_digest
 from monitor.judge.health import ERROR_KIND_NAMES, PortalHealth, portal_health
 from monitor.judge.registry import Registry
 from monitor.publish import TEMPLATES
 from monitor.publish.buildstate import STATE, BuildState
-from monitor.publish.datafiles import UNCHANGED, Keyed, Stale, write_keyed
+from monitor.publish.datafiles import Keyed, Row, Stale, write_keyed, write_planned
 from monitor.publish.fragments import highlights, tables_html
 from monitor.publish.urls import jurisdiction_path, report_path
 from monitor.report.confidence import DOUBTFUL, TEXT_SOURCES
@@ -799,51 +799,63 @@ _ROW_MAKERS = _row_makers()
 def _write_downloads(store: Store, root: Path, live: Path | None, evaluation: Evaluation, plan: _Plan | None
                      ) -> tuple[list[int], float]:
     """The downloads' rows, each given by its key and what it is made from (a database row, a
-    status row's signature, a finding's fields): only new and changed rows are made and encoded.
-    On a planned rebuild, the rows the plan says did not move are copied by their keys, their
-    sources not even made. Returns each file's rows and the seconds it took."""
+    status row's digest, a finding's fields): only new and changed rows are made and encoded. On
+    a planned rebuild, the rows the plan says did not move are copied by their keys, their sources
+    not even made (:func:`write_planned`). Returns each file's rows and the seconds it took."""
     started = time.perf_counter()
     previous = live / "data" if live else None
-    moved = plan.moved_keys if plan is not None else set()
     digests = evaluation.row_digests()
-    redo = set(plan.reports) if plan is not None else set()  # reports whose row may have moved
+    findings = list(evaluation.findings.items())
+    stamps: list[tuple[int, int]] = []
 
-    def findings(planned: bool) -> Iterator[Keyed]:
-        for key, t in evaluation.findings.items():
-            if planned and (t.jurisdiction, t.agency, t.year) not in moved:
-                yield key, UNCHANGED, None
-            else:
-                yield key, (t.jurisdiction, t.agency, t.year, t.report_id, t.finding.code, t.finding.severity,
-                            t.finding.message), partial(_finding_row, t)
-
-    def status(planned: bool) -> Iterator[Keyed]:
-        for r in evaluation.rows:
-            if planned and (r.jurisdiction, r.agency, r.year) not in moved:
-                yield row_key(r.jurisdiction, r.agency, r.year), UNCHANGED, None
-            else:
-                yield row_key(r.jurisdiction, r.agency, r.year), digests[(r.jurisdiction, r.agency, r.year)], r.to_json
-
-    # a report's row is known by its stamp (which moves with everything the row is made from) and
-    # read from the store only when that moved: reading every report's row was a third of this
-    def reports(planned: bool) -> Iterator[Keyed]:
-        for rid, rev in store.export_report_stamps():
-            yield rid, UNCHANGED if planned and rid not in redo else (rid, rev), None
+    def finding_source(t: Tracked) -> tuple[Any, ...]:
+        return t.jurisdiction, t.agency, t.year, t.report_id, t.finding.code, t.finding.severity, t.finding.message
 
     def report_rows(stamps: list[tuple[int, int]]) -> list[dict[str, Any]]:
         return [Store.export_row(raw) for raw in store.export_report_rows(ids=[rid for rid, _ in stamps])]
-    sources: dict[str, Callable[[bool], Iterator[Keyed]]] = {"reports": reports, "status": status,
-                                                             "findings": findings}
-    makers = {"reports": report_rows}
+
+    def keyed(name: str) -> Iterator[Keyed]:
+        """Every row of a download as (key, source, how to make it)."""
+        if name == "status":
+            return ((key, digests[key], r.to_json) for r in evaluation.rows
+                    for key in ((r.jurisdiction, r.agency, r.year),))
+        if name == "findings":
+            return ((key, finding_source(t), partial(_finding_row, t)) for key, t in findings)
+        # a report's row is known by its stamp (which moves with everything the row is made from)
+        # and read from the store only when that moved: reading every report's row was a third of this
+        return ((rid, (rid, rev), None) for rid, rev in stamps)
+
+    def planned(name: str) -> tuple[list[Any], list[int], Callable[[list[int]], list[tuple[Any, Row]]]]:
+        """A download's keys, the positions of the rows that moved, and how to make those."""
+        assert plan is not None
+        moved = plan.moved_keys
+        if name == "status":
+            rows = evaluation.rows
+            keys = [(r.jurisdiction, r.agency, r.year) for r in rows]
+            return keys, [i for i, key in enumerate(keys) if key in moved], \
+                lambda at: [(digests[keys[i]], rows[i].to_json()) for i in at]
+        if name == "findings":
+            return [key for key, _ in findings], [
+                i for i, (_, t) in enumerate(findings) if (t.jurisdiction, t.agency, t.year) in moved], \
+                lambda at: [(finding_source(findings[i][1]), _finding_row(findings[i][1])) for i in at]
+        redo = set(plan.reports)
+        return [rid for rid, _ in stamps], [i for i, (rid, _) in enumerate(stamps) if rid in redo], \
+            lambda at: list(zip([stamps[i] for i in at], report_rows([stamps[i] for i in at]), strict=True))
+
     counts = []
     with store.snapshot():  # a stamp and the row read for it from one state of the store (a crawl may be writing)
+        stamps.extend(store.export_report_stamps())
         for d in DOWNLOADS:
-            def write(planned: bool, name: str = d["name"], columns: list[str] = d["columns"]) -> int:
-                return write_keyed(root / "data", name, sources[name](planned), columns, previous, _ROW_MAKERS,
-                                   makers.get(name))[0]
-            try:
-                counts.append(write(plan is not None))
-            except Stale:  # the previous build lacks a row the plan calls unchanged: every row digested
-                counts.append(write(False))
+            name, columns = d["name"], d["columns"]
+            count = None
+            if plan is not None and previous is not None:
+                with contextlib.suppress(Stale):  # no keys kept: every row digested
+                    keys, moved_at, redo = planned(name)
+                    count = write_planned(root / "data", name, keys, moved_at, redo, columns, previous, _ROW_MAKERS)[0]
+            if count is None:
+                count = write_keyed(root / "data", name, keyed(name), columns, previous, _ROW_MAKERS,
+                                    report_rows if name == "reports" else None)[0]
+            counts.append(count)
     return counts, time.perf_counter() - started
 
 
