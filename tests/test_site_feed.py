@@ -236,6 +236,9 @@ def test_the_feed_logs_what_moved_and_only_that(tmp_path) -> None:
     store, registry = _store(tmp_path), _registry(tmp_path)
     first, _ = judge(store, registry, AS_OF)
     assert store.judge_cycle() == (first.feed.cycle, first.feed.token)
+    # a finding about a report is logged under the report's own key (the site looks its page up by it)
+    own = {rid: (j, a, y) for rid, j, a, y in store.db.execute("select id, jurisdiction, agency, year from reports")}
+    assert all(own[t.report_id] == (t.jurisdiction, t.agency, t.year) for t in first.findings.values() if t.report_id)
     assert store.judge_changes_since(first.feed.cycle, first.feed.token) == []
     assert store.judge_changes_since(first.feed.cycle - 1, "") is None  # before the first: nothing to compare with
     again, _ = judge(store, registry, AS_OF)

@@ -13,10 +13,12 @@ either way: a row's encoding depends on its source alone (and on the columns, th
 code and the row maker's, which salt the digest).
 
 A row may also have a key, its identity from build to build (a status row's unit and year, a
-finding's key, a report's id); the keys are kept beside the index (``.{name}.keys``). A caller that
-knows a row did not change since the previous build (the judge's change feed says so) passes
-:data:`UNCHANGED` for its source: the row is copied by its key, without its source being made or
-digested — a day's rebuild then passes over keys only.
+finding's key, a report's id); the keys are kept beside the index (``.{name}.keys``: a header
+line with a digest of their sequence, then the keys). A caller that knows which rows moved since
+the previous build (the judge's change feed says so) gives the keys and the moved rows' positions
+(:func:`write_planned`): the other rows are copied by their keys, in runs, without their sources
+being made or digested — a day's rebuild then passes over keys only, and over nothing at all when
+the sequence of keys is the previous one's and no moved row says anything new.
 """
 
 from __future__ import annotations
