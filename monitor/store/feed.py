@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite_utils
 
-KEEP_CYCLES = 400  # cycles whose changes are kept: a publisher further behind starts over
+KEEP_CYCLES = 100  # cycles whose changes are kept (~3 months of daily cycles): a site further behind starts over
 ChangeKey = tuple[str | None, str | None, int | None, int | None]  # (jurisdiction, agency, year, report id)
 
 
