@@ -211,6 +211,8 @@ def child(db: str, out: str, compare: bool) -> None:
     if compare:  # kept until now: removing 100k files just before a rebuild slowed the disk under it
         shutil.rmtree(out + "-single")
     result["integrity"] = store.db.execute("pragma integrity_check").fetchone()[0]
+    store.db.execute("pragma wal_checkpoint(truncate)")
+    result["judged_bytes"] = os.path.getsize(db)  # with the finding lifecycle and the judge's feed
     print(json.dumps(result))
 
 
@@ -238,7 +240,8 @@ def main() -> None:
             r = json.loads(out.stdout.strip().splitlines()[-1])
         results.append((n, r))
         print(f"\n## {n:,} reports (generated in {gen:.0f} s)")
-        print(f"store: {db_bytes / 1e6:,.0f} MB, {db_bytes / n / 1024:.1f} KB a report; "
+        print(f"store: {db_bytes / 1e6:,.0f} MB, {db_bytes / n / 1024:.1f} KB a report; after three judgements "
+              f"(tracked findings, the judge's feed) {r['judged_bytes'] / n / 1024:.1f} KB a report; "
               f"integrity_check after the run: {r['integrity']}")
         print(f"judge (once per cycle, before publishing; first judgement): {r['judge_s']:.1f} s")
         print(f"site, {r['workers']} processes: {r['seconds']:.1f} s wall = {1000 * r['seconds'] / n:.2f} ms a report; "
