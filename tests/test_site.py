@@ -230,16 +230,23 @@ def test_rebuild_is_incremental_with_stable_urls(world_db, tmp_path) -> None:
     assert fresh.reused == 0 and (out / "manifest.json").exists()
 
 
-def test_a_rebuild_is_the_site_a_fresh_build_makes(world_db, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("judged", [False, True], ids=["digested", "planned"])
+def test_a_rebuild_is_the_site_a_fresh_build_makes(world_db, tmp_path, monkeypatch, judged) -> None:
     """Whatever changed in the store — every report seen again by a day's crawl, a report's title,
     a finding's message, a stored finding, a report's status — the rebuilt site is byte for byte the site built from
-    nothing, and only the pages of what changed were drawn again."""
+    nothing, and only the pages of what changed were drawn again: digesting every page's inputs, or
+    (``judged``) planned from the judge's change feed."""
     import filecmp
+
+    from monitor.judge import judge
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
     store = open_store(copy_db(world_db, tmp_path / "n.db"))
     out = tmp_path / "site"
-    build_site(store, Registry(), out)
+
+    def judgement() -> dict:
+        return {"evaluation": judge(store, Registry())[0]} if judged else {}
+    build_site(store, Registry(), out, **judgement())
     ids = [r[0] for r in store.db.execute("select id from reports order by id")]
     with store.transaction() as tx:
         tx.execute("update reports set last_seen = '2099-11-23T02:00:00+00:00'")  # all seen again
@@ -260,11 +267,13 @@ def test_a_rebuild_is_the_site_a_fresh_build_makes(world_db, tmp_path, monkeypat
         tx.execute("update reports set last_seen = '2099-11-01T02:00:00+00:00' where id = ?", [gone[0]])
         tx.execute("insert into crawl_runs (portal_id, started_at, finished_at, status) "
                    "values (?, '2099-11-23T01:00:00+00:00', '2099-11-23T01:30:00+00:00', 'finished')", [gone[1]])
-    again = build_site(store, Registry(), out)
+    now = judgement()
+    again = build_site(store, Registry(), out, **now)
+    assert again.incremental is judged
     page = (out / f"reports/{gone[0]}.html").read_text(encoding="utf-8")
     assert "最近一次：2099-11-01 10:00，2099-11-23 09:00 抓取该网站时未再找到" in page
     assert 3 <= again.pages - again.reused < len(ids) // 2
-    fresh = build_site(store, Registry(), tmp_path / "fresh")
+    fresh = build_site(store, Registry(), tmp_path / "fresh", **now)
     assert fresh.reused == 0
     files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh").rglob("*") if p.is_file())

@@ -192,6 +192,34 @@ def test_a_registry_edit_and_a_report_not_seen_again(tmp_path) -> None:
     assert "抓取该网站时未再找到" not in _page(out, gone)
 
 
+def test_a_new_version_with_other_evidence(tmp_path) -> None:
+    """A report's page as the portal served it is archived beside its page; a new version with
+    other evidence replaces the file, and the old one leaves the site (as a full build leaves it)."""
+    from demo.synth import render_text, sample_report
+    from monitor.report.analysis import analyze_text
+    from monitor.store.blobs import BlobStore, blob_dir
+
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
+    blobs = BlobStore(blob_dir(store.path))
+
+    def record(seed: int, page: bytes, seen_at: str) -> str:
+        synth = sample_report(seed, year=2024, agency="利州区人民政府", published=date(2025, 3, 10))
+        synth.jurisdiction = "利州区"
+        blob = blobs.put(page)
+        store.record_report(analyze_text(render_text(synth)), url="http://127.0.0.1:9/art/6.html", seen_at=seen_at,
+                            jurisdiction="利州区", agency="利州区人民政府", year=2024, level="government",
+                            published="2025-03-10", evidence={"page_blob": blob})
+        return blob
+
+    first = record(9, b"<html>first</html>", "2025-05-01T00:10:00+00:00")  # a new version (7 was the first)
+    _first_build(store, registry, out)
+    assert (out / f"archive/{first[:2]}/{first}.html.txt").exists()
+    second = record(8, b"<html>second</html>", "2025-05-20T00:10:00+00:00")
+    _rebuild_is_fresh(store, registry, out, tmp_path)
+    assert (out / f"archive/{second[:2]}/{second}.html.txt").exists()
+    assert not (out / f"archive/{first[:2]}/{first}.html.txt").exists()
+
+
 def test_judgements_between_two_builds_and_an_undated_report(tmp_path) -> None:
     store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
     _first_build(store, registry, out)
