@@ -152,6 +152,20 @@ def test_a_deadline_passing_and_missing_days_counted_at_a_later_date(tmp_path) -
     _rebuild_is_fresh(store, registry, out, tmp_path, as_of=date(2026, 4, 2))  # the government's too
 
 
+def test_the_next_day_draws_what_shows_the_day(tmp_path) -> None:
+    """A day later with nothing new: the overviews (they say "as of") and what counts days —
+    a missing report's days overdue, in its jurisdiction's grid and the list of missing reports —
+    are drawn again; a jurisdiction and lists whose rows did not move are not."""
+    store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
+    _first_build(store, registry, out)
+    inode = {page: (out / page).stat().st_ino for page in ("index.html", "lists/missing.html", "lists/errors.html",
+                                                             "jurisdictions/利州区.html", "jurisdictions/青川县.html")}
+    again = _rebuild_is_fresh(store, registry, out, tmp_path, as_of=date(2025, 6, 2))
+    drawn = {page for page, ino in inode.items() if (out / page).stat().st_ino != ino}
+    assert drawn == {"index.html", "lists/missing.html", "jurisdictions/青川县.html"}  # 青川县人民政府 is missing
+    assert again.pages - again.reused <= 10
+
+
 def test_a_report_appearing_and_copying_another_moves_that_ones_page(tmp_path) -> None:
     store, registry, out = _store(tmp_path), _registry(tmp_path), tmp_path / "site"
     _first_build(store, registry, out)

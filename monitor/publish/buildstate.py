@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 STATE = "build-state.json"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -31,7 +31,7 @@ class BuildState:
     ids: np.ndarray  # every report's id, ascending
     revs: np.ndarray  # and its revision stamp
     unseen: dict[int, dict[str, Any]]  # what the pages of reports not seen by their portal's latest crawl say
-    jurisdictions: dict[str, str]  # each jurisdiction's summary digest (hex)
+    jurisdictions: dict[str, dict[str, str]]  # each jurisdiction's summary digests (hex), by page kind
 
     def write(self, folder: Path) -> None:
         data = {"format": FORMAT, "key": self.key, "year": self.year, "feed": self.feed,
@@ -53,8 +53,9 @@ class BuildState:
                 return None
             return cls(str(data["key"]), data["year"], (str(feed[0]), int(feed[1])) if feed else None, ids, revs,
                        {int(rid): dict(seen) for rid, seen in data["unseen"].items()},
-                       {str(name): str(digest) for name, digest in data["jurisdictions"].items()})
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+                       {str(name): {str(part): str(d) for part, d in parts.items()}
+                        for name, parts in data["jurisdictions"].items()})
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
 
 

@@ -596,28 +596,32 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
         finish = _render_reports(store, writer, pages(), workers)
         return counted[0] if total is None else total, finish
 
-    def draw_summaries(summaries: Writer) -> dict[str, bytes]:
+    def draw_summaries(summaries: Writer) -> dict[str, dict[str, bytes]]:
         """Jurisdiction, overview and list pages, from the status rows and findings alone; returns
-        each jurisdiction's summary digest."""
+        each jurisdiction's summary digests."""
         jurisdictions = sorted(rows_of)
 
         def of_jurisdiction(name: str) -> tuple[list[tuple[StatusRow, int, list[Any]]], FindingIndex]:
             found = index if plan is None or name in plan.jurisdictions else whole()
             return entries(rows_of[name], found), found
 
-        def digest(name: str) -> bytes:
+        def digest(name: str) -> dict[str, bytes]:
             listed, found = of_jurisdiction(name)
-            return _summary_digest(listed, [digests[(r.jurisdiction, r.agency, r.year)] for r, _, _ in listed],
-                                   found.by_report)
+            return _summary_digests(listed, [digests[(r.jurisdiction, r.agency, r.year)] for r, _, _ in listed],
+                                    found.by_report)
 
-        # what the summary pages read of each row, digested per jurisdiction: a page's inputs are
-        # the digests of the jurisdictions it shows, and its context is built only when they changed
-        # (a day that moved no status, error or mark builds none of them). A planned rebuild keeps
-        # the digests of the jurisdictions none of whose rows moved
-        known = {} if plan is None else {name: bytes.fromhex(digest) for name, digest in
-                                         plan.state.jurisdictions.items() if name not in plan.jurisdictions}
+        # what the summary pages read of each row, digested per jurisdiction and per page kind (its
+        # grid, each list): a page's inputs are the digests of what it shows, and its context is
+        # built only when they changed (a day that moved no status, error or mark builds none of
+        # them). A planned rebuild keeps the digests of the jurisdictions none of whose rows moved.
+        # The day itself is an input of the overviews only, which say "as of" in their text: the
+        # other pages are drawn again when what they show moves (their footer keeps the day they
+        # were drawn, as report pages do)
+        known = {} if plan is None else {name: {part: bytes.fromhex(d) for part, d in parts.items()}
+                                         for name, parts in plan.state.jurisdictions.items()
+                                         if name not in plan.jurisdictions}
         of_j = {name: known.get(name) or digest(name) for name in jurisdictions}
-        everything = hashlib.blake2b(pickle.dumps((year, sorted(of_j.items())), 5), digest_size=16).digest()
+        everything = _joined(jurisdictions, of_j, SUMMARY_PARTS, str(year))
 
         def jurisdiction_context(name: str) -> dict[str, Any]:
             listed, found = of_jurisdiction(name)
@@ -626,7 +630,7 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
         # jurisdictions
         for name in jurisdictions:
             summaries.page(jurisdiction_path(name), "site/jurisdiction.html.j2", partial(jurisdiction_context, name),
-                           inputs=(as_of, name, of_j[name]))
+                           inputs=(name, of_j[name]["grid"]))
 
         # overviews
         years_all = sorted({r.year for r in rows}, reverse=True)
@@ -651,7 +655,8 @@ def _build_pages(store: Store, root: Path, live: Path | None, old_manifest: dict
         # lists
         for name, context in _list_contexts(rows, lambda: (all_entries(), whole().by_report), jurisdictions,
                                             years_all):
-            summaries.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(as_of, name, everything))
+            shown = _joined(jurisdictions, of_j, (name,))
+            summaries.page(f"lists/{name}.html", "site/list.html.j2", context, inputs=(name, shown, years_all))
         return of_j
 
     stages.done("index")
@@ -706,7 +711,7 @@ def _plan(store: Store, live: Path | None, old_manifest: dict[str, str] | None, 
         return None
     state = BuildState.read(live)
     if state is None or state.feed is None or state.key != _DIGEST_KEY.hex() or state.year != year \
-            or state.feed[1] > mark.cycle:
+            or state.feed[1] > mark.cycle or any(parts.keys() != _PARTS for parts in state.jurisdictions.values()):
         return None
     with store.snapshot():
         changes = store.judge_changes_since(state.feed[1], state.feed[0])
@@ -738,7 +743,7 @@ def _plan(store: Store, live: Path | None, old_manifest: dict[str, str] | None, 
 
 
 def _next_state(plan: _Plan | None, ids: array, revs: array, unseen: dict[int, dict[str, Any]],
-                evaluation: Evaluation, year: int | None, of_j: dict[str, bytes]) -> BuildState:
+                evaluation: Evaluation, year: int | None, of_j: dict[str, dict[str, bytes]]) -> BuildState:
     """Where this build's inputs stood, for the next build's plan."""
     feed = (evaluation.feed.token, evaluation.feed.cycle) if evaluation.feed else None
     if plan is not None:  # the plan read every stamp; the pass drew the planned reports from what it read
@@ -756,7 +761,7 @@ def _next_state(plan: _Plan | None, ids: array, revs: array, unseen: dict[int, d
     else:
         ids_now, revs_now, unseen_now = np.frombuffer(ids, np.int64), np.frombuffer(revs, np.int64), unseen
     return BuildState(_DIGEST_KEY.hex(), year, feed, ids_now, revs_now, unseen_now,
-                      {name: digest.hex() for name, digest in of_j.items()})
+                      {name: {part: d.hex() for part, d in parts.items()} for name, parts in of_j.items()})
 
 
 DOWNLOADS = (
@@ -1045,18 +1050,42 @@ def _archive(root: Path, live: Path | None, blobs: BlobStore, evidence: list[tup
     return out
 
 
-def _summary_digest(entries: list[tuple[StatusRow, int, list[Any]]], row_digests: list[bytes],
-                    by_report: dict[int, list[PageFinding]]) -> bytes:
-    """A digest of everything the summary pages read of these rows: each row's digest (of its
-    signature: status, dates, report — a little more than they show, made once by the judgement),
-    its content errors' codes and count, and the findings they name or mark."""
-    sources = []
+def _joined(jurisdictions: list[str], of_j: dict[str, dict[str, bytes]], parts: tuple[str, ...], salt: str = ""
+            ) -> bytes:
+    """One digest of these parts of every jurisdiction's summary digests: their bytes and names
+    hashed in order (not pickled: a pickle depends on which equal strings are one object, and the
+    digests kept in the site's state are other objects than a build's own)."""
+    h = hashlib.blake2b(salt.encode(), digest_size=16)
+    for name in jurisdictions:
+        h.update(name.encode() + b"\0")
+        for part in parts:
+            h.update(of_j[name][part])
+    return h.digest()
+
+
+def _summary_digests(entries: list[tuple[StatusRow, int, list[Any]]], row_digests: list[bytes],
+                     by_report: dict[int, list[PageFinding]]) -> dict[str, bytes]:
+    """Digests of what each kind of summary page reads of these rows — the jurisdiction's grid
+    ("grid") and each list (by its name in ``LISTS``): each row's digest (of its signature:
+    status, dates, report — a little more than they show, made once by the judgement), its content
+    errors' codes and count, and the findings they name or mark."""
+    parts: dict[str, list[Any]] = {part: [] for part in SUMMARY_PARTS}
+    grid, in_list = parts["grid"], {status: parts[status] for status in ("late", "missing", "undated")}
     for (r, n, found), digest in zip(entries, row_digests, strict=True):
         errors = tuple(code for code, severity, _, _ in by_report.get(r.report.id, _NONE)
                        if severity == "error" and code not in STATUS_CODES) if n and r.report else ()
         marked = tuple((f.code, f.message) for f in found if f.code.startswith(_MARKED)) if found else ()
-        sources.append((digest, n, errors, marked) if n or marked else digest)
-    return hashlib.blake2b(pickle.dumps(sources, 5), digest_size=16).digest()
+        grid.append((digest, n, errors, marked) if n or marked else digest)
+        if r.status in in_list:
+            in_list[r.status].append(digest)
+        if n and r.report:
+            parts["errors"].append((digest, n, errors))
+        if marked and r.report:
+            for part, prefix in (("copies", "COPIED_"), ("changed", "CHANGED_AFTER_PUBLICATION")):
+                said = tuple(message for code, message in marked if code.startswith(prefix))
+                if said:
+                    parts[part].append((digest, said))
+    return {part: hashlib.blake2b(pickle.dumps(items, 5), digest_size=16).digest() for part, items in parts.items()}
 
 
 def _once(make: Callable[[], T]) -> Callable[[], T]:
@@ -1147,6 +1176,10 @@ LISTS = (  # name, title, description, columns
     ("changed", "公布后被修改的年报", "公布之后正文又有改动：此前的版本保留在各年报页面。",
      [*_COMMON_COLUMNS, {"key": "what", "label": "说明", "type": "text"}]),
 )
+
+
+SUMMARY_PARTS = ("grid", *(name for name, *_ in LISTS))  # what a jurisdiction's summary digests are of
+_PARTS = set(SUMMARY_PARTS)
 
 
 def _list_row(r: StatusRow) -> dict[str, Any]:
