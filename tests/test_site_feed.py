@@ -2,9 +2,11 @@
 
 Each test builds a site from a judgement, changes the store (or the day, or the registry), judges
 again and rebuilds: the rebuild must have looked only at what moved (``incremental``) and leave
-exactly the files a build from nothing leaves. The invalidations are the ones a plan could miss: a
-deadline passing at a later date, a report appearing, another report's findings moving (copies), a
-registry edit, a portal's crawl no longer seeing a report, several judgements between two builds.
+exactly the files the same rebuild leaves when it digests every page's inputs — and those of a
+build from nothing, but for the day in the footer of pages whose inputs did not move. The
+invalidations are the ones a plan could miss: a deadline passing at a later date, a report
+appearing, another report's findings moving (copies), a registry edit, a portal's crawl no longer
+seeing a report, new evidence, several judgements between two builds, the next day.
 """
 
 from __future__ import annotations
