@@ -62,7 +62,7 @@ class _Previous:
         self._files: list[Any] = []
         self._rows: dict[bytes, int] | None = None
         self.folder, self.name, self.valid = folder, name, False
-        self._keys_file, self._key = folder / f".{name}.keys", key.hex()
+        self.keys_file, self._key = folder / f".{name}.keys", key.hex()
         self.json: mmap.mmap | bytes = b""
         self.csv: mmap.mmap | bytes = b""
         try:
@@ -93,7 +93,7 @@ class _Previous:
         if not self.valid:
             return None
         try:
-            with open(self._keys_file, "rb") as f:
+            with open(self.keys_file, "rb") as f:
                 header = json.loads(f.readline())
         except (OSError, ValueError):
             return None
@@ -107,7 +107,7 @@ class _Previous:
         if self.sequence() is None:
             return None
         try:
-            with open(self._keys_file, "rb") as f:
+            with open(self.keys_file, "rb") as f:
                 f.readline()
                 keys = json.loads(f.read())
         except (OSError, ValueError):
@@ -365,7 +365,7 @@ def write_planned(folder: Path, name: str, keys: list[Any], moved: Iterable[int]
                     out.made(next(made_digests), *next(encoded))
                 else:
                     out.copy(old, int(at[i]), int(at[next(ends)]))
-            return out.finish(key, keys, sequence, old._keys_file if sequence == old_sequence else None)
+            return out.finish(key, keys, sequence, old.keys_file if sequence == old_sequence else None)
         finally:
             out.close()
     finally:

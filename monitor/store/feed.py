@@ -82,7 +82,9 @@ class FeedQueries:
 
     def unseen_reports(self) -> list[tuple[int, str, str | None]]:
         """(id, last seen, start of its portal's latest crawl that went through) of every report
-        that crawl did not see, or that no crawl covers (the latter with None)."""
+        that crawl did not see, or that no crawl covers (the latter with None): the reports whose
+        page is not "online" by the site's rule (``monitor.publish.site._seen``; the same crawls as
+        :meth:`Store.latest_crawls`), found in SQL rather than by a pass over every report."""
         return list(self.db.execute(
             "with latest as (select portal_id, max(started_at) as crawled from crawl_runs "
             "where status in ('finished', 'incomplete') and portal_id is not null group by portal_id) "
